@@ -1,0 +1,58 @@
+"""What the dispatcher and the build runner agree on: inputs, exit codes, failure reasons."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+Reason = Literal[
+    "clone", "install", "build", "output", "publish", "timeout", "internal", "canceled", "skipped"
+]
+
+# Exit code of `python -m build_runner` → the deployment's reason. 0 is success.
+EXIT_CLONE: Final = 10
+EXIT_INSTALL: Final = 11
+EXIT_BUILD: Final = 12
+EXIT_OUTPUT: Final = 13
+EXIT_PUBLISH: Final = 14
+EXIT_TIMEOUT: Final = 15
+EXIT_SKIPPED: Final = 16
+EXIT_INTERNAL: Final = 1
+
+EXIT_REASONS: Final[dict[int, Reason]] = {
+    EXIT_CLONE: "clone",
+    EXIT_INSTALL: "install",
+    EXIT_BUILD: "build",
+    EXIT_OUTPUT: "output",
+    EXIT_PUBLISH: "publish",
+    EXIT_TIMEOUT: "timeout",
+    EXIT_SKIPPED: "skipped",
+    EXIT_INTERNAL: "internal",
+}
+
+
+def reason_for_exit(code: int) -> Reason:
+    return EXIT_REASONS.get(code, "internal")
+
+
+# The runner's whole input is this environment (plus the project's build variables).
+RUNNER_ENV_KEYS: Final = (
+    "SLIPWAY_DEPLOYMENT_ID",
+    "SLIPWAY_PROJECT",
+    "SLIPWAY_REPO_URL",
+    "SLIPWAY_COMMIT_SHA",
+    "SLIPWAY_REF",
+    "SLIPWAY_ROOT_DIR",
+    "SLIPWAY_INSTALL_COMMAND",
+    "SLIPWAY_BUILD_COMMAND",
+    "SLIPWAY_OUTPUT_DIR",
+    "SLIPWAY_STORAGE_URL",
+    "SLIPWAY_BUILD_TIMEOUT",
+)
+# Optional inputs beyond the contract's minimum.
+RUNNER_OPTIONAL_KEYS: Final = (
+    "SLIPWAY_SPA",  # "true" → the manifest's serving config enables SPA fallback
+    "SLIPWAY_IGNORE_COMMAND",  # exit 0 in the checkout → skip this build (EXIT_SKIPPED)
+    "SLIPWAY_BUILD_ENV_NAMES",  # comma-separated names of the project's build variables
+    "SLIPWAY_SANDBOX",  # auto | bubblewrap | none
+    "SLIPWAY_GIT_TOKEN",  # for private https repositories; masked in the log
+)

@@ -1,0 +1,75 @@
+"""Host names of the contract: production, per deployment, per branch, per pull request."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+
+MAX_LABEL = 63
+PROJECT_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9]{20}$")
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+_HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def valid_project_name(name: str) -> bool:
+    """DNS-safe, short enough that `<name>-git-<branch>` still has room in one label."""
+    return bool(PROJECT_NAME_RE.match(name)) and "--" not in name
+
+
+def new_deployment_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
+
+
+def production_host(project: str, base_domain: str) -> str:
+    return f"{project}.{base_domain}"
+
+
+def deployment_host(project: str, deployment_id: str, base_domain: str) -> str:
+    return f"{project}-{deployment_id[:8]}.{base_domain}"
+
+
+def branch_slug(branch: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", branch.lower()).strip("-")
+    return slug or "branch"
+
+
+def branch_label(project: str, branch: str) -> str:
+    """`<project>-git-<slug>`, cut to one DNS label with a short hash keeping it unique."""
+    label = f"{project}-git-{branch_slug(branch)}"
+    if len(label) <= MAX_LABEL:
+        return label
+    digest = hashlib.sha256(branch.encode()).hexdigest()[:6]
+    return f"{label[: MAX_LABEL - 7].rstrip('-')}-{digest}"
+
+
+def branch_host(project: str, branch: str, base_domain: str) -> str:
+    return f"{branch_label(project, branch)}.{base_domain}"
+
+
+def pull_request_host(project: str, number: int, base_domain: str) -> str:
+    return f"{project}-pr-{number}.{base_domain}"
+
+
+def normalize_host(raw: str | None) -> str | None:
+    """Lower-case, drop the port and a trailing dot; None when it is not a host name."""
+    if not raw:
+        return None
+    host = raw.strip().lower()
+    if host.startswith("["):  # an IPv6 literal is never a site
+        return None
+    host = host.split(":", 1)[0].rstrip(".")
+    if len(host) > 253 or not _HOST_RE.match(host):
+        return None
+    return host
+
+
+def valid_domain(domain: str) -> bool:
+    host = normalize_host(domain)
+    return host is not None and host == domain and "." in host
+
+
+def route_key(host: str) -> str:
+    return f"routes/{host}.json"

@@ -1,0 +1,85 @@
+"""The deployment manifest (written last by the runner) and the route objects (written by the api).
+
+A manifest lists every file the proxy may serve for one deployment; its keys are relative to
+`deployments/<id>/`. Files live under `files/`, precompressed variants under `variants/`, so
+no site file can collide with `manifest.json` or `build.log`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+MANIFEST_VERSION = 1
+CacheClass = Literal["html", "immutable", "default"]
+
+CACHE_CONTROL: dict[str, str] = {
+    "html": "public, max-age=0, must-revalidate",
+    "immutable": "public, max-age=31536000, immutable",
+    "default": "public, max-age=0, must-revalidate",
+}
+
+
+def deployment_prefix(deployment_id: str) -> str:
+    return f"deployments/{deployment_id}/"
+
+
+def manifest_key(deployment_id: str) -> str:
+    return f"deployments/{deployment_id}/manifest.json"
+
+
+def build_log_key(deployment_id: str) -> str:
+    return f"deployments/{deployment_id}/build.log"
+
+
+def file_key(deployment_id: str, relative: str) -> str:
+    return f"deployments/{deployment_id}/{relative}"
+
+
+class Variant(msgspec.Struct, frozen=True):
+    key: str
+    size: int
+
+
+class FileEntry(msgspec.Struct, frozen=True):
+    key: str
+    size: int
+    sha256: str
+    type: str
+    cache: CacheClass = "default"
+    encodings: dict[str, Variant] = msgspec.field(default_factory=dict)
+
+
+class ServingConfig(msgspec.Struct, frozen=True):
+    spa: bool = False
+    redirects: str | None = None  # raw `_redirects` text, validated at build time
+    headers: str | None = None  # raw `_headers` text, validated at build time
+
+
+class Manifest(msgspec.Struct, frozen=True):
+    deployment: str
+    project: str
+    created_at: str
+    files: dict[str, FileEntry]
+    config: ServingConfig = ServingConfig()
+    version: int = MANIFEST_VERSION
+
+
+class Route(msgspec.Struct, frozen=True):
+    project: str
+    deployment: str
+    kind: Literal["production", "deployment", "branch", "pull_request", "domain"]
+    updated_at: str
+
+
+def encode(value: Manifest | Route) -> bytes:
+    return msgspec.json.encode(value)
+
+
+def decode_manifest(data: bytes) -> Manifest:
+    return msgspec.json.decode(data, type=Manifest)
+
+
+def decode_route(data: bytes) -> Route:
+    return msgspec.json.decode(data, type=Route)

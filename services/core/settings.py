@@ -1,0 +1,73 @@
+"""Configuration shared by every Slipway process, read from `SLIPWAY_*` variables and `.env`.
+
+Nothing reads the environment at import time: services call `Settings()` (or build one
+explicitly in tests) and pass it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SLIPWAY_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Path(".slipway")
+    database_url: str = ""
+    storage_url: str = ""
+    builder: Literal["local", "ecs"] = "local"
+    base_domain: str = "localhost"
+    bind: str = "127.0.0.1"
+    api_port: int = 8000
+    proxy_port: int = 8080
+    api_token: str = ""
+    github_webhook_secret: str = ""
+    github_token: str = ""
+
+    # Builds
+    build_timeout: int = Field(default=900, ge=10)
+    max_concurrent_builds: int = Field(default=2, ge=1)
+    max_concurrent_builds_per_project: int = Field(default=1, ge=1)
+    max_queued_builds: int = Field(default=100, ge=1)
+    dispatch_interval: float = Field(default=1.0, gt=0)
+    sandbox: Literal["auto", "bubblewrap", "none"] = "auto"
+
+    # Proxy caches
+    route_ttl: float = Field(default=1.0, ge=0)
+    proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+
+    @field_validator("base_domain")
+    @classmethod
+    def _normalise_domain(cls, value: str) -> str:
+        return value.strip().strip(".").lower()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'slipway.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.data_dir / "storage").resolve().as_uri()
+
+    def resolved_api_token(self) -> str:
+        return self.api_token or _read_secret_file(self.data_dir / "api-token")
+
+    def resolved_webhook_secret(self) -> str:
+        return self.github_webhook_secret or _read_secret_file(self.data_dir / "webhook-secret")
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
