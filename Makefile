@@ -1,0 +1,39 @@
+# Slipway — `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install Slipway with its dev tools
+
+.PHONY: dev
+dev: install ## Run api, proxy and local builder on this machine (foreground)
+	@scripts/dev-prereqs.sh
+	$(PY) -m scripts.cli.main dev
+
+.PHONY: test
+test: install ## Run every test
+	@scripts/test-prereqs.sh
+	$(PY) -m pytest
+
+.PHONY: lint
+lint: install ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+-include mk/*.mk
