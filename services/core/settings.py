@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     api_token: str = ""
     github_webhook_secret: str = ""
     github_token: str = ""
+    # How site URLs are shown: the proxy's port locally, 443 behind the ALB.
+    public_scheme: Literal["http", "https"] = "http"
+    public_port: int | None = None
 
     # Builds
     build_timeout: int = Field(default=900, ge=10)
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
         if self.storage_url:
             return self.storage_url
         return (self.data_dir / "storage").resolve().as_uri()
+
+    def site_url(self, host: str) -> str:
+        port = self.public_port if self.public_port is not None else self.proxy_port
+        default = 443 if self.public_scheme == "https" else 80
+        suffix = "" if port == default else f":{port}"
+        return f"{self.public_scheme}://{host}{suffix}/"
 
     def resolved_api_token(self) -> str:
         return self.api_token or _read_secret_file(self.data_dir / "api-token")
