@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Proxy caches
     route_ttl: float = Field(default=1.0, ge=0)
     proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    proxy_workers: int = Field(default=2, ge=1)
+    proxy_access_log: bool = True  # one JSON line per request on stdout
 
     @field_validator("base_domain")
     @classmethod
