@@ -1,0 +1,29 @@
+"""`python -m services.api`: run the api service (and its dispatcher) from the environment."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from services.core.settings import Settings
+
+from .app import create_app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.bind,
+        port=settings.api_port,
+        log_level="info",
+        timeout_keep_alive=75,  # above the ALB's 60 s idle timeout
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The api service: `create_app(settings)` builds it; nothing reads the environment at import."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy import text
+
+from services.core.settings import Settings
+from services.core.storage import Storage
+
+from .builders import Builder
+from .builders.local import LocalBuilder
+from .db.engine import create_engine, migrate, session_factory
+from .deployments import DeploymentController
+from .dispatcher import Dispatcher
+from .errors import handle_exception
+from .projects import ProjectController
+from .schemas import Health
+from .site_routes import RouteWriter
+from .state import AppState
+from .webhooks import github_webhook
+
+log = logging.getLogger("slipway.api")
+
+
+def default_builder(settings: Settings, storage: Storage) -> Builder:
+    if settings.builder == "ecs":
+        from .builders.ecs import EcsBuilder
+
+        return EcsBuilder.from_settings(settings)
+    return LocalBuilder(settings.data_dir, storage_is_s3=not storage.is_local)
+
+
+@get("/healthz", operation_id="health", tags=["health"], include_in_schema=True)
+async def healthz(app_state: AppState) -> Response[Health]:
+    database = storage = "ok"
+    try:
+        async with app_state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        database = f"unavailable: {type(exc).__name__}"
+    try:
+        await app_state.storage.head("routes/.healthz")
+    except Exception as exc:
+        storage = f"unavailable: {type(exc).__name__}"
+    healthy = database == "ok" and storage == "ok"
+    return Response(
+        Health(status="ok" if healthy else "degraded", database=database, storage=storage),
+        status_code=200 if healthy else 503,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    builder: Builder | None = None,
+    run_dispatcher: bool = True,
+) -> Litestar:
+    api_token = settings.resolved_api_token()
+    webhook_secret = settings.resolved_webhook_secret()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings.resolved_database_url)
+        await migrate(engine)
+        storage = Storage(settings.resolved_storage_url)
+        sessions = session_factory(engine)
+        routes = RouteWriter(settings, storage)
+        chosen = builder or default_builder(settings, storage)
+        dispatcher = Dispatcher(settings, sessions, storage, chosen, routes)
+        app.state.slipway = AppState(
+            settings, engine, sessions, storage, chosen, routes, dispatcher, api_token, webhook_secret
+        )
+        task = asyncio.create_task(dispatcher.run_forever()) if run_dispatcher else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    def provide_state(state: State) -> AppState:
+        return state.slipway  # type: ignore[no-any-return]
+
+    return Litestar(
+        route_handlers=[healthz, github_webhook, ProjectController, DeploymentController],
+        dependencies={"app_state": Provide(provide_state, sync_to_thread=False)},
+        lifespan=[lifespan],
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(title="Slipway API", version="1.0.0", path="/schema"),
+    )

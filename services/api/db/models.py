@@ -1,0 +1,146 @@
+"""The control plane's state: projects, their domains, deployments and webhook deliveries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    BigInteger,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), dict[str, str]: JSON()}
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    repo_url: Mapped[str] = mapped_column(Text)
+    github_repo: Mapped[str | None] = mapped_column(String(200), index=True)
+    production_branch: Mapped[str] = mapped_column(String(255), default="main")
+    root_dir: Mapped[str] = mapped_column(String(255), default="")
+    install_command: Mapped[str] = mapped_column(Text, default="")
+    build_command: Mapped[str] = mapped_column(Text, default="")
+    output_dir: Mapped[str] = mapped_column(String(255), default="")
+    ignore_command: Mapped[str] = mapped_column(Text, default="")
+    spa: Mapped[bool] = mapped_column(Boolean, default=False)
+    env: Mapped[dict[str, str]] = mapped_column(default=dict)
+    webhook_secret: Mapped[str] = mapped_column(String(255), default="")
+    build_tags: Mapped[bool] = mapped_column(Boolean, default=False)
+    build_fork_prs: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_superseded: Mapped[bool] = mapped_column(Boolean, default=True)
+    auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
+    production_deployment_id: Mapped[str | None] = mapped_column(String(20))
+    promoted_at: Mapped[datetime | None]
+    promoted_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    domains: Mapped[list[Domain]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", lazy="selectin", order_by="Domain.host"
+    )
+
+
+class Domain(Base):
+    """A custom domain; the primary key makes a host belong to one project at most."""
+
+    __tablename__ = "domains"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    project_name: Mapped[str] = mapped_column(
+        ForeignKey("projects.name", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="domains")
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+    __table_args__ = (
+        Index("ix_deployments_status_created", "status", "created_at"),
+        Index("ix_deployments_project_created", "project_name", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    project_name: Mapped[str] = mapped_column(ForeignKey("projects.name", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    reason: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    commit: Mapped[str] = mapped_column(String(64), default="")
+    ref: Mapped[str] = mapped_column(String(255), default="")
+    commit_message: Mapped[str] = mapped_column(Text, default="")
+    trigger: Mapped[str] = mapped_column(String(16), default="api")  # api | push | pull_request
+    pull_request: Mapped[int | None] = mapped_column(Integer)
+    delivery_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # Which builder run carries it: a local process id or an ECS task ARN.
+    builder_handle: Mapped[str | None] = mapped_column(String(255))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    file_count: Mapped[int | None] = mapped_column(Integer)
+    total_bytes: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WebhookDelivery(Base):
+    """One row per `X-GitHub-Delivery`: its primary key makes a redelivery a no-op."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Promotion(Base):
+    """Who put which deployment in production, and when: the audit trail of rollbacks."""
+
+    __tablename__ = "promotions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_name: Mapped[str] = mapped_column(
+        ForeignKey("projects.name", ondelete="CASCADE"), index=True
+    )
+    deployment_id: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,114 @@
+"""`/api/deployments/{id}`: read, follow logs, cancel, promote."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core import manifest as mf
+
+from .auth import require_token
+from .db.models import Deployment, Project
+from .errors import Conflict, NotFound
+from .queue import ACTIVE, FINAL
+from .schemas import DeploymentRead, PromoteRequest
+from .state import AppState
+from .views import deployment_view
+
+FOLLOW_POLL = 0.5
+
+
+async def load_deployment(session: AsyncSession, deployment_id: str) -> Deployment:
+    d = await session.get(Deployment, deployment_id) if deployment_id.isalnum() else None
+    if d is None:
+        raise NotFound(f"no deployment {deployment_id!r}")
+    return d
+
+
+async def read_deployment(app_state: AppState, deployment_id: str) -> DeploymentRead:
+    async with app_state.sessions() as session:
+        d = await load_deployment(session, deployment_id)
+        project = await session.get(Project, d.project_name)
+        production = project.production_deployment_id if project else None
+        return deployment_view(app_state.settings, d, production)
+
+
+async def deployment_log(app_state: AppState, d: Deployment) -> str:
+    """The whole log: the stored copy once the build has ended, the live one before."""
+    if d.status in FINAL:
+        stored = await app_state.storage.get_or_none(mf.build_log_key(d.id))
+        if stored is not None:
+            return stored.decode("utf-8", "replace")
+    text, _ = await app_state.builder.read_log(d.id, d.builder_handle, 0)
+    return text
+
+
+async def follow_log(app_state: AppState, deployment_id: str) -> AsyncIterator[str]:
+    """Stream the live log until the deployment reaches a final state (bounded by the timeout)."""
+    offset = 0
+    deadline = asyncio.get_running_loop().time() + app_state.settings.build_timeout + 120
+    while True:
+        async with app_state.sessions() as session:
+            d = await load_deployment(session, deployment_id)
+        text, offset = await app_state.builder.read_log(d.id, d.builder_handle, offset)
+        if text:
+            yield text
+        if d.status in FINAL or asyncio.get_running_loop().time() > deadline:
+            text, offset = await app_state.builder.read_log(d.id, d.builder_handle, offset)
+            if text:
+                yield text
+            if offset == 0:  # nothing live (built elsewhere or cleaned up): the stored copy
+                yield await deployment_log(app_state, d)
+            return
+        await asyncio.sleep(FOLLOW_POLL)
+
+
+class DeploymentController(Controller):
+    path = "/api/deployments"
+    guards = [require_token]
+    tags = ["deployments"]
+
+    @get("/{deployment_id:str}", operation_id="getDeployment")
+    async def get_deployment(self, deployment_id: str, app_state: AppState) -> DeploymentRead:
+        return await read_deployment(app_state, deployment_id)
+
+    @get("/{deployment_id:str}/logs", operation_id="getDeploymentLogs", media_type="text/plain")
+    async def logs(
+        self,
+        deployment_id: str,
+        app_state: AppState,
+        follow: bool = Parameter(default=False),
+    ) -> Stream:
+        async with app_state.sessions() as session:
+            d = await load_deployment(session, deployment_id)
+        if follow:
+            return Stream(follow_log(app_state, deployment_id), media_type="text/plain; charset=utf-8")
+        text = await deployment_log(app_state, d)
+        return Stream(iter([text]), media_type="text/plain; charset=utf-8")
+
+    @post("/{deployment_id:str}/cancel", operation_id="cancelDeployment", status_code=202)
+    async def cancel(self, deployment_id: str, app_state: AppState) -> DeploymentRead:
+        async with app_state.sessions() as session:
+            d = await load_deployment(session, deployment_id)
+        if d.status not in ACTIVE:
+            raise Conflict(f"deployment {d.id} is already {d.status}")
+        await app_state.dispatcher.cancel(d.id)
+        return await read_deployment(app_state, deployment_id)
+
+    @post("/{deployment_id:str}/promote", operation_id="promoteDeployment", status_code=200)
+    async def promote(
+        self, deployment_id: str, app_state: AppState, request: Request, data: PromoteRequest | None = None  # type: ignore[type-arg]
+    ) -> DeploymentRead:
+        async with app_state.sessions() as session:
+            d = await load_deployment(session, deployment_id)
+        if d.status != "ready":
+            raise Conflict(f"only a ready deployment can be promoted; {d.id} is {d.status}")
+        actor = (data.actor if data and data.actor else None) or "api"
+        if not await app_state.dispatcher.promote(d.id, actor=actor[:255]):
+            raise Conflict(f"deployment {d.id} could not be promoted")
+        return await read_deployment(app_state, deployment_id)

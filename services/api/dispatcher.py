@@ -1,0 +1,336 @@
+"""The dispatcher: claims queued deployments, runs them on a builder, and settles their end.
+
+The database is the queue. A claim is a compare-and-set (`status = 'queued'` → `building`),
+so two api replicas never start the same build; every transition out of `building` is a
+compare-and-set as well, so finishing twice is harmless. Runs keep a handle (a process id or
+an ECS task ARN) in the row, which is how a restarted api picks them up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.core import manifest as mf
+from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
+from services.core.settings import Settings
+from services.core.storage import Storage, StorageError
+
+from .builders import Builder, BuildSpec
+from .db.models import Deployment, Project, Promotion
+from .gitremote import GitRemoteError, resolve_commit
+from .site_routes import RouteWriter
+
+log = logging.getLogger("slipway.dispatcher")
+# A run that never got a handle was claimed by an api that stopped before starting it.
+UNSTARTED_GRACE = timedelta(seconds=60)
+TIMEOUT_GRACE = timedelta(seconds=30)
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        storage: Storage,
+        builder: Builder,
+        routes: RouteWriter,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.storage = storage
+        self.builder = builder
+        self.routes = routes
+        self._wake = asyncio.Event()
+        self._starting: set[str] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must survive a database or storage outage
+                log.exception("dispatcher tick failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval)
+            self._wake.clear()
+
+    async def tick(self) -> None:
+        await self.settle_running()
+        await self.start_queued()
+
+    # -- settling runs ---------------------------------------------------------------------
+
+    async def settle_running(self) -> None:
+        async with self.sessions() as session:
+            running = (
+                await session.scalars(select(Deployment).where(Deployment.status == "building"))
+            ).all()
+        for deployment in running:
+            if deployment.id in self._starting:
+                continue
+            try:
+                await self._settle(deployment)
+            except StorageError as exc:  # retried on the next tick; the run stays `building`
+                log.warning("could not settle %s yet: %s", deployment.id, exc)
+
+    async def _settle(self, d: Deployment) -> None:
+        if d.builder_handle is None:
+            if d.started_at is None or now() - d.started_at > UNSTARTED_GRACE:
+                await self._requeue_unstarted(d)
+            return
+        if d.cancel_requested:
+            await self.builder.stop(d.id, d.builder_handle)
+            await self._finish(d, "canceled", "canceled", d.error or "canceled")
+            return
+        state = await self.builder.poll(d.id, d.builder_handle)
+        if state.running:
+            limit = timedelta(seconds=self.settings.build_timeout) + TIMEOUT_GRACE
+            if d.started_at is not None and now() - d.started_at > limit:
+                await self.builder.stop(d.id, d.builder_handle)
+                await self._finish(
+                    d, "failed", "timeout", f"the build ran past {self.settings.build_timeout} s"
+                )
+            return
+        if state.exit_code == 0:
+            await self._succeed(d)
+        elif state.exit_code == EXIT_SKIPPED:
+            await self._finish(d, "canceled", "skipped", "the ignore command chose to skip")
+        elif state.exit_code is not None:
+            reason = reason_for_exit(state.exit_code)
+            await self._finish(d, "failed", reason, _last_error_line(await self._log_tail(d)))
+        elif await self.storage.exists(mf.manifest_key(d.id)):
+            await self._succeed(d)  # the run completed while nobody was watching
+        else:
+            await self._finish(d, "failed", "internal", state.detail or "the build was lost")
+
+    async def _requeue_unstarted(self, d: Deployment) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Deployment)
+                .where((Deployment.id == d.id) & (Deployment.status == "building"))
+                .where(Deployment.builder_handle.is_(None))
+                .values(status="queued", started_at=None)
+            )
+
+    async def _log_tail(self, d: Deployment) -> str:
+        text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)
+        return text[-4000:]
+
+    async def _succeed(self, d: Deployment) -> None:
+        data = await self.storage.get_or_none(mf.manifest_key(d.id))
+        if data is None:
+            await self._finish(d, "failed", "publish", "the build ended without a manifest")
+            return
+        manifest = mf.decode_manifest(data)
+        if manifest.deployment != d.id:
+            await self._finish(d, "failed", "internal", "the manifest names another deployment")
+            return
+        async with self.sessions() as session:
+            project = await session.get(Project, d.project_name)
+            if project is None:
+                return
+            await self.routes.publish_previews(project, d)
+        promote = await self._should_promote(d)
+        files = len(manifest.files)
+        size = sum(f.size for f in manifest.files.values())
+        if not await self._finish(d, "ready", None, None, file_count=files, total_bytes=size):
+            return
+        if promote:
+            await self.promote(d.id, actor="auto:" + (d.trigger or "api"), only_if_newer=True)
+
+    async def _should_promote(self, d: Deployment) -> bool:
+        async with self.sessions() as session:
+            project = await session.get(Project, d.project_name)
+        return bool(
+            project
+            and project.auto_promote
+            and d.pull_request is None
+            and d.ref == project.production_branch
+        )
+
+    async def _finish(
+        self,
+        d: Deployment,
+        status: str,
+        reason: str | None,
+        error: str | None,
+        **extra: int,
+    ) -> bool:
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Deployment)
+                .where((Deployment.id == d.id) & (Deployment.status == "building"))
+                .values(status=status, reason=reason, error=error, finished_at=now(), **extra)
+            )
+        finished = bool(result.rowcount)  # type: ignore[attr-defined]
+        if finished:
+            log.info("deployment %s %s%s", d.id, status, f" ({reason})" if reason else "")
+            await self.builder.cleanup(d.id)
+        return finished
+
+    # -- promotion -------------------------------------------------------------------------
+
+    async def promote(self, deployment_id: str, actor: str, only_if_newer: bool = False) -> bool:
+        """Point production at a ready deployment: the route first, then the record."""
+        async with self.sessions() as session, session.begin():
+            d = await session.get(Deployment, deployment_id)
+            if d is None or d.status != "ready":
+                return False
+            project = await session.get(Project, d.project_name, with_for_update=True)
+            if project is None:
+                return False
+            if only_if_newer and project.production_deployment_id:
+                current = await session.get(Deployment, project.production_deployment_id)
+                if current is not None and current.created_at > d.created_at:
+                    return False  # an older build finishing late never replaces a newer one
+            await self.routes.promote(project, d.id)
+            project.production_deployment_id = d.id
+            project.promoted_at = now()
+            project.promoted_by = actor
+            session.add(Promotion(project_name=project.name, deployment_id=d.id, actor=actor))
+        return True
+
+    # -- starting runs ---------------------------------------------------------------------
+
+    async def start_queued(self) -> None:
+        async with self.sessions() as session:
+            building = (
+                await session.execute(
+                    select(Deployment.project_name, func.count())
+                    .where(Deployment.status == "building")
+                    .group_by(Deployment.project_name)
+                )
+            ).all()
+            per_project = {name: int(count) for name, count in building}
+            free = self.settings.max_concurrent_builds - sum(per_project.values())
+            if free <= 0:
+                return
+            candidates = (
+                await session.scalars(
+                    select(Deployment)
+                    .where(Deployment.status == "queued")
+                    .order_by(Deployment.created_at)
+                    .limit(100)
+                )
+            ).all()
+        for d in candidates:
+            if free <= 0:
+                break
+            if per_project.get(d.project_name, 0) >= self.settings.max_concurrent_builds_per_project:
+                continue
+            if await self._claim(d):
+                free -= 1
+                per_project[d.project_name] = per_project.get(d.project_name, 0) + 1
+                await self._start(d)
+
+    async def _claim(self, d: Deployment) -> bool:
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Deployment)
+                .where((Deployment.id == d.id) & (Deployment.status == "queued"))
+                .values(status="building", started_at=now(), attempts=Deployment.attempts + 1)
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _start(self, d: Deployment) -> None:
+        self._starting.add(d.id)
+        try:
+            async with self.sessions() as session:
+                project = await session.get(Project, d.project_name)
+            if project is None:
+                return
+            commit = d.commit
+            if not _SHA_RE.match(commit):
+                try:
+                    commit = await resolve_commit(
+                        project.repo_url, d.ref or project.production_branch, self.settings.github_token
+                    )
+                except GitRemoteError as exc:
+                    await self._finish(d, "failed", "clone", str(exc))
+                    return
+                async with self.sessions() as session, session.begin():
+                    await session.execute(
+                        update(Deployment).where(Deployment.id == d.id).values(commit=commit)
+                    )
+            spec = BuildSpec(d.id, project.name, runner_environment(self.settings, project, d, commit))
+            try:
+                handle = await self.builder.start(spec)
+            except Exception as exc:
+                log.exception("could not start the build of %s", d.id)
+                await self._finish(d, "failed", "internal", f"could not start the build: {exc}")
+                return
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    update(Deployment).where(Deployment.id == d.id).values(builder_handle=handle)
+                )
+            log.info("deployment %s building (%s)", d.id, handle)
+        finally:
+            self._starting.discard(d.id)
+
+    # -- cancellation ----------------------------------------------------------------------
+
+    async def cancel(self, deployment_id: str) -> None:
+        """Cancel at once when queued; ask the builder to stop it when building."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Deployment)
+                .where((Deployment.id == deployment_id) & (Deployment.status == "queued"))
+                .values(status="canceled", reason="canceled", error="canceled", finished_at=now())
+            )
+            await session.execute(
+                update(Deployment)
+                .where((Deployment.id == deployment_id) & (Deployment.status == "building"))
+                .values(cancel_requested=True)
+            )
+        self.wake()
+
+
+def runner_environment(
+    settings: Settings, project: Project, d: Deployment, commit: str
+) -> dict[str, str]:
+    """Exactly the runner's inputs: the contract's names and the project's build variables."""
+    env = {
+        "SLIPWAY_DEPLOYMENT_ID": d.id,
+        "SLIPWAY_PROJECT": project.name,
+        "SLIPWAY_REPO_URL": project.repo_url,
+        "SLIPWAY_COMMIT_SHA": commit,
+        "SLIPWAY_REF": d.ref,
+        "SLIPWAY_ROOT_DIR": project.root_dir,
+        "SLIPWAY_INSTALL_COMMAND": project.install_command,
+        "SLIPWAY_BUILD_COMMAND": project.build_command,
+        "SLIPWAY_OUTPUT_DIR": project.output_dir,
+        "SLIPWAY_STORAGE_URL": settings.resolved_storage_url,
+        "SLIPWAY_BUILD_TIMEOUT": str(settings.build_timeout),
+        "SLIPWAY_SPA": "true" if project.spa else "false",
+        "SLIPWAY_IGNORE_COMMAND": project.ignore_command,
+        "SLIPWAY_BUILD_ENV_NAMES": ",".join(sorted(project.env)),
+        "SLIPWAY_SANDBOX": settings.sandbox,
+    }
+    if settings.github_token and project.repo_url.startswith("https://github.com/"):
+        env["SLIPWAY_GIT_TOKEN"] = settings.github_token
+    env.update(project.env)
+    return env
+
+
+def _last_error_line(log_text: str) -> str:
+    lines = [line for line in log_text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "error" in line.lower() or "failed" in line.lower():
+            return line[-500:]
+    return lines[-1][-500:] if lines else "the build failed"

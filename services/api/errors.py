@@ -1,0 +1,80 @@
+"""The api's error hierarchy and its one translation to HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from services.core.storage import StorageError
+
+log = logging.getLogger("slipway.api")
+
+
+class ApiError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "conflict"
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class Unavailable(ApiError):
+    status_code = 503
+    code = "unavailable"
+
+
+def _body(code: str, message: str) -> dict[str, str]:
+    return {"error": code, "message": message}
+
+
+def handle_exception(request: Request, exc: Exception) -> Response[dict[str, str]]:  # type: ignore[type-arg]
+    if isinstance(exc, ApiError):
+        return Response(_body(exc.code, exc.message), status_code=exc.status_code)
+    if isinstance(exc, HTTPException):
+        detail = exc.detail or "error"
+        extra = getattr(exc, "extra", None)
+        if extra and exc.status_code == 400:
+            detail = f"{detail}: {extra}"
+        return Response(
+            _body("http_error", str(detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+    if isinstance(exc, OperationalError | PoolTimeoutError | ConnectionError | OSError):
+        # The database is down: say so, and let callers (GitHub) retry later.
+        log.warning("database unavailable: %s", exc)
+        return Response(_body("unavailable", "the database is unavailable"), status_code=503)
+    if isinstance(exc, StorageError):
+        log.warning("storage unavailable: %s", exc)
+        return Response(_body("unavailable", "object storage is unavailable"), status_code=503)
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response(_body("internal", "internal server error"), status_code=500)

@@ -1,0 +1,180 @@
+"""`/api/projects`: create, read, update and delete projects; start deployments."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .auth import require_token
+from .db.models import Deployment, Domain, Project
+from .errors import BadRequest, Conflict, NotFound
+from .queue import enqueue
+from .schemas import DeploymentRead, DeployRequest, ProjectCreate, ProjectRead, ProjectUpdate
+from .site_routes import deployment_hosts, production_hosts
+from .state import AppState
+from .validation import (
+    check_branch,
+    check_domains,
+    check_env,
+    check_name,
+    check_relative_dir,
+    check_repo_url,
+    github_repo_for,
+)
+from .views import deployment_view, project_view
+
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+async def load_project(session: AsyncSession, name: str) -> Project:
+    project = await session.get(Project, name)
+    if project is None:
+        raise NotFound(f"no project named {name!r}")
+    return project
+
+
+async def read_project(app_state: AppState, session: AsyncSession, p: Project, reveal: bool = False) -> ProjectRead:
+    production = (
+        await session.get(Deployment, p.production_deployment_id) if p.production_deployment_id else None
+    )
+    return project_view(app_state.settings, p, production, reveal)
+
+
+def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
+    """Validate the settings present in a create or update body."""
+    checks = {
+        "repo_url": check_repo_url,
+        "production_branch": check_branch,
+        "root_dir": lambda v: check_relative_dir(v, "root_dir"),
+        "output_dir": lambda v: check_relative_dir(v, "output_dir"),
+        "env": check_env,
+        "domains": lambda v: check_domains(v, base_domain),
+    }
+    return {k: checks[k](v) if k in checks else v for k, v in data.items()}
+
+
+class ProjectController(Controller):
+    path = "/api/projects"
+    guards = [require_token]
+    tags = ["projects"]
+
+    @post("/", operation_id="createProject", status_code=201)
+    async def create(self, data: ProjectCreate, app_state: AppState) -> ProjectRead:
+        fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
+        check_name(data.name)
+        domains = fields.pop("domains")
+        fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
+        async with app_state.sessions() as session:
+            try:
+                async with session.begin():
+                    if await session.get(Project, data.name) is not None:
+                        raise Conflict(f"a project named {data.name!r} already exists")
+                    project = Project(**fields)
+                    project.domains = [Domain(host=h) for h in domains]
+                    session.add(project)
+            except IntegrityError:
+                raise Conflict("that project name or one of its domains is already taken") from None
+            return await read_project(app_state, session, project)
+
+    @get("/", operation_id="listProjects")
+    async def list_projects(self, app_state: AppState) -> list[ProjectRead]:
+        async with app_state.sessions() as session:
+            projects = (await session.scalars(select(Project).order_by(Project.created_at.desc()))).all()
+            return [await read_project(app_state, session, p) for p in projects]
+
+    @get("/{name:str}", operation_id="getProject")
+    async def get_project(
+        self, name: str, app_state: AppState, reveal_env: bool = Parameter(default=False)
+    ) -> ProjectRead:
+        async with app_state.sessions() as session:
+            return await read_project(app_state, session, await load_project(session, name), reveal_env)
+
+    @patch("/{name:str}", operation_id="updateProject")
+    async def update(self, name: str, data: ProjectUpdate, app_state: AppState) -> ProjectRead:
+        given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        fields = _settings_fields(given, app_state.settings.base_domain)
+        removed: list[str] = []
+        async with app_state.sessions() as session:
+            try:
+                async with session.begin():
+                    project = await load_project(session, name)
+                    if "domains" in fields:
+                        new = fields.pop("domains")
+                        removed = [d.host for d in project.domains if d.host not in new]
+                        kept = [d for d in project.domains if d.host in new]
+                        known = {d.host for d in kept}
+                        project.domains = kept + [Domain(host=h) for h in new if h not in known]
+                    if "repo_url" in fields or "github_repo" in fields:
+                        fields["github_repo"] = github_repo_for(
+                            fields.get("repo_url", project.repo_url), fields.get("github_repo")
+                        )
+                    for key, value in fields.items():
+                        setattr(project, key, value)
+            except IntegrityError:
+                raise Conflict("one of those domains belongs to another project") from None
+            if "domains" in given:
+                await app_state.routes.set_domains(project, removed)
+            return await read_project(app_state, session, project)
+
+    @delete("/{name:str}", operation_id="deleteProject", status_code=204)
+    async def delete_project(self, name: str, app_state: AppState) -> None:
+        async with app_state.sessions() as session, session.begin():
+            project = await load_project(session, name)
+            deployments = (
+                await session.scalars(select(Deployment).where(Deployment.project_name == name))
+            ).all()
+            hosts = production_hosts(app_state.settings, project)
+            for d in deployments:
+                hosts += deployment_hosts(app_state.settings, project, d)
+                if d.status in ("queued", "building"):
+                    await app_state.dispatcher.cancel(d.id)
+            # Routes go first: once they are gone nothing serves the project.
+            await app_state.routes.remove_hosts(sorted(set(hosts)))
+            await session.delete(project)
+
+    @post("/{name:str}/deployments", operation_id="createDeployment", status_code=202)
+    async def deploy(
+        self, name: str, app_state: AppState, data: DeployRequest | None = None
+    ) -> DeploymentRead:
+        request = data or DeployRequest()
+        async with app_state.sessions() as session:
+            async with session.begin():
+                project = await load_project(session, name)
+                ref = check_branch(request.ref) if request.ref else ""
+                commit = (request.commit or "").lower()
+                if commit and not _FULL_SHA.match(commit):
+                    raise BadRequest("commit must be a full 40-character hexadecimal sha")
+                if not ref and not commit:
+                    ref = project.production_branch
+                d = await enqueue(
+                    session, app_state.settings, project, commit=commit, ref=ref, trigger="api"
+                )
+            app_state.dispatcher.wake()
+            return deployment_view(app_state.settings, d, project.production_deployment_id)
+
+    @get("/{name:str}/deployments", operation_id="listDeployments")
+    async def list_deployments(
+        self,
+        name: str,
+        app_state: AppState,
+        limit: int = Parameter(default=50, ge=1, le=500),
+    ) -> list[DeploymentRead]:
+        async with app_state.sessions() as session:
+            project = await load_project(session, name)
+            rows = (
+                await session.scalars(
+                    select(Deployment)
+                    .where(Deployment.project_name == name)
+                    .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return [deployment_view(app_state.settings, d, project.production_deployment_id) for d in rows]
+

@@ -1,0 +1,117 @@
+"""Request and response bodies of the HTTP API (msgspec Structs: separate create/read/update)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+ProjectName = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+EnvMap = dict[Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)], str]
+
+
+class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: ProjectName
+    repo_url: Annotated[str, Meta(min_length=1, max_length=2000)]
+    github_repo: str | None = None
+    production_branch: str = "main"
+    root_dir: str = ""
+    install_command: str = ""
+    build_command: str = ""
+    output_dir: str = ""
+    ignore_command: str = ""
+    spa: bool = False
+    env: EnvMap = msgspec.field(default_factory=dict)
+    domains: list[str] = msgspec.field(default_factory=list)
+    webhook_secret: str = ""
+    build_tags: bool = False
+    build_fork_prs: bool = False
+    cancel_superseded: bool = True
+    auto_promote: bool = True
+
+
+class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    repo_url: str | UnsetType = UNSET
+    github_repo: str | None | UnsetType = UNSET
+    production_branch: str | UnsetType = UNSET
+    root_dir: str | UnsetType = UNSET
+    install_command: str | UnsetType = UNSET
+    build_command: str | UnsetType = UNSET
+    output_dir: str | UnsetType = UNSET
+    ignore_command: str | UnsetType = UNSET
+    spa: bool | UnsetType = UNSET
+    env: EnvMap | UnsetType = UNSET
+    domains: list[str] | UnsetType = UNSET
+    webhook_secret: str | UnsetType = UNSET
+    build_tags: bool | UnsetType = UNSET
+    build_fork_prs: bool | UnsetType = UNSET
+    cancel_superseded: bool | UnsetType = UNSET
+    auto_promote: bool | UnsetType = UNSET
+
+
+class DeploymentRead(msgspec.Struct):
+    id: str
+    project: str
+    status: str
+    reason: str | None
+    error: str | None
+    commit: str
+    ref: str
+    commit_message: str
+    trigger: str
+    pull_request: int | None
+    url: str
+    branch_url: str | None
+    production: bool
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    file_count: int | None
+    total_bytes: int | None
+
+
+class ProjectRead(msgspec.Struct):
+    name: str
+    repo_url: str
+    github_repo: str | None
+    production_branch: str
+    root_dir: str
+    install_command: str
+    build_command: str
+    output_dir: str
+    ignore_command: str
+    spa: bool
+    env: dict[str, str]
+    domains: list[str]
+    has_webhook_secret: bool
+    build_tags: bool
+    build_fork_prs: bool
+    cancel_superseded: bool
+    auto_promote: bool
+    url: str
+    production_deployment: DeploymentRead | None
+    promoted_at: str | None
+    promoted_by: str | None
+    created_at: str
+
+
+class DeployRequest(msgspec.Struct, forbid_unknown_fields=True):
+    ref: str | None = None
+    commit: str | None = None
+
+
+class PromoteRequest(msgspec.Struct, forbid_unknown_fields=True):
+    actor: str | None = None
+
+
+class WebhookAnswer(msgspec.Struct):
+    status: str
+    message: str
+    deployments: list[str] = msgspec.field(default_factory=list)
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+    storage: str

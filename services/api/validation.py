@@ -1,0 +1,81 @@
+"""Checks on project settings that the request schemas cannot express."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from services.core import hosts
+
+from .errors import BadRequest
+
+_GITHUB_URL = re.compile(r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+_GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[^\s~^:?*\[\\\x00-\x1f]{1,255}(?<!/)(?<!\.lock)$")
+
+
+def check_name(name: str) -> str:
+    if not hosts.valid_project_name(name):
+        raise BadRequest(
+            "project names are 1-40 lowercase letters, digits and single hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    return name
+
+
+def check_repo_url(url: str) -> str:
+    if not url.startswith(("https://", "http://", "file://", "git@")):
+        raise BadRequest("repo_url must be an https://, http://, git@ or file:// URL")
+    if any(c.isspace() for c in url) or "\x00" in url:
+        raise BadRequest("repo_url must not contain spaces")
+    return url
+
+
+def github_repo_for(repo_url: str, given: str | None) -> str | None:
+    if given:
+        if not _GITHUB_REPO.match(given):
+            raise BadRequest("github_repo must look like owner/name")
+        return given
+    match = _GITHUB_URL.match(repo_url)
+    return match.group(1) if match else None
+
+
+def check_branch(branch: str) -> str:
+    if not _BRANCH.match(branch):
+        raise BadRequest(f"not a valid branch name: {branch!r}")
+    return branch
+
+
+def check_relative_dir(value: str, field: str) -> str:
+    """A directory inside the checkout: no absolute paths, no climbing out."""
+    if not value:
+        return ""
+    normal = posixpath.normpath(value.strip("/"))
+    if value.startswith("/") or normal.startswith("..") or "\x00" in value or "\\" in value:
+        raise BadRequest(f"{field} must be a relative directory inside the repository")
+    return "" if normal == "." else normal
+
+
+def check_env(env: dict[str, str]) -> dict[str, str]:
+    for name, value in env.items():
+        if name.upper().startswith("SLIPWAY_"):
+            raise BadRequest(f"build variable {name}: names starting with SLIPWAY_ are reserved")
+        if len(value) > 32 * 1024:
+            raise BadRequest(f"build variable {name} is longer than 32 KiB")
+    if len(env) > 200:
+        raise BadRequest("at most 200 build variables")
+    return env
+
+
+def check_domains(domains: list[str], base_domain: str) -> list[str]:
+    cleaned = []
+    for raw in domains:
+        host = hosts.normalize_host(raw)
+        if host is None or host != raw.strip().lower().rstrip(".") or "." not in host:
+            raise BadRequest(f"not a valid domain name: {raw!r}")
+        if host == base_domain or host.endswith("." + base_domain):
+            raise BadRequest(f"{host} is under the platform's own domain")
+        cleaned.append(host)
+    if len(set(cleaned)) != len(cleaned):
+        raise BadRequest("a domain is listed twice")
+    return cleaned

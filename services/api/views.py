@@ -1,0 +1,80 @@
+"""Database rows → API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.core import hosts
+from services.core.settings import Settings
+
+from .db.models import Deployment, Project
+from .schemas import DeploymentRead, ProjectRead
+
+MASK = "********"
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def deployment_view(settings: Settings, d: Deployment, production_id: str | None) -> DeploymentRead:
+    domain = settings.base_domain
+    branch_url = None
+    if d.pull_request is not None:
+        branch_url = settings.site_url(hosts.pull_request_host(d.project_name, d.pull_request, domain))
+    elif d.ref:
+        branch_url = settings.site_url(hosts.branch_host(d.project_name, d.ref, domain))
+    return DeploymentRead(
+        id=d.id,
+        project=d.project_name,
+        status=d.status,
+        reason=d.reason,
+        error=d.error,
+        commit=d.commit,
+        ref=d.ref,
+        commit_message=d.commit_message,
+        trigger=d.trigger,
+        pull_request=d.pull_request,
+        url=settings.site_url(hosts.deployment_host(d.project_name, d.id, domain)),
+        branch_url=branch_url,
+        production=d.id == production_id,
+        created_at=iso(d.created_at) or "",
+        started_at=iso(d.started_at),
+        finished_at=iso(d.finished_at),
+        file_count=d.file_count,
+        total_bytes=d.total_bytes,
+    )
+
+
+def project_view(
+    settings: Settings,
+    p: Project,
+    production: Deployment | None,
+    reveal_env: bool = False,
+) -> ProjectRead:
+    return ProjectRead(
+        name=p.name,
+        repo_url=p.repo_url,
+        github_repo=p.github_repo,
+        production_branch=p.production_branch,
+        root_dir=p.root_dir,
+        install_command=p.install_command,
+        build_command=p.build_command,
+        output_dir=p.output_dir,
+        ignore_command=p.ignore_command,
+        spa=p.spa,
+        env=dict(p.env) if reveal_env else dict.fromkeys(p.env, MASK),
+        domains=[d.host for d in p.domains],
+        has_webhook_secret=bool(p.webhook_secret),
+        build_tags=p.build_tags,
+        build_fork_prs=p.build_fork_prs,
+        cancel_superseded=p.cancel_superseded,
+        auto_promote=p.auto_promote,
+        url=settings.site_url(hosts.production_host(p.name, settings.base_domain)),
+        production_deployment=(
+            deployment_view(settings, production, p.production_deployment_id) if production else None
+        ),
+        promoted_at=iso(p.promoted_at),
+        promoted_by=p.promoted_by,
+        created_at=iso(p.created_at) or "",
+    )

@@ -1,0 +1,265 @@
+"""`POST /webhooks/github`: signature first, on the raw bytes; then parse; then act once.
+
+Every delivery is recorded by its `X-GitHub-Delivery` id in the same transaction as the
+deployments it creates, so a redelivery (or ten concurrent copies) creates nothing twice:
+the database's primary key decides, not a check-then-insert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from litestar import Request, Response, post
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core import hosts
+
+from .db.models import Deployment, Project, WebhookDelivery
+from .errors import BadRequest, Unauthorized
+from .queue import enqueue
+from .schemas import WebhookAnswer
+from .state import AppState
+
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
+SKIP_MARKERS = ("[skip ci]", "[ci skip]", "[slipway skip]", "[skip slipway]")
+PR_BUILD_ACTIONS = {"opened", "reopened", "synchronize"}
+_DELIVERY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+def parse_payload(body: bytes, content_type: str) -> dict[str, Any]:
+    """JSON body, or the `payload=` field GitHub sends as a form."""
+    try:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            fields = parse_qs(body.decode("utf-8"), strict_parsing=False)
+            if "payload" not in fields:
+                raise BadRequest("form body without a payload field")
+            payload = json.loads(fields["payload"][-1])
+        else:
+            payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BadRequest(f"malformed webhook body: {exc}") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("the webhook body is not a JSON object")
+    return payload
+
+
+@dataclass
+class Outcome:
+    status_code: int
+    status: str
+    message: str
+    deployments: list[str] = field(default_factory=list)
+    removed_hosts: list[str] = field(default_factory=list)
+
+
+@post(
+    "/webhooks/github",
+    operation_id="githubWebhook",
+    tags=["webhooks"],
+    request_max_body_size=MAX_WEBHOOK_BYTES,
+    summary="GitHub webhook intake (signature-checked)",
+)
+async def github_webhook(request: Request, app_state: AppState) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
+    body = await request.body()
+    signature = request.headers.get("x-hub-signature-256")
+    async with app_state.sessions() as session:
+        accepted_secret = await _matching_secret(session, app_state.webhook_secret, body, signature)
+    if accepted_secret is None:
+        raise Unauthorized("missing or invalid X-Hub-Signature-256")
+    event = request.headers.get("x-github-event", "")
+    delivery = request.headers.get("x-github-delivery", "")
+    if not event:
+        raise BadRequest("missing X-GitHub-Event header")
+    if not _DELIVERY_RE.match(delivery):
+        raise BadRequest("missing or invalid X-GitHub-Delivery header")
+    payload = parse_payload(body, request.headers.get("content-type", "application/json"))
+
+    try:
+        async with app_state.sessions() as session, session.begin():
+            session.add(WebhookDelivery(id=delivery, event=event[:64]))
+            await session.flush()  # the primary key claims the delivery, or fails here
+            outcome = await handle_event(app_state, session, event, payload, accepted_secret, delivery)
+            record = await session.get(WebhookDelivery, delivery)
+            if record is not None:
+                record.outcome = outcome.message[:255]
+    except IntegrityError:
+        answer = WebhookAnswer(status="duplicate", message=f"delivery {delivery} was already received")
+        return Response(answer, status_code=200)
+    if outcome.removed_hosts:
+        await app_state.routes.remove_hosts(outcome.removed_hosts)
+    if outcome.deployments:
+        app_state.dispatcher.wake()
+    answer = WebhookAnswer(outcome.status, outcome.message, outcome.deployments)
+    return Response(answer, status_code=outcome.status_code)
+
+
+async def _matching_secret(
+    session: AsyncSession, global_secret: str, body: bytes, signature: str | None
+) -> str | None:
+    """The secret that signed the body: the global one, or one project's own."""
+    if signature_matches(global_secret, body, signature):
+        return global_secret
+    project_secrets = await session.scalars(
+        select(Project.webhook_secret).where(Project.webhook_secret != "").distinct()
+    )
+    for secret in project_secrets:
+        if signature_matches(secret, body, signature):
+            return secret
+    return None
+
+
+async def handle_event(
+    app_state: AppState,
+    session: AsyncSession,
+    event: str,
+    payload: dict[str, Any],
+    secret: str,
+    delivery: str,
+) -> Outcome:
+    if event == "ping":
+        return Outcome(200, "ok", "pong")
+    if event == "push":
+        return await _on_push(app_state, session, payload, secret, delivery)
+    if event == "pull_request":
+        return await _on_pull_request(app_state, session, payload, secret, delivery)
+    return Outcome(202, "ignored", f"event {event!r} is not used")
+
+
+async def _projects_for(
+    session: AsyncSession, payload: dict[str, Any], secret: str, global_secret: str
+) -> list[Project]:
+    repository = payload.get("repository")
+    full_name = repository.get("full_name") if isinstance(repository, dict) else None
+    if not isinstance(full_name, str) or not full_name:
+        return []
+    found = await session.scalars(
+        select(Project)
+        .where(func.lower(Project.github_repo) == full_name.lower())
+        .order_by(Project.name)
+    )
+    # A project with its own secret only trusts deliveries signed with it.
+    return [
+        p
+        for p in found
+        if (p.webhook_secret == secret) or (not p.webhook_secret and secret == global_secret)
+    ]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+async def _on_push(
+    app_state: AppState, session: AsyncSession, payload: dict[str, Any], secret: str, delivery: str
+) -> Outcome:
+    ref = _text(payload.get("ref"))
+    projects = await _projects_for(session, payload, secret, app_state.webhook_secret)
+    if not projects:
+        return Outcome(202, "ignored", "no project uses this repository")
+    is_tag = ref.startswith("refs/tags/")
+    if not ref.startswith("refs/heads/") and not is_tag:
+        return Outcome(202, "ignored", f"ref {ref!r} is neither a branch nor a tag")
+    name = ref.split("/", 2)[2]
+    if payload.get("deleted") is True:
+        if is_tag:
+            return Outcome(202, "ignored", "tag deletion")
+        removed = [hosts.branch_host(p.name, name, app_state.settings.base_domain) for p in projects]
+        return Outcome(202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed)
+    if is_tag:
+        projects = [p for p in projects if p.build_tags]
+        if not projects:
+            return Outcome(202, "ignored", "tag pushes are not built for this repository")
+    commit = _text(payload.get("after"))
+    if not re.fullmatch(r"[0-9a-f]{40}", commit):
+        raise BadRequest("push payload without a valid `after` commit")
+    head = payload.get("head_commit")
+    message = _text(head.get("message")) if isinstance(head, dict) else ""
+    skip = any(marker in message.lower() for marker in SKIP_MARKERS)
+    created: list[str] = []
+    for project in projects:
+        d = await enqueue(
+            session,
+            app_state.settings,
+            project,
+            commit=commit,
+            ref=name,
+            trigger="push",
+            commit_message=message,
+            delivery_id=delivery,
+            enforce_cap=False,  # GitHub does not retry a refused delivery: always record it
+        )
+        if skip:
+            _mark_skipped(d, "the commit message asks to skip the build")
+        created.append(d.id)
+    verb = "skipped" if skip else "queued"
+    return Outcome(202, verb, f"{len(created)} deployment(s) {verb}", created)
+
+
+def _mark_skipped(d: Deployment, why: str) -> None:
+    d.status = "canceled"
+    d.reason = "skipped"
+    d.error = why
+    d.finished_at = d.created_at
+
+
+async def _on_pull_request(
+    app_state: AppState, session: AsyncSession, payload: dict[str, Any], secret: str, delivery: str
+) -> Outcome:
+    action = _text(payload.get("action"))
+    pr = payload.get("pull_request")
+    number = payload.get("number")
+    if not isinstance(pr, dict) or not isinstance(number, int) or isinstance(number, bool):
+        raise BadRequest("pull_request payload without a pull request")
+    projects = await _projects_for(session, payload, secret, app_state.webhook_secret)
+    if not projects:
+        return Outcome(202, "ignored", "no project uses this repository")
+    if action == "closed":
+        removed = [
+            hosts.pull_request_host(p.name, number, app_state.settings.base_domain) for p in projects
+        ]
+        return Outcome(202, "ok", f"pull request #{number} closed", removed_hosts=removed)
+    if action not in PR_BUILD_ACTIONS:
+        return Outcome(202, "ignored", f"pull_request action {action!r} builds nothing")
+    head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
+    base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
+    commit = _text(head.get("sha"))
+    if not re.fullmatch(r"[0-9a-f]{40}", commit):
+        raise BadRequest("pull_request payload without a valid head sha")
+    head_repo = head.get("repo") if isinstance(head.get("repo"), dict) else {}
+    base_repo = base.get("repo") if isinstance(base.get("repo"), dict) else {}
+    from_fork = _text(head_repo.get("full_name")).lower() != _text(base_repo.get("full_name")).lower()
+    if from_fork:
+        projects = [p for p in projects if p.build_fork_prs]
+        if not projects:
+            return Outcome(202, "ignored", "pull requests from forks are not built")
+    created = []
+    for project in projects:
+        d = await enqueue(
+            session,
+            app_state.settings,
+            project,
+            commit=commit,
+            ref=_text(head.get("ref")),
+            trigger="pull_request",
+            commit_message=_text(pr.get("title")),
+            pull_request=number,
+            delivery_id=delivery,
+            enforce_cap=False,
+        )
+        created.append(d.id)
+    return Outcome(202, "queued", f"{len(created)} preview deployment(s) queued", created)
