@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from tests.support.moto import moto_server
+from tests.support.postgres import postgres_server
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -52,3 +53,14 @@ def local_storage_url(tmp_path: object) -> str:
 
     assert isinstance(tmp_path, Path)
     return (tmp_path / "storage").as_uri()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the run: SLIPWAY_TEST_POSTGRES_URL, or one started here."""
+    given = os.environ.get("SLIPWAY_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    with postgres_server() as url:
+        yield url

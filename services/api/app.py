@@ -25,7 +25,7 @@ from .errors import handle_exception
 from .projects import ProjectController
 from .schemas import Health
 from .site_routes import RouteWriter
-from .state import AppState
+from .state import AppState, StateDep
 from .webhooks import github_webhook
 
 log = logging.getLogger("slipway.api")
@@ -40,7 +40,7 @@ def default_builder(settings: Settings, storage: Storage) -> Builder:
 
 
 @get("/healthz", operation_id="health", tags=["health"], include_in_schema=True)
-async def healthz(app_state: AppState) -> Response[Health]:
+async def healthz(app_state: StateDep) -> Response[Health]:
     database = storage = "ok"
     try:
         async with app_state.engine.connect() as conn:
@@ -77,7 +77,15 @@ def create_app(
         chosen = builder or default_builder(settings, storage)
         dispatcher = Dispatcher(settings, sessions, storage, chosen, routes)
         app.state.slipway = AppState(
-            settings, engine, sessions, storage, chosen, routes, dispatcher, api_token, webhook_secret
+            settings,
+            engine,
+            sessions,
+            storage,
+            chosen,
+            routes,
+            dispatcher,
+            api_token,
+            webhook_secret,
         )
         task = asyncio.create_task(dispatcher.run_forever()) if run_dispatcher else None
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar import Controller, get, post
+from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from .db.models import Deployment, Project
 from .errors import Conflict, NotFound
 from .queue import ACTIVE, FINAL
 from .schemas import DeploymentRead, PromoteRequest
-from .state import AppState
+from .state import AppState, StateDep
 from .views import deployment_view
 
 FOLLOW_POLL = 0.5
@@ -74,25 +74,27 @@ class DeploymentController(Controller):
     tags = ["deployments"]
 
     @get("/{deployment_id:str}", operation_id="getDeployment")
-    async def get_deployment(self, deployment_id: str, app_state: AppState) -> DeploymentRead:
+    async def get_deployment(self, deployment_id: str, app_state: StateDep) -> DeploymentRead:
         return await read_deployment(app_state, deployment_id)
 
     @get("/{deployment_id:str}/logs", operation_id="getDeploymentLogs", media_type="text/plain")
     async def logs(
         self,
         deployment_id: str,
-        app_state: AppState,
+        app_state: StateDep,
         follow: bool = Parameter(default=False),
     ) -> Stream:
         async with app_state.sessions() as session:
             d = await load_deployment(session, deployment_id)
         if follow:
-            return Stream(follow_log(app_state, deployment_id), media_type="text/plain; charset=utf-8")
+            return Stream(
+                follow_log(app_state, deployment_id), media_type="text/plain; charset=utf-8"
+            )
         text = await deployment_log(app_state, d)
         return Stream(iter([text]), media_type="text/plain; charset=utf-8")
 
     @post("/{deployment_id:str}/cancel", operation_id="cancelDeployment", status_code=202)
-    async def cancel(self, deployment_id: str, app_state: AppState) -> DeploymentRead:
+    async def cancel(self, deployment_id: str, app_state: StateDep) -> DeploymentRead:
         async with app_state.sessions() as session:
             d = await load_deployment(session, deployment_id)
         if d.status not in ACTIVE:
@@ -102,7 +104,7 @@ class DeploymentController(Controller):
 
     @post("/{deployment_id:str}/promote", operation_id="promoteDeployment", status_code=200)
     async def promote(
-        self, deployment_id: str, app_state: AppState, request: Request, data: PromoteRequest | None = None  # type: ignore[type-arg]
+        self, deployment_id: str, app_state: StateDep, data: JSONBody[PromoteRequest | None] = None
     ) -> DeploymentRead:
         async with app_state.sessions() as session:
             d = await load_deployment(session, deployment_id)

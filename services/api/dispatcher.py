@@ -232,7 +232,10 @@ class Dispatcher:
         for d in candidates:
             if free <= 0:
                 break
-            if per_project.get(d.project_name, 0) >= self.settings.max_concurrent_builds_per_project:
+            if (
+                per_project.get(d.project_name, 0)
+                >= self.settings.max_concurrent_builds_per_project
+            ):
                 continue
             if await self._claim(d):
                 free -= 1
@@ -259,7 +262,9 @@ class Dispatcher:
             if not _SHA_RE.match(commit):
                 try:
                     commit = await resolve_commit(
-                        project.repo_url, d.ref or project.production_branch, self.settings.github_token
+                        project.repo_url,
+                        d.ref or project.production_branch,
+                        self.settings.github_token,
                     )
                 except GitRemoteError as exc:
                     await self._finish(d, "failed", "clone", str(exc))
@@ -268,7 +273,9 @@ class Dispatcher:
                     await session.execute(
                         update(Deployment).where(Deployment.id == d.id).values(commit=commit)
                     )
-            spec = BuildSpec(d.id, project.name, runner_environment(self.settings, project, d, commit))
+            spec = BuildSpec(
+                d.id, project.name, runner_environment(self.settings, project, d, commit)
+            )
             try:
                 handle = await self.builder.start(spec)
             except Exception as exc:

@@ -21,7 +21,7 @@ def ls_remote_args(repo_url: str, ref: str, token: str = "") -> list[str]:
     return [*args, "ls-remote", "--", repo_url, ref, f"refs/heads/{ref}", f"refs/tags/{ref}"]
 
 
-async def resolve_commit(repo_url: str, ref: str, token: str = "", timeout: float = 30) -> str:
+async def resolve_commit(repo_url: str, ref: str, token: str = "", limit: float = 30) -> str:
     if _SHA_RE.match(ref):
         return ref
     proc = await asyncio.create_subprocess_exec(
@@ -31,11 +31,11 @@ async def resolve_commit(repo_url: str, ref: str, token: str = "", timeout: floa
         env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"},
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(), limit)
     except TimeoutError:
         proc.kill()
         await proc.wait()
-        raise GitRemoteError(f"git ls-remote timed out after {timeout:.0f} s") from None
+        raise GitRemoteError(f"git ls-remote timed out after {limit:.0f} s") from None
     if proc.returncode != 0:
         message = err.decode(errors="replace").strip().splitlines()
         raise GitRemoteError(f"cannot read the repository: {message[-1] if message else 'error'}")

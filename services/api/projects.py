@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from .errors import BadRequest, Conflict, NotFound
 from .queue import enqueue
 from .schemas import DeploymentRead, DeployRequest, ProjectCreate, ProjectRead, ProjectUpdate
 from .site_routes import deployment_hosts, production_hosts
-from .state import AppState
+from .state import AppState, StateDep
 from .validation import (
     check_branch,
     check_domains,
@@ -40,9 +40,13 @@ async def load_project(session: AsyncSession, name: str) -> Project:
     return project
 
 
-async def read_project(app_state: AppState, session: AsyncSession, p: Project, reveal: bool = False) -> ProjectRead:
+async def read_project(
+    app_state: AppState, session: AsyncSession, p: Project, reveal: bool = False
+) -> ProjectRead:
     production = (
-        await session.get(Deployment, p.production_deployment_id) if p.production_deployment_id else None
+        await session.get(Deployment, p.production_deployment_id)
+        if p.production_deployment_id
+        else None
     )
     return project_view(app_state.settings, p, production, reveal)
 
@@ -66,7 +70,7 @@ class ProjectController(Controller):
     tags = ["projects"]
 
     @post("/", operation_id="createProject", status_code=201)
-    async def create(self, data: ProjectCreate, app_state: AppState) -> ProjectRead:
+    async def create(self, data: JSONBody[ProjectCreate], app_state: StateDep) -> ProjectRead:
         fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
         check_name(data.name)
         domains = fields.pop("domains")
@@ -84,20 +88,26 @@ class ProjectController(Controller):
             return await read_project(app_state, session, project)
 
     @get("/", operation_id="listProjects")
-    async def list_projects(self, app_state: AppState) -> list[ProjectRead]:
+    async def list_projects(self, app_state: StateDep) -> list[ProjectRead]:
         async with app_state.sessions() as session:
-            projects = (await session.scalars(select(Project).order_by(Project.created_at.desc()))).all()
+            projects = (
+                await session.scalars(select(Project).order_by(Project.created_at.desc()))
+            ).all()
             return [await read_project(app_state, session, p) for p in projects]
 
     @get("/{name:str}", operation_id="getProject")
     async def get_project(
-        self, name: str, app_state: AppState, reveal_env: bool = Parameter(default=False)
+        self, name: str, app_state: StateDep, reveal_env: bool = Parameter(default=False)
     ) -> ProjectRead:
         async with app_state.sessions() as session:
-            return await read_project(app_state, session, await load_project(session, name), reveal_env)
+            return await read_project(
+                app_state, session, await load_project(session, name), reveal_env
+            )
 
     @patch("/{name:str}", operation_id="updateProject")
-    async def update(self, name: str, data: ProjectUpdate, app_state: AppState) -> ProjectRead:
+    async def update(
+        self, name: str, data: JSONBody[ProjectUpdate], app_state: StateDep
+    ) -> ProjectRead:
         given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         fields = _settings_fields(given, app_state.settings.base_domain)
         removed: list[str] = []
@@ -124,7 +134,7 @@ class ProjectController(Controller):
             return await read_project(app_state, session, project)
 
     @delete("/{name:str}", operation_id="deleteProject", status_code=204)
-    async def delete_project(self, name: str, app_state: AppState) -> None:
+    async def delete_project(self, name: str, app_state: StateDep) -> None:
         async with app_state.sessions() as session, session.begin():
             project = await load_project(session, name)
             deployments = (
@@ -141,7 +151,7 @@ class ProjectController(Controller):
 
     @post("/{name:str}/deployments", operation_id="createDeployment", status_code=202)
     async def deploy(
-        self, name: str, app_state: AppState, data: DeployRequest | None = None
+        self, name: str, app_state: StateDep, data: JSONBody[DeployRequest | None] = None
     ) -> DeploymentRead:
         request = data or DeployRequest()
         async with app_state.sessions() as session:
@@ -163,7 +173,7 @@ class ProjectController(Controller):
     async def list_deployments(
         self,
         name: str,
-        app_state: AppState,
+        app_state: StateDep,
         limit: int = Parameter(default=50, ge=1, le=500),
     ) -> list[DeploymentRead]:
         async with app_state.sessions() as session:
@@ -176,5 +186,7 @@ class ProjectController(Controller):
                     .limit(limit)
                 )
             ).all()
-            return [deployment_view(app_state.settings, d, project.production_deployment_id) for d in rows]
-
+            return [
+                deployment_view(app_state.settings, d, project.production_deployment_id)
+                for d in rows
+            ]

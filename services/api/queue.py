@@ -18,9 +18,7 @@ FINAL = ("ready", "failed", "canceled")
 
 
 async def queued_count(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(select(func.count()).where(Deployment.status == "queued")) or 0
-    )
+    return int(await session.scalar(select(func.count()).where(Deployment.status == "queued")) or 0)
 
 
 async def enqueue(
@@ -76,7 +74,9 @@ async def supersede(
     await session.execute(
         update(Deployment)
         .where(same_branch & (Deployment.status == "queued"))
-        .values(status="canceled", reason="canceled", error=f"superseded by {newer}", finished_at=now)
+        .values(
+            status="canceled", reason="canceled", error=f"superseded by {newer}", finished_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     await session.execute(

@@ -33,7 +33,7 @@ class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
     repo_url: str | UnsetType = UNSET
-    github_repo: str | None | UnsetType = UNSET
+    github_repo: str | UnsetType | None = UNSET
     production_branch: str | UnsetType = UNSET
     root_dir: str | UnsetType = UNSET
     install_command: str | UnsetType = UNSET

@@ -70,7 +70,9 @@ class RouteWriter:
             await self.storage.delete(hosts.route_key(host))
         if project.production_deployment_id:
             for d in project.domains:
-                await self._write(d.host, self._route(project, project.production_deployment_id, "domain"))
+                await self._write(
+                    d.host, self._route(project, project.production_deployment_id, "domain")
+                )
 
     async def remove_hosts(self, host_names: list[str]) -> None:
         await self.storage.delete_many(hosts.route_key(h) for h in host_names)

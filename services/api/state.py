@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.core.settings import Settings
@@ -25,3 +27,7 @@ class AppState:
     dispatcher: Dispatcher
     api_token: str
     webhook_secret: str
+
+
+# How handlers ask for the state (Litestar wants named dependencies marked explicitly).
+StateDep: TypeAlias = NamedDependency[AppState]

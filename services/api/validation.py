@@ -9,7 +9,9 @@ from services.core import hosts
 
 from .errors import BadRequest
 
-_GITHUB_URL = re.compile(r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+_GITHUB_URL = re.compile(
+    r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"
+)
 _GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[^\s~^:?*\[\\\x00-\x1f]{1,255}(?<!/)(?<!\.lock)$")
 

@@ -21,7 +21,9 @@ def deployment_view(settings: Settings, d: Deployment, production_id: str | None
     domain = settings.base_domain
     branch_url = None
     if d.pull_request is not None:
-        branch_url = settings.site_url(hosts.pull_request_host(d.project_name, d.pull_request, domain))
+        branch_url = settings.site_url(
+            hosts.pull_request_host(d.project_name, d.pull_request, domain)
+        )
     elif d.ref:
         branch_url = settings.site_url(hosts.branch_host(d.project_name, d.ref, domain))
     return DeploymentRead(
@@ -72,7 +74,9 @@ def project_view(
         auto_promote=p.auto_promote,
         url=settings.site_url(hosts.production_host(p.name, settings.base_domain)),
         production_deployment=(
-            deployment_view(settings, production, p.production_deployment_id) if production else None
+            deployment_view(settings, production, p.production_deployment_id)
+            if production
+            else None
         ),
         promoted_at=iso(p.promoted_at),
         promoted_by=p.promoted_by,

@@ -26,7 +26,7 @@ from .db.models import Deployment, Project, WebhookDelivery
 from .errors import BadRequest, Unauthorized
 from .queue import enqueue
 from .schemas import WebhookAnswer
-from .state import AppState
+from .state import AppState, StateDep
 
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 SKIP_MARKERS = ("[skip ci]", "[ci skip]", "[slipway skip]", "[skip slipway]")
@@ -74,7 +74,7 @@ class Outcome:
     request_max_body_size=MAX_WEBHOOK_BYTES,
     summary="GitHub webhook intake (signature-checked)",
 )
-async def github_webhook(request: Request, app_state: AppState) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
+async def github_webhook(request: Request, app_state: StateDep) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
     body = await request.body()
     signature = request.headers.get("x-hub-signature-256")
     async with app_state.sessions() as session:
@@ -93,12 +93,16 @@ async def github_webhook(request: Request, app_state: AppState) -> Response[Webh
         async with app_state.sessions() as session, session.begin():
             session.add(WebhookDelivery(id=delivery, event=event[:64]))
             await session.flush()  # the primary key claims the delivery, or fails here
-            outcome = await handle_event(app_state, session, event, payload, accepted_secret, delivery)
+            outcome = await handle_event(
+                app_state, session, event, payload, accepted_secret, delivery
+            )
             record = await session.get(WebhookDelivery, delivery)
             if record is not None:
                 record.outcome = outcome.message[:255]
     except IntegrityError:
-        answer = WebhookAnswer(status="duplicate", message=f"delivery {delivery} was already received")
+        answer = WebhookAnswer(
+            status="duplicate", message=f"delivery {delivery} was already received"
+        )
         return Response(answer, status_code=200)
     if outcome.removed_hosts:
         await app_state.routes.remove_hosts(outcome.removed_hosts)
@@ -178,8 +182,12 @@ async def _on_push(
     if payload.get("deleted") is True:
         if is_tag:
             return Outcome(202, "ignored", "tag deletion")
-        removed = [hosts.branch_host(p.name, name, app_state.settings.base_domain) for p in projects]
-        return Outcome(202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed)
+        removed = [
+            hosts.branch_host(p.name, name, app_state.settings.base_domain) for p in projects
+        ]
+        return Outcome(
+            202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed
+        )
     if is_tag:
         projects = [p for p in projects if p.build_tags]
         if not projects:
@@ -230,7 +238,8 @@ async def _on_pull_request(
         return Outcome(202, "ignored", "no project uses this repository")
     if action == "closed":
         removed = [
-            hosts.pull_request_host(p.name, number, app_state.settings.base_domain) for p in projects
+            hosts.pull_request_host(p.name, number, app_state.settings.base_domain)
+            for p in projects
         ]
         return Outcome(202, "ok", f"pull request #{number} closed", removed_hosts=removed)
     if action not in PR_BUILD_ACTIONS:
@@ -242,7 +251,9 @@ async def _on_pull_request(
         raise BadRequest("pull_request payload without a valid head sha")
     head_repo = head.get("repo") if isinstance(head.get("repo"), dict) else {}
     base_repo = base.get("repo") if isinstance(base.get("repo"), dict) else {}
-    from_fork = _text(head_repo.get("full_name")).lower() != _text(base_repo.get("full_name")).lower()
+    from_fork = (
+        _text(head_repo.get("full_name")).lower() != _text(base_repo.get("full_name")).lower()
+    )
     if from_fork:
         projects = [p for p in projects if p.build_fork_prs]
         if not projects:

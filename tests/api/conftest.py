@@ -3,7 +3,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +17,6 @@ from services.core.settings import Settings
 
 TOKEN = "test-token"
 SECRET = "webhook-secret"
-POSTGRES_URL = os.environ.get("SLIPWAY_TEST_POSTGRES_URL", "")
 
 
 def database_params() -> list[Any]:
@@ -32,8 +30,7 @@ def database_params() -> list[Any]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'slipway.db'}"
-    if not POSTGRES_URL:
-        pytest.fail("SLIPWAY_TEST_POSTGRES_URL is not set: `make test` starts PostgreSQL and sets it")
+    server = request.getfixturevalue("postgres_url")
     import asyncio
 
     import asyncpg  # type: ignore[import-untyped]
@@ -41,14 +38,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
 
     async def create() -> None:
-        conn = await asyncpg.connect(POSTGRES_URL)
+        conn = await asyncpg.connect(server)
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 
     asyncio.run(create())
-    base = POSTGRES_URL.rsplit("/", 1)[0]
+    base = server.rsplit("/", 1)[0]
     return f"{base}/{name}"
 
 
@@ -86,7 +83,11 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 
 
 def push_payload(
-    repo: str = "acme/site", branch: str = "main", after: str = "a" * 40, message: str = "change", **extra: Any
+    repo: str = "acme/site",
+    branch: str = "main",
+    after: str = "a" * 40,
+    message: str = "change",
+    **extra: Any,
 ) -> dict[str, Any]:
     payload = {
         "ref": f"refs/heads/{branch}",

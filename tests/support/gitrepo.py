@@ -66,7 +66,12 @@ def node_site(title: str, build: str = "ok") -> dict[str, str]:
 
     return {
         "package.json": json.dumps(
-            {"name": "site", "version": "1.0.0", "private": True, "scripts": {"build": scripts[build]}}
+            {
+                "name": "site",
+                "version": "1.0.0",
+                "private": True,
+                "scripts": {"build": scripts[build]},
+            }
         ),
         "title.json": json.dumps(title),
     }

@@ -30,7 +30,9 @@ class Builder(Protocol):
 
     async def stop(self, deployment_id: str, handle: str) -> None: ...
 
-    async def read_log(self, deployment_id: str, handle: str | None, offset: int) -> tuple[str, int]:
+    async def read_log(
+        self, deployment_id: str, handle: str | None, offset: int
+    ) -> tuple[str, int]:
         """Live log text from `offset`, and the offset to ask for next."""
         ...
 

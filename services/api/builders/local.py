@@ -110,7 +110,9 @@ class LocalBuilder:
         if child is not None:
             await child.wait()
 
-    async def read_log(self, deployment_id: str, handle: str | None, offset: int) -> tuple[str, int]:
+    async def read_log(
+        self, deployment_id: str, handle: str | None, offset: int
+    ) -> tuple[str, int]:
         path = self.log_path(deployment_id)
         try:
             with path.open("rb") as fh:

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
-    BigInteger,
     Integer,
     String,
     Text,
@@ -74,7 +74,10 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     domains: Mapped[list[Domain]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", lazy="selectin", order_by="Domain.host"
+        back_populates="project",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Domain.host",
     )
 
 
