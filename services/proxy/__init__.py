@@ -1,0 +1,1 @@
+"""The proxy service: Host → route → manifest → file bytes, for every deployed site."""

@@ -1,0 +1,9 @@
+"""`python -m services.proxy`: serve every site on SLIPWAY_BIND:SLIPWAY_PROXY_PORT."""
+
+from __future__ import annotations
+
+from services.core.settings import Settings
+from services.proxy.server import run
+
+if __name__ == "__main__":
+    run(Settings())

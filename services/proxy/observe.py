@@ -1,0 +1,78 @@
+"""Per-request observability: one JSON access-log line and Prometheus metrics.
+
+Each worker process keeps its own registry; `/metrics` shows the worker that answered.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import msgspec
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Observer:
+    def __init__(self, *, access_log: bool) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series are noise
+        self.access_log = access_log
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            "slipway_proxy_requests",
+            "Requests answered, by status",
+            ["status"],
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "slipway_proxy_request_seconds",
+            "Time to answer a request (until the last body byte was handed on)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        cache = Counter(
+            "slipway_proxy_response_cache",
+            "Lookups of ready responses in the memory cache, by result",
+            ["result"],
+            registry=self.registry,
+        )
+        self._hits = cache.labels("hit")
+        self._misses = cache.labels("miss")
+        self._by_status: dict[int, Counter] = {}
+        self._encode = msgspec.json.Encoder()
+
+    def cache_lookup(self, hit: bool) -> None:
+        (self._hits if hit else self._misses).inc()
+
+    def request(
+        self,
+        *,
+        started: float,
+        method: str,
+        host: str | None,
+        path: bytes,
+        status: int,
+        sent: int,
+        deployment: str | None,
+    ) -> None:
+        elapsed = time.perf_counter() - started
+        counter = self._by_status.get(status)
+        if counter is None:
+            counter = self._by_status[status] = self._requests.labels(str(status))
+        counter.inc()
+        self._latency.observe(elapsed)
+        if self.access_log:
+            line = self._encode.encode(
+                {
+                    "ts": round(time.time(), 3),
+                    "method": method,
+                    "host": host,
+                    "path": path.decode("latin-1"),
+                    "status": status,
+                    "bytes": sent,
+                    "ms": round(elapsed * 1000, 3),
+                    "deployment": deployment,
+                }
+            )
+            sys.stdout.write(line.decode() + "\n")

@@ -1,0 +1,318 @@
+"""The proxy's work for one request: Host → route → manifest → file, from caches when it can."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from services.core.hosts import route_key
+from services.core.manifest import CACHE_CONTROL, Route, decode_manifest, decode_route, file_key
+from services.core.manifest import manifest_key as manifest_key_of
+from services.core.settings import Settings
+from services.core.storage import ObjectNotFound, Storage, StorageError
+from services.proxy.caches import ByteBudgetCache, LoadingCache
+from services.proxy.observe import Observer
+from services.proxy.paths import BadPath, site_path
+from services.proxy.reply import (
+    Headers,
+    Ready,
+    merge_headers,
+    not_modified,
+    plain,
+    send_whole,
+)
+from services.proxy.request import (
+    RangeNotSatisfiable,
+    RequestInfo,
+    etag_matches,
+    parse_range,
+    read_request,
+)
+from services.proxy.site import NotFound, Redirect, Serve, Site
+
+log = logging.getLogger(__name__)
+
+SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
+STREAM_CHUNK = 512 * 1024
+MAX_ROUTES = 100_000
+MAX_SITES = 1024
+PUBLIC_KINDS = frozenset({"production", "domain"})
+ResponseKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
+
+
+class ManifestMissing(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """A file too large to hold: answered by streaming [start, end) from storage."""
+
+    status: int
+    headers: Headers
+    key: str
+    start: int
+    end: int
+    deployment: str
+
+
+class Proxy:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._storage: Storage | None = None
+        self.routes: LoadingCache[str, Route | None] = LoadingCache(
+            self._load_route, ttl=settings.route_ttl, max_entries=MAX_ROUTES
+        )
+        self.sites: LoadingCache[str, Site] = LoadingCache(
+            self._load_site, ttl=None, max_entries=MAX_SITES
+        )
+        self.responses: ByteBudgetCache[ResponseKey, Ready] = ByteBudgetCache(
+            settings.proxy_memory_cache_bytes
+        )
+        self.observer = Observer(access_log=settings.proxy_access_log)
+
+    def open(self) -> None:
+        self._storage = Storage(self.settings.resolved_storage_url)
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            raise StorageError("the proxy has not been started")
+        return self._storage
+
+    async def healthy(self) -> bool:
+        """Storage answers (a missing probe key is an answer too)."""
+        try:
+            await self.storage.exists("routes/.healthz-probe")
+        except StorageError:
+            log.warning("health check: storage unreachable", exc_info=True)
+            return False
+        return True
+
+    async def is_site(self, host: str | None) -> bool:
+        """Whether `host` is a routed site (whose own pages win over `/healthz` and `/metrics`)."""
+        if host is None:
+            return False
+        try:
+            return await self.routes.get(host) is not None
+        except StorageError:
+            return False
+
+    # -- the fast path: a ready response from memory, or nothing ------------------------
+
+    async def answer_from_memory(self, scope: Any, send: Any) -> bool:
+        started = time.perf_counter()
+        request = read_request(scope)
+        if request.host is None or request.range is not None:
+            return False
+        entry = self.routes.peek(request.host)
+        if entry is None or entry.value is None:
+            return False
+        ready = self.responses.get(_response_key(request, entry.value.deployment))
+        self.observer.cache_lookup(ready is not None)
+        if ready is None:
+            return False
+        status, headers, body = ready.answer(request.method, request.if_none_match)
+        await send_whole(send, status, headers, body)
+        self._record(started, request, status, len(body), ready.deployment)
+        return True
+
+    # -- the full path ------------------------------------------------------------------
+
+    async def serve(self, scope: Any, send: Any) -> None:
+        started = time.perf_counter()
+        request = read_request(scope)
+        reply = await self.respond(request)
+        if isinstance(reply, Ready):
+            status, headers, body = reply.answer(request.method, request.if_none_match)
+            await send_whole(send, status, headers, body)
+            self._record(started, request, status, len(body), reply.deployment)
+            return
+        status, sent = await self._send_streamed(reply, request.method == "HEAD", send)
+        self._record(started, request, status, sent, reply.deployment)
+
+    async def respond(self, request: RequestInfo) -> Ready | Streamed:
+        if request.method not in ("GET", "HEAD"):
+            return plain(405, "method not allowed", [(b"allow", b"GET, HEAD")])
+        if request.host is None:
+            return plain(404, "not found")
+        try:
+            route = await self.routes.get(request.host)
+            if route is None:
+                return plain(404, "not found")
+            site = await self.sites.get(route.deployment)
+        except ManifestMissing:
+            log.error(
+                "route %s names deployment %s without a manifest",
+                request.host,
+                route.deployment if route else None,
+            )
+            return plain(404, "not found")
+        except StorageError:
+            log.warning("storage unavailable while routing %s", request.host, exc_info=True)
+            return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+        base = _site_headers(route)
+        try:
+            path = site_path(request.raw_path)
+        except BadPath as exc:
+            return plain(400, f"bad request: {exc}", base)
+        decision = site.resolve(request.host, path, request.query)
+        extra = [
+            (k.lower().encode(), v.encode()) for k, v in site.extra_headers(request.host, path)
+        ]
+        cache_key = _response_key(request, route.deployment)
+        if isinstance(decision, Redirect):
+            headers = [
+                *base,
+                (b"location", decision.location.encode()),
+                (b"cache-control", CACHE_CONTROL["html"].encode()),
+            ]
+            return self._keep(
+                cache_key,
+                Ready.build(decision.status, merge_headers(headers, extra), b"", route.deployment),
+            )
+        if isinstance(decision, NotFound):
+            ready = plain(404, "not found", merge_headers(base, extra), route.deployment)
+            return self._keep(cache_key, ready)
+        try:
+            return await self._file(request, route.deployment, decision, base, extra, cache_key)
+        except StorageError:
+            log.warning("storage unavailable reading %s", decision.path, exc_info=True)
+            return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+
+    async def _file(
+        self,
+        request: RequestInfo,
+        deployment: str,
+        decision: Serve,
+        base: Headers,
+        extra: Headers,
+        cache_key: ResponseKey,
+    ) -> Ready | Streamed:
+        entry = decision.entry
+        ranged = request.range is not None and decision.status == 200
+        encoding = None
+        if not ranged:
+            encoding = next((e for e in request.encodings if e in entry.encodings), None)
+        stored, size = entry.key, entry.size
+        if encoding is not None:
+            stored, size = entry.encodings[encoding].key, entry.encodings[encoding].size
+        etag = f'"{entry.sha256}-{encoding}"' if encoding else f'"{entry.sha256}"'
+        headers = [
+            *base,
+            (b"content-type", entry.type.encode()),
+            (b"cache-control", CACHE_CONTROL[entry.cache].encode()),
+        ]
+        if decision.status == 200:
+            headers += [(b"etag", etag.encode()), (b"accept-ranges", b"bytes")]
+        if entry.encodings:
+            headers.append((b"vary", b"Accept-Encoding"))
+        if encoding is not None:
+            headers.append((b"content-encoding", encoding.encode()))
+        headers = merge_headers(headers, extra)
+        key = file_key(deployment, stored)
+        if decision.status == 200:
+            if request.if_none_match and etag_matches(request.if_none_match, etag.encode()):
+                return not_modified(headers, deployment)
+            if ranged:
+                partial = _partial(request, headers, key, size, etag, deployment)
+                if partial is not None:
+                    return partial
+        if size <= SMALL_FILE:
+            body = await self.storage.get(key)
+            ready = Ready.build(decision.status, headers, body, deployment)
+            return ready if ranged else self._keep(cache_key, ready)
+        return Streamed(decision.status, headers, key, 0, size, deployment)
+
+    async def _send_streamed(self, reply: Streamed, head: bool, send: Any) -> tuple[int, int]:
+        headers = [*reply.headers, (b"content-length", str(reply.end - reply.start).encode())]
+        if head:
+            await send_whole(send, reply.status, headers, b"")
+            return reply.status, 0
+        chunks = self.storage.stream(reply.key, reply.start, reply.end, chunk_size=STREAM_CHUNK)
+        try:
+            first = await anext(chunks, b"")
+        except StorageError:  # nothing sent yet: still time to say so
+            log.warning("storage unavailable streaming %s", reply.key, exc_info=True)
+            failed = plain(503, "storage unavailable", [(b"retry-after", b"1")])
+            await send_whole(send, failed.status, failed.headers, failed.body)
+            return failed.status, len(failed.body)
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        sent = len(first)
+        await send({"type": "http.response.body", "body": first, "more_body": True})
+        async for chunk in chunks:
+            sent += len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return reply.status, sent
+
+    def _keep(self, key: ResponseKey, ready: Ready) -> Ready:
+        self.responses.put(key, ready)
+        return ready
+
+    def _record(
+        self, started: float, request: RequestInfo, status: int, sent: int, deployment: str | None
+    ) -> None:
+        self.observer.request(
+            started=started,
+            method=request.method,
+            host=request.host,
+            path=request.raw_path,
+            status=status,
+            sent=sent,
+            deployment=deployment,
+        )
+
+    async def _load_route(self, host: str) -> Route | None:
+        data = await self.storage.get_or_none(route_key(host))
+        if data is None:
+            return None
+        try:
+            return decode_route(data)
+        except msgspec.ValidationError:
+            log.error("unreadable route object for %s", host)
+            return None
+
+    async def _load_site(self, deployment: str) -> Site:
+        try:
+            data = await self.storage.get(manifest_key_of(deployment))
+        except ObjectNotFound:
+            raise ManifestMissing(deployment) from None
+        return Site(decode_manifest(data))
+
+
+def _partial(
+    request: RequestInfo, headers: Headers, key: str, size: int, etag: str, deployment: str
+) -> Ready | Streamed | None:
+    """206 or 416 for a Range request; None when the whole file is the answer."""
+    if request.range is None or (request.if_range and request.if_range != etag.encode()):
+        return None
+    try:
+        span = parse_range(request.range, size)
+    except RangeNotSatisfiable:
+        unsatisfiable = [*headers, (b"content-range", f"bytes */{size}".encode())]
+        return Ready.build(416, unsatisfiable, b"", deployment)
+    if span is None:
+        return None
+    start, end = span
+    content_range = (b"content-range", f"bytes {start}-{end - 1}/{size}".encode())
+    return Streamed(206, [*headers, content_range], key, start, end, deployment)
+
+
+def _response_key(request: RequestInfo, deployment: str) -> ResponseKey:
+    assert request.host is not None
+    return (request.host, deployment, request.raw_path, request.query, request.encodings)
+
+
+def _site_headers(route: Route) -> Headers:
+    headers = [
+        (b"x-slipway-deployment", route.deployment.encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if route.kind not in PUBLIC_KINDS:
+        headers.append((b"x-robots-tag", b"noindex"))
+    return headers

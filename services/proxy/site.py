@@ -1,0 +1,120 @@
+"""One deployment as the proxy sees it: its manifest, parsed rules, and how a path resolves.
+
+Manifests are immutable, so a Site is built once per deployment and kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote
+
+from services.core.manifest import FileEntry, Manifest
+from services.core.site_rules import (
+    HeaderRule,
+    RedirectRule,
+    SiteRulesError,
+    first_redirect,
+    headers_for,
+    parse_headers,
+    parse_redirects,
+)
+from services.proxy.paths import BadPath, has_extension, site_path
+
+log = logging.getLogger(__name__)
+
+INDEX = "index.html"
+NOT_FOUND_PAGE = "404.html"
+# Characters left as they are when a rule's destination goes into a Location header.
+_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+
+@dataclass(frozen=True, slots=True)
+class Serve:
+    path: str  # the manifest path served
+    entry: FileEntry
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    location: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    pass
+
+
+Decision = Serve | Redirect | NotFound
+
+
+class Site:
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self.files = manifest.files
+        self.redirects: list[RedirectRule] = []
+        self.header_rules: list[HeaderRule] = []
+        # Both files were validated at build time; a bad one here is logged and left out.
+        config = manifest.config
+        try:
+            self.redirects = parse_redirects(config.redirects) if config.redirects else []
+            self.header_rules = parse_headers(config.headers) if config.headers else []
+        except SiteRulesError as exc:
+            log.warning("deployment %s: ignoring site rules: %s", manifest.deployment, exc)
+
+    def resolve(self, host: str, path: str, query: bytes) -> Decision:
+        """What answers `/<path>`: rules first when forced or when no file is there."""
+        found = self._file_for(path)
+        if self.redirects:
+            params = dict(parse_qsl(query.decode("latin-1"))) if query else {}
+            matched = first_redirect(self.redirects, host, "/" + path, params)
+            if matched is not None and (matched[0].force or found is None):
+                return self._apply(matched[0], matched[1], query)
+        if found is not None:
+            return found if isinstance(found, Redirect) else Serve(found, self.files[found], 200)
+        if self.manifest.config.spa and not has_extension(path) and INDEX in self.files:
+            return Serve(INDEX, self.files[INDEX], 200)
+        return self.not_found()
+
+    def not_found(self) -> Serve | NotFound:
+        if NOT_FOUND_PAGE in self.files:
+            return Serve(NOT_FOUND_PAGE, self.files[NOT_FOUND_PAGE], 404)
+        return NotFound()
+
+    def extra_headers(self, host: str, path: str) -> list[tuple[str, str]]:
+        if not self.header_rules:
+            return []
+        return headers_for(self.header_rules, host, "/" + path)
+
+    def _file_for(self, path: str) -> str | Redirect | None:
+        """Clean URLs: `a/` → a/index.html; `a` → a, a.html, or 308 to `a/` for a directory."""
+        if path == "" or path.endswith("/"):
+            index = path + INDEX
+            return index if index in self.files else None
+        if path in self.files:
+            return path
+        if path + ".html" in self.files:
+            return path + ".html"
+        if path + "/" + INDEX in self.files:
+            return Redirect("/" + quote(path, safe=_LOCATION_SAFE) + "/", 308)
+        return None
+
+    def _apply(self, rule: RedirectRule, target: str, query: bytes) -> Decision:
+        if rule.is_redirect:
+            location = quote(target, safe=_LOCATION_SAFE)
+            if query and "?" not in location:
+                location += "?" + query.decode("latin-1")
+            return Redirect(location, rule.status)
+        # A rewrite (200) or custom error page (404, 410) serves a file of this deployment.
+        try:
+            rewritten = site_path(quote(target.split("?", 1)[0], safe=_LOCATION_SAFE).encode())
+        except BadPath:
+            return self.not_found()
+        found = self._file_for(rewritten)
+        if isinstance(found, Redirect):
+            found = rewritten.rstrip("/") + "/" + INDEX
+        if found is None:
+            return self.not_found()
+        return Serve(found, self.files[found], rule.status)

@@ -1,0 +1,63 @@
+"""The real proxy (`python -m services.proxy`) as a subprocess on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from tests.support.moto import free_port
+
+
+@dataclass(frozen=True)
+class RunningProxy:
+    base_url: str
+    port: int
+    storage_url: str
+
+
+@contextmanager
+def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLIPWAY_STORAGE_URL": storage_url,
+        "SLIPWAY_BIND": "127.0.0.1",
+        "SLIPWAY_PROXY_PORT": str(port),
+        "SLIPWAY_PROXY_WORKERS": "1",
+        "SLIPWAY_PROXY_ACCESS_LOG": "false",
+        "SLIPWAY_ROUTE_TTL": "0.2",
+        **{f"SLIPWAY_{k.upper()}": v for k, v in settings.items()},
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.proxy"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the proxy did not become healthy")
+            time.sleep(0.1)
+        yield RunningProxy(base_url=base_url, port=port, storage_url=storage_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
