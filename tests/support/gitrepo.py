@@ -61,6 +61,10 @@ def node_site(title: str, build: str = "ok") -> dict[str, str]:
             "require('fs').writeFileSync('dist/index.html','<h1>'+require('./title.json')+'</h1>')\""
         ),
         "fail": "node -e \"console.error('boom'); process.exit(3)\"",
+        "slow": (
+            "node -e \"setTimeout(()=>{require('fs').mkdirSync('dist',{recursive:true});"
+            "require('fs').writeFileSync('dist/index.html','<h1>'+require('./title.json')+'</h1>')},3000)\""
+        ),
     }
     import json
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# What `make test` needs beyond Python: PostgreSQL (the tests start their own server),
+# bubblewrap (sandboxed builds), git and node (real builds), Chromium (dashboard tests).
+# Installs what is missing as root with apt-get; otherwise names what is missing.
+set -euo pipefail
+missing=()
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v git >/dev/null || missing+=(git)
+command -v node >/dev/null || missing+=(nodejs npm)
+command -v chromium >/dev/null || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing ${missing[*]} ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "The tests need these Debian packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
