@@ -1,0 +1,205 @@
+"""Register task definitions, move services to them, wait until stable, roll back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scripts.deploy.errors import RolloutError
+from scripts.deploy.runner import Runner
+
+
+@dataclass(frozen=True, order=True)
+class Revision:
+    family: str
+    number: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.family}:{self.number}"
+
+
+def parse_revision(reference: str) -> Revision:
+    """`family:3` or `arn:aws:ecs:...:task-definition/family:3` to a Revision."""
+    tail = reference.rsplit("/", 1)[-1]
+    family, _, number = tail.rpartition(":")
+    if not family or not number.isdigit():
+        raise RolloutError(f"cannot read a task definition revision from {reference!r}")
+    return Revision(family, int(number))
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str
+    running: int
+    desired: int
+    pending: int
+    deployments: int
+    on_target: bool
+
+    @property
+    def stable(self) -> bool:
+        # What ECS's own services-stable waiter checks, plus: it runs what we asked for.
+        return self.on_target and self.deployments == 1 and self.running == self.desired
+
+    def describe(self) -> str:
+        mark = "stable" if self.stable else "rolling"
+        return (
+            f"{self.name}: {self.running}/{self.desired} running, {self.pending} pending, "
+            f"{self.deployments} deployment(s), {mark}"
+        )
+
+
+Progress = Callable[[Sequence[ServiceState]], None]
+
+
+class Ecs:
+    """ECS calls of a release, announced through the runner (and skipped in a dry run)."""
+
+    def __init__(
+        self,
+        client: Any,
+        runner: Runner,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ecs = client
+        self._runner = runner
+        self._sleep = sleep
+        self._clock = clock
+
+    def register(self, document: Mapping[str, Any]) -> str:
+        """Register one task definition; answer `family:revision`."""
+        family = str(document["family"])
+        image = document["containerDefinitions"][0]["image"]
+        if not self._runner.api(
+            "ecs", "RegisterTaskDefinition", {"family": family, "image": image}
+        ):
+            return f"{family}:<new>"
+        answer = self._ecs.register_task_definition(**document)
+        return parse_revision(answer["taskDefinition"]["taskDefinitionArn"]).ref
+
+    def service_revision(self, cluster: str, service: str) -> Revision:
+        answer = self._ecs.describe_services(cluster=cluster, services=[service])
+        found = [item for item in answer.get("services", []) if item.get("status") != "INACTIVE"]
+        if not found:
+            raise RolloutError(
+                f"service {service} not found in cluster {cluster}",
+                hint="has `make apply` run for this environment?",
+            )
+        return parse_revision(found[0]["taskDefinition"])
+
+    def active_revisions(self, family: str) -> list[Revision]:
+        """ACTIVE revisions of exactly `family` (familyPrefix also matches longer names)."""
+        revisions = []
+        paginator = self._ecs.get_paginator("list_task_definitions")
+        for page in paginator.paginate(familyPrefix=family, status="ACTIVE"):
+            for arn in page.get("taskDefinitionArns", []):
+                revision = parse_revision(arn)
+                if revision.family == family:
+                    revisions.append(revision)
+        return sorted(revisions)
+
+    def update_service(self, cluster: str, service: str, task_definition: str) -> None:
+        params = {"cluster": cluster, "service": service, "taskDefinition": task_definition}
+        if self._runner.api("ecs", "UpdateService", params):
+            self._ecs.update_service(**params)
+
+    def deregister(self, revision: Revision) -> None:
+        if self._runner.api("ecs", "DeregisterTaskDefinition", {"taskDefinition": revision.ref}):
+            self._ecs.deregister_task_definition(taskDefinition=revision.ref)
+
+    def states(self, cluster: str, targets: Mapping[str, str]) -> list[ServiceState]:
+        answer = self._ecs.describe_services(cluster=cluster, services=list(targets))
+        for failure in answer.get("failures", []):
+            raise RolloutError(
+                f"service {failure.get('arn', '?')} is {failure.get('reason', 'unavailable')}"
+            )
+        states = []
+        for item in answer.get("services", []):
+            name = item["serviceName"]
+            for deployment in item.get("deployments", []):
+                if deployment.get("rolloutState") == "FAILED":
+                    reason = deployment.get("rolloutStateReason", "no reason given")
+                    raise RolloutError(f"{name}: the deployment failed: {reason}")
+            states.append(
+                ServiceState(
+                    name=name,
+                    running=int(item.get("runningCount", 0)),
+                    desired=int(item.get("desiredCount", 0)),
+                    pending=int(item.get("pendingCount", 0)),
+                    deployments=len(item.get("deployments", [])),
+                    on_target=parse_revision(item["taskDefinition"]).ref
+                    == parse_revision(targets[name]).ref,
+                )
+            )
+        return states
+
+    def wait_stable(
+        self,
+        cluster: str,
+        targets: Mapping[str, str],
+        *,
+        timeout: float,
+        interval: float = 10.0,
+        progress: Progress | None = None,
+    ) -> None:
+        """Poll until every service runs its target revision alone, at its desired count."""
+        shown = ", ".join(f"{name} on {ref}" for name, ref in targets.items())
+        if self._runner.dry_run:
+            self._runner.say(f"would wait until stable: {shown}")
+            return
+        self._runner.say(f"waiting until stable: {shown}")
+        deadline = self._clock() + timeout
+        while True:
+            states = self.states(cluster, targets)
+            if progress is not None:
+                progress(states)
+            if states and all(state.stable for state in states):
+                return
+            if self._clock() >= deadline:
+                waiting = "; ".join(state.describe() for state in states if not state.stable)
+                raise RolloutError(
+                    f"not stable after {timeout:.0f} s: {waiting}",
+                    hint="see the service events in the ECS console; `make rollback` returns",
+                )
+            self._sleep(interval)
+
+
+@dataclass(frozen=True)
+class RollbackStep:
+    role: str
+    service: str | None  # None for the builder: the api runs its family's newest revision
+    leave: Revision
+    to: Revision
+
+
+def previous_revision(active: Sequence[Revision], current: Revision) -> Revision:
+    earlier = [revision for revision in active if revision.number < current.number]
+    if not earlier:
+        raise RolloutError(
+            f"no ACTIVE revision of {current.family} older than {current.number} to return to"
+        )
+    return max(earlier)
+
+
+def plan_rollback(
+    ecs: Ecs, cluster: str, services: Mapping[str, str], builder_family: str
+) -> list[RollbackStep]:
+    """Each service returns to the newest ACTIVE revision older than the one it runs; the
+    builder family loses its newest revision. Decided in full before anything changes."""
+    steps = []
+    for role, service in services.items():
+        current = ecs.service_revision(cluster, service)
+        target = previous_revision(ecs.active_revisions(current.family), current)
+        steps.append(RollbackStep(role, service, current, target))
+    builders = ecs.active_revisions(builder_family)
+    if not builders:
+        raise RolloutError(f"no ACTIVE revision of {builder_family}")
+    steps.append(
+        RollbackStep("builder", None, builders[-1], previous_revision(builders, builders[-1]))
+    )
+    return steps

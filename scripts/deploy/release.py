@@ -1,0 +1,159 @@
+"""`release` and `rollback`: images, task definitions, services, health, in that order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from scripts.deploy import images
+from scripts.deploy.ecs import Ecs, RollbackStep, ServiceState, plan_rollback
+from scripts.deploy.environment import Environment
+from scripts.deploy.errors import RolloutError
+from scripts.deploy.runner import Runner
+from scripts.deploy.taskdefs import render_task_definitions, write_task_definitions
+
+POLL_SECONDS = 10.0
+
+
+@dataclass
+class Tools:
+    """Everything a release talks to; tests build one around moto and a recording runner."""
+
+    runner: Runner
+    ecs: Any
+    ecr: Any
+    http: httpx.Client
+    root: Path
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+
+    def ecs_api(self) -> Ecs:
+        return Ecs(self.ecs, self.runner, sleep=self.sleep, clock=self.clock)
+
+
+class ProgressLines:
+    """Shows each service's rollout: a live line on a terminal, one line per change otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._last: dict[str, str] = {}
+
+    def __call__(self, states: Sequence[ServiceState]) -> None:
+        for state in states:
+            line = state.describe()
+            if self._last.get(state.name) != line:
+                self._last[state.name] = line
+                self._console.print(f"  {line}", highlight=False)
+
+
+def health_urls(env: Environment, outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The api through its own host, the proxy through a host under the base domain."""
+    api = str(outputs["api_url"]).rstrip("/")
+    proxy_host = f"{env.health.proxy_host}.{outputs['base_domain']}"
+    return [("api", f"{api}/healthz"), ("proxy", f"https://{proxy_host}/healthz")]
+
+
+def check_health(env: Environment, urls: Sequence[tuple[str, str]], tools: Tools) -> None:
+    for name, url in urls:
+        if not tools.runner.announce(f"GET {url}"):
+            continue
+        problem = ""
+        for attempt in range(env.health.attempts):
+            if attempt:
+                tools.sleep(env.health.interval_seconds)
+            try:
+                response = tools.http.get(url)
+            except httpx.HTTPError as error:
+                problem = f"{type(error).__name__}: {error}"
+                continue
+            if response.status_code == 200:
+                tools.runner.say(f"{name} is healthy: {url}")
+                break
+            problem = f"HTTP {response.status_code}"
+        else:
+            raise RolloutError(
+                f"{name} is not healthy at {url} after {env.health.attempts} tries ({problem})",
+                hint="check the service's logs; `make rollback` returns to the last release",
+            )
+
+
+def release(
+    env: Environment,
+    outputs: Mapping[str, Any],
+    tools: Tools,
+    *,
+    tag: str | None,
+    work_dir: Path,
+) -> str:
+    """Build, push, register, update, wait, check. Answers the released tag."""
+    runner = tools.runner
+    release_tag = images.resolve_tag(env, tag, runner, tools.root)
+    revision = runner.read(images.git_head_command(tools.root)).strip()
+    runner.say(f"release {release_tag} to {env.name}")
+
+    # Render and validate before anything is pushed, so a bad template costs nothing.
+    definitions = render_task_definitions(env, outputs, release_tag)
+    for path in write_task_definitions(definitions, work_dir / "taskdefs"):
+        runner.say(f"rendered {path}")
+
+    builds = images.release_images(dict(outputs))
+    for registry in sorted({images.registry_host(build.repository_url) for build in builds}):
+        images.ecr_login(tools.ecr, runner, registry)
+    images.build_and_push(
+        builds, tag=release_tag, env=env, revision=revision, runner=runner, root=tools.root
+    )
+
+    ecs = tools.ecs_api()
+    registered = {role: ecs.register(document) for role, document in definitions.items()}
+    cluster = str(outputs["cluster_name"])
+    targets = {
+        str(outputs["api_service_name"]): registered["api"],
+        str(outputs["proxy_service_name"]): registered["proxy"],
+    }
+    for service, task_definition in targets.items():
+        ecs.update_service(cluster, service, task_definition)
+    ecs.wait_stable(
+        cluster,
+        targets,
+        timeout=env.rollout_timeout_seconds,
+        interval=POLL_SECONDS,
+        progress=ProgressLines(tools.console),
+    )
+    check_health(env, health_urls(env, outputs), tools)
+    runner.say(f"released {release_tag} to {env.name}: {outputs['api_url']}")
+    return release_tag
+
+
+def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list[RollbackStep]:
+    """Return api and proxy to their previous revisions and retire the ones they leave."""
+    ecs = tools.ecs_api()
+    cluster = str(outputs["cluster_name"])
+    services = {
+        "api": str(outputs["api_service_name"]),
+        "proxy": str(outputs["proxy_service_name"]),
+    }
+    steps = plan_rollback(ecs, cluster, services, str(outputs["builder_task_family"]))
+    for step in steps:
+        tools.runner.say(f"{step.role}: {step.leave.ref} -> {step.to.ref}")
+    targets = {step.service: step.to.ref for step in steps if step.service is not None}
+    for service, task_definition in targets.items():
+        ecs.update_service(cluster, service, task_definition)
+    ecs.wait_stable(
+        cluster,
+        targets,
+        timeout=env.rollout_timeout_seconds,
+        interval=POLL_SECONDS,
+        progress=ProgressLines(tools.console),
+    )
+    # Retired revisions stop counting as "previous", so a second rollback goes one further.
+    for step in steps:
+        ecs.deregister(step.leave)
+    check_health(env, health_urls(env, outputs), tools)
+    return steps
