@@ -72,8 +72,10 @@ class Site:
             matched = first_redirect(self.redirects, host, "/" + path, params)
             if matched is not None and (matched[0].force or found is None):
                 return self._apply(matched[0], matched[1], query)
+        if isinstance(found, Redirect):
+            return Redirect(_with_query(found.location, query), found.status)
         if found is not None:
-            return found if isinstance(found, Redirect) else Serve(found, self.files[found], 200)
+            return Serve(found, self.files[found], 200)
         if self.manifest.config.spa and not has_extension(path) and INDEX in self.files:
             return Serve(INDEX, self.files[INDEX], 200)
         return self.not_found()
@@ -103,10 +105,7 @@ class Site:
 
     def _apply(self, rule: RedirectRule, target: str, query: bytes) -> Decision:
         if rule.is_redirect:
-            location = quote(target, safe=_LOCATION_SAFE)
-            if query and "?" not in location:
-                location += "?" + query.decode("latin-1")
-            return Redirect(location, rule.status)
+            return Redirect(_with_query(quote(target, safe=_LOCATION_SAFE), query), rule.status)
         # A rewrite (200) or custom error page (404, 410) serves a file of this deployment.
         try:
             rewritten = site_path(quote(target.split("?", 1)[0], safe=_LOCATION_SAFE).encode())
@@ -118,3 +117,10 @@ class Site:
         if found is None:
             return self.not_found()
         return Serve(found, self.files[found], rule.status)
+
+
+def _with_query(location: str, query: bytes) -> str:
+    """Keep the request's query string unless the destination sets its own."""
+    if not query or "?" in location:
+        return location
+    return location + "?" + query.decode("latin-1")
