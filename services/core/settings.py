@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     public_port: int | None = None
 
     # Builds
-    build_timeout: int = Field(default=900, ge=10)
+    build_timeout: int = Field(default=900, ge=1)
     max_concurrent_builds: int = Field(default=2, ge=1)
     max_concurrent_builds_per_project: int = Field(default=1, ge=1)
     max_queued_builds: int = Field(default=100, ge=1)

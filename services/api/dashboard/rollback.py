@@ -1,0 +1,35 @@
+"""Which deployment a rollback goes back to; shared by the CLI and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def rollback_target(
+    production_id: str | None,
+    production_branch: str,
+    deployments: Sequence[Mapping[str, Any]],
+) -> Mapping[str, Any] | None:
+    """The previous ready production deployment, or None when there is nothing to go back to.
+
+    `deployments` are API-shaped deployments of one project, newest first. The target is the
+    newest ready deployment of the production branch (not a pull request) created before the
+    current production deployment. Rolling back twice therefore goes back two builds.
+    """
+    if production_id is None:
+        return None
+    seen_current = False
+    for d in deployments:
+        if d["id"] == production_id:
+            seen_current = True
+            continue
+        if not seen_current:
+            continue
+        if (
+            d["status"] == "ready"
+            and d.get("pull_request") is None
+            and d.get("ref") == production_branch
+        ):
+            return d
+    return None

@@ -1,0 +1,165 @@
+"""Deployment lifecycle with real local builds: promote, rollback, cancel, timeout, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from services.api.app import create_app
+from services.core import hosts, manifest
+from services.core.storage import Storage
+from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload
+from tests.support.gitrepo import GitRepo, node_site
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    return GitRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+async def live(tmp_path: Path, repo: GitRepo) -> AsyncIterator[tuple[Client, Storage]]:
+    """The api with its dispatcher and the local builder, on SQLite."""
+    settings = make_settings(
+        tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", build_timeout=10
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        created = await client.post(
+            "/api/projects",
+            json={"name": "site", "repo_url": repo.url, "github_repo": "acme/site"},
+        )
+        assert created.status_code == 201
+        yield client, Storage(settings.resolved_storage_url)
+
+
+async def wait_for(client: Client, deployment_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
+    for _ in range(600):  # 60 s at most
+        d = dict((await client.get(f"/api/deployments/{deployment_id}")).json())
+        if d["status"] in statuses:
+            return d
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{deployment_id} never reached {statuses}")
+
+
+async def push(
+    client: Client, repo: GitRepo, title: str, build: str = "ok", branch: str = "main"
+) -> str:
+    if branch != "main":
+        repo.checkout(branch, create=branch not in repo.git("branch"))
+    commit = repo.commit(node_site(title, build))
+    response = await post_webhook(client, push_payload(branch=branch, after=commit))
+    [deployment_id] = response.json()["deployments"]
+    return str(deployment_id)
+
+
+async def production_of(storage: Storage) -> str:
+    route = manifest.decode_route(await storage.get(hosts.route_key("site.localhost")))
+    return route.deployment
+
+
+async def test_promote_and_rollback(live: tuple[Client, Storage], repo: GitRepo) -> None:
+    client, storage = live
+    first = await push(client, repo, "one")
+    assert (await wait_for(client, first, ("ready", "failed")))["status"] == "ready"
+    second = await push(client, repo, "two")
+    assert (await wait_for(client, second, ("ready", "failed")))["status"] == "ready"
+    assert await production_of(storage) == second
+
+    rollback = await client.post(f"/api/deployments/{first}/promote", json={"actor": "alice"})
+    assert rollback.status_code == 200
+    assert rollback.json()["production"] is True
+    assert await production_of(storage) == first
+    project = (await client.get("/api/projects/site")).json()
+    assert (project["production_deployment"]["id"], project["promoted_by"]) == (first, "alice")
+    assert project["promoted_at"]
+
+
+async def test_cancel_a_running_build(live: tuple[Client, Storage], repo: GitRepo) -> None:
+    client, storage = live
+    d = await push(client, repo, "slow", build="slow")
+    await wait_for(client, d, ("building",))
+    assert (await client.post(f"/api/deployments/{d}/cancel")).status_code == 202
+    final = await wait_for(client, d, ("canceled", "ready", "failed"))
+    assert (final["status"], final["reason"]) == ("canceled", "canceled")
+    assert not await storage.exists(manifest.manifest_key(d))
+
+
+async def test_newer_push_cancels_the_running_build(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, _ = live
+    older = await push(client, repo, "slow", build="slow")
+    await wait_for(client, older, ("building",))
+    newer = await push(client, repo, "fast")
+    assert (await wait_for(client, older, ("canceled", "ready", "failed")))["status"] == "canceled"
+    assert (await wait_for(client, newer, ("ready", "failed")))["status"] == "ready"
+
+
+async def test_branch_push_gets_a_branch_host_and_deletion_removes_it(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, storage = live
+    d = await push(client, repo, "feature", branch="feature/x")
+    assert (await wait_for(client, d, ("ready", "failed")))["status"] == "ready"
+    branch_key = hosts.route_key("site-git-feature-x.localhost")
+    assert await storage.exists(branch_key)
+    assert not await storage.exists(hosts.route_key("site.localhost"))  # not production
+    deleted = push_payload(branch="feature/x", after="0" * 40, deleted=True)
+    assert (await post_webhook(client, deleted)).status_code == 202
+    assert not await storage.exists(branch_key)
+    assert await storage.exists(hosts.route_key(f"site-{d[:8]}.localhost"))
+
+
+async def test_failed_clone_has_a_reason(live: tuple[Client, Storage]) -> None:
+    client, _ = live
+    await client.patch("/api/projects/site", json={"repo_url": "file:///nonexistent/repo"})
+    d = (await client.post("/api/projects/site/deployments", json={})).json()["id"]
+    final = await wait_for(client, d, ("ready", "failed", "canceled"))
+    assert (final["status"], final["reason"]) == ("failed", "clone")
+    assert final["error"]
+
+
+async def test_build_past_its_timeout_fails_with_reason_timeout(
+    tmp_path: Path, repo: GitRepo
+) -> None:
+    settings = make_settings(
+        tmp_path, f"sqlite+aiosqlite:///{tmp_path / 't.sqlite'}", build_timeout=1
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        await client.post(
+            "/api/projects", json={"name": "site", "repo_url": repo.url, "github_repo": "acme/site"}
+        )
+        d = await push(client, repo, "slow", build="slow")
+        final = await wait_for(client, d, ("ready", "failed", "canceled"))
+        assert (final["status"], final["reason"]) == ("failed", "timeout")
+
+
+async def test_global_concurrency_limit(tmp_path: Path, repo: GitRepo) -> None:
+    settings = make_settings(
+        tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite'}", max_concurrent_builds=1
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        for name in ("one", "two"):
+            await client.post(
+                "/api/projects",
+                json={"name": name, "repo_url": repo.url, "github_repo": "acme/site"},
+            )
+        repo.commit(node_site("slow", build="slow"))
+        response = await post_webhook(client, push_payload(after=repo.git("rev-parse", "HEAD")))
+        first, second = response.json()["deployments"]
+        a = await wait_for(client, first, ("ready", "failed"))
+        b = await wait_for(client, second, ("ready", "failed"))
+        assert a["status"] == b["status"] == "ready"
+        earlier, later = sorted((a, b), key=lambda d: d["started_at"])
+        assert later["started_at"] >= earlier["finished_at"]

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.api.conftest import TOKEN
+
+pytestmark = pytest.mark.anyio
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def test_token_is_required(client: Client) -> None:
+    for headers in (
+        {"Authorization": ""},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+    ):
+        response = await client.get("/api/projects", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized"
+    assert (await client.get("/healthz", headers={"Authorization": ""})).status_code == 200
+
+
+async def test_project_lifecycle(client: Client) -> None:
+    created = await client.post(
+        "/api/projects",
+        json={
+            "name": "blog",
+            "repo_url": "https://github.com/Acme/Blog.git",
+            "env": {"API_KEY": "s3cret"},
+            "domains": ["www.example.com"],
+            "spa": True,
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["github_repo"] == "Acme/Blog"
+    assert body["url"] == "http://blog.localhost:8080/"
+    assert body["env"] == {"API_KEY": "********"}
+    assert body["domains"] == ["www.example.com"]
+    revealed = await client.get("/api/projects/blog", params={"reveal_env": "true"})
+    assert revealed.json()["env"] == {"API_KEY": "s3cret"}
+
+    updated = await client.patch(
+        "/api/projects/blog", json={"build_command": "npm run export", "domains": ["example.org"]}
+    )
+    assert updated.status_code == 200
+    assert (updated.json()["build_command"], updated.json()["domains"]) == (
+        "npm run export",
+        ["example.org"],
+    )
+    assert [p["name"] for p in (await client.get("/api/projects")).json()] == ["blog"]
+    assert (await client.delete("/api/projects/blog")).status_code == 204
+    assert (await client.get("/api/projects/blog")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param({"name": "Bad_Name", "repo_url": "file:///x"}, 400, id="name-case"),
+        pytest.param({"name": "-x", "repo_url": "file:///x"}, 400, id="name-hyphen"),
+        pytest.param({"name": "a" * 41, "repo_url": "file:///x"}, 400, id="name-long"),
+        pytest.param({"name": "ok", "repo_url": "ftp://x"}, 400, id="repo-scheme"),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "root_dir": "../up"}, 400, id="root-dir"
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "env": {"SLIPWAY_X": "1"}}, 400, id="env"
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "domains": ["a.localhost"]}, 400, id="domain"
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "unknown": 1}, 400, id="unknown-field"
+        ),
+        pytest.param({"repo_url": "file:///x"}, 400, id="missing-name"),
+    ],
+)
+async def test_invalid_projects_are_refused(
+    client: Client, body: dict[str, Any], status: int
+) -> None:
+    response = await client.post("/api/projects", json=body)
+    assert response.status_code == status, response.text
+    assert (await client.get("/api/projects")).json() == []
+
+
+async def test_names_and_domains_are_unique(client: Client) -> None:
+    first = {"name": "one", "repo_url": "file:///x", "domains": ["example.com"]}
+    assert (await client.post("/api/projects", json=first)).status_code == 201
+    assert (await client.post("/api/projects", json=first)).status_code == 409
+    second = {"name": "two", "repo_url": "file:///x", "domains": ["example.com"]}
+    assert (await client.post("/api/projects", json=second)).status_code == 409
+
+
+async def test_deploy_request_and_queue_cap(client: Client, settings: Any) -> None:
+    await client.post("/api/projects", json={"name": "site", "repo_url": "file:///x"})
+    response = await client.post("/api/projects/site/deployments", json={})
+    assert response.status_code == 202
+    d = response.json()
+    assert (d["status"], d["ref"], d["project"]) == ("queued", "main", "site")
+    assert d["url"] == f"http://site-{d['id'][:8]}.localhost:8080/"
+    assert (await client.get(f"/api/deployments/{d['id']}")).json()["id"] == d["id"]
+    bad = await client.post("/api/projects/site/deployments", json={"commit": "xyz"})
+    assert bad.status_code == 400
+    assert (await client.post("/api/projects/nope/deployments", json={})).status_code == 404
+
+    for n in range(settings.max_queued_builds):
+        await client.post("/api/projects/site/deployments", json={"ref": f"b{n}"})
+    full = await client.post("/api/projects/site/deployments", json={"ref": "one-more"})
+    assert full.status_code == 429
+    assert "queue is full" in full.json()["message"]
+
+
+async def test_cancel_and_promote_rules(client: Client) -> None:
+    await client.post("/api/projects", json={"name": "site", "repo_url": "file:///x"})
+    d = (await client.post("/api/projects/site/deployments", json={})).json()
+    promote = await client.post(f"/api/deployments/{d['id']}/promote")
+    assert promote.status_code == 409
+    canceled = await client.post(f"/api/deployments/{d['id']}/cancel")
+    assert canceled.status_code == 202
+    assert (canceled.json()["status"], canceled.json()["reason"]) == ("canceled", "canceled")
+    assert (await client.post(f"/api/deployments/{d['id']}/cancel")).status_code == 409
+    assert (await client.get("/api/deployments/unknown0000000000000")).status_code == 404
+
+
+async def test_openapi_document(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path in ("/webhooks/github", "/api/projects", "/api/deployments/{deployment_id}/promote"):
+        assert path in schema["paths"]
