@@ -1,0 +1,216 @@
+data "aws_region" "current" {}
+
+locals {
+  container_name = "builder"
+  # Fargate's valid memory sizes (MiB) for each cpu size.
+  fargate_memory = {
+    256   = [512, 1024, 2048]
+    512   = range(1024, 4097, 1024)
+    1024  = range(2048, 8193, 1024)
+    2048  = range(4096, 16385, 1024)
+    4096  = range(8192, 30721, 1024)
+    8192  = range(16384, 61441, 4096)
+    16384 = range(32768, 122881, 8192)
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Build logs are copied to deployments/<id>/build.log; a year of CloudWatch retention would only add cost.
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; a customer-managed key is not required for build output.
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_days
+
+  tags = var.tags
+}
+
+# Egress only: nothing can connect to a build.
+resource "aws_security_group" "this" {
+  #checkov:skip=CKV2_AWS_5:Attached at run time: the api passes it in each build's RunTask network configuration.
+  name_prefix = "${var.name}-"
+  description = "Slipway build tasks: no inbound traffic, outbound on the listed ports only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = toset([for p in var.egress_ports : tostring(p)])
+
+  security_group_id = aws_security_group.this.id
+  description       = "Builds out on TCP ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = tonumber(each.value)
+  to_port           = tonumber(each.value)
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+# Execution role: used by ECS itself to start a build (pull the image, write logs,
+# inject the GitHub token). Build code never holds these credentials.
+resource "aws_iam_role" "execution" {
+  name_prefix        = "${var.name}-exec-"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullBuilderImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [var.repository_arn]
+  }
+
+  statement {
+    sid       = "WriteBuildLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  statement {
+    sid       = "GitHubTokenOnly"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.github_token_secret_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "builder-execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# Task role: what build code may do. Write deployments/ and cache/, read cache/; no read
+# of other deployments, no routes, no listing outside cache/.
+resource "aws_iam_role" "task" {
+  name_prefix        = "${var.name}-task-"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid     = "WriteDeploymentsAndCache"
+    actions = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [
+      "${var.artifacts_bucket_arn}/deployments/*",
+      "${var.artifacts_bucket_arn}/cache/*",
+    ]
+  }
+
+  statement {
+    sid       = "ReadCache"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.artifacts_bucket_arn}/cache/*"]
+  }
+
+  statement {
+    sid       = "ListCache"
+    actions   = ["s3:ListBucket"]
+    resources = [var.artifacts_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["cache/*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "builder-artifacts"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+data "aws_iam_policy_document" "kms" {
+  count = var.kms_key_arn != null ? 1 : 0
+
+  statement {
+    sid       = "ArtifactsKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "kms" {
+  count = var.kms_key_arn != null ? 1 : 0
+
+  name   = "builder-artifacts-kms"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.kms[0].json
+}
+
+# The first revision of the family. Release scripts register the revisions builds run
+# (new image tags); Terraform ignores those and never deregisters old revisions.
+resource "aws_ecs_task_definition" "this" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = tostring(var.cpu)
+  memory                   = tostring(var.memory)
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+  skip_destroy             = true
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name      = local.container_name
+      image     = var.image
+      essential = true
+      cpu       = var.cpu
+      memory    = var.memory
+      # Builds write their work tree anywhere under the image's home; a read-only root
+      # would have to guess every tool's cache path.
+      readonlyRootFilesystem = false
+      secrets = [
+        { name = "SLIPWAY_GITHUB_TOKEN", valueFrom = var.github_token_secret_arn },
+      ]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-region        = data.aws_region.current.region
+          awslogs-stream-prefix = "build"
+        }
+      }
+    },
+  ])
+
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [container_definitions]
+
+    precondition {
+      condition     = contains(try(local.fargate_memory[tostring(var.cpu)], []), var.memory)
+      error_message = "memory must be a valid Fargate size for the chosen cpu (e.g. cpu 1024 takes 2048 to 8192 MiB in 1024 steps)."
+    }
+  }
+}

@@ -1,0 +1,44 @@
+output "task_family" {
+  description = "Task definition family of build tasks."
+  value       = aws_ecs_task_definition.this.family
+}
+
+output "task_definition_arn" {
+  description = "ARN of the first task definition revision."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "container_name" {
+  description = "Name of the build container."
+  value       = local.container_name
+}
+
+output "log_stream_prefix" {
+  description = "awslogs stream prefix: a build's stream is <prefix>/<container>/<task id>."
+  value       = "build"
+}
+
+output "task_role_arn" {
+  description = "Role build code runs with."
+  value       = aws_iam_role.task.arn
+}
+
+output "execution_role_arn" {
+  description = "Role ECS uses to start builds."
+  value       = aws_iam_role.execution.arn
+}
+
+output "log_group" {
+  description = "Name of the build log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "ARN of the build log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "security_group_id" {
+  description = "Security group of build tasks."
+  value       = aws_security_group.this.id
+}

@@ -1,0 +1,91 @@
+variable "name" {
+  description = "Name of the task definition family and prefix of the builder's roles, log group and security group."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,50}$", var.name))
+    error_message = "name must be 1 to 50 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC the build tasks run in."
+  type        = string
+  nullable    = false
+}
+
+variable "image" {
+  description = "Builder image of the first task definition revision; release scripts register later ones."
+  type        = string
+  nullable    = false
+}
+
+variable "cpu" {
+  description = "Fargate CPU units of one build task (256, 512, 1024, 2048, 4096, 8192 or 16384)."
+  type        = number
+  default     = 1024
+  nullable    = false
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)
+    error_message = "cpu must be one of the Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384."
+  }
+}
+
+variable "memory" {
+  description = "Memory of one build task in MiB; must be a Fargate pair with cpu."
+  type        = number
+  default     = 2048
+  nullable    = false
+}
+
+variable "repository_arn" {
+  description = "ECR repository the builder image is pulled from."
+  type        = string
+  nullable    = false
+}
+
+variable "artifacts_bucket_arn" {
+  description = "ARN of the artifacts bucket; builds write deployments/ and cache/, and read cache/ only."
+  type        = string
+  nullable    = false
+}
+
+variable "kms_key_arn" {
+  description = "KMS key of the artifacts bucket, or null for SSE-S3."
+  type        = string
+  default     = null
+}
+
+variable "github_token_secret_arn" {
+  description = "Secrets Manager ARN of the GitHub token: the only secret a build receives."
+  type        = string
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the build log group, in days."
+  type        = number
+  default     = 30
+  nullable    = false
+}
+
+variable "egress_ports" {
+  description = "TCP ports build tasks may reach anywhere (git, package registries, AWS APIs). Nothing may reach them."
+  type        = list(number)
+  default     = [443]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in var.egress_ports : p >= 1 && p <= 65535])
+    error_message = "egress_ports must be TCP ports between 1 and 65535."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to the builder's resources."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,24 @@
+variable "name" {
+  description = "Name of the ECS cluster."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.name))
+    error_message = "name must be 1 to 255 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "enable_container_insights" {
+  description = "Turn on CloudWatch Container Insights (metrics cost extra per task)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "tags" {
+  description = "Tags added to the cluster."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,39 @@
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = aws_ecs_service.this.name
+}
+
+output "task_family" {
+  description = "Task definition family of the service."
+  value       = aws_ecs_task_definition.this.family
+}
+
+output "container_name" {
+  description = "Name of the container the load balancer targets."
+  value       = var.container_name
+}
+
+output "container_port" {
+  description = "Port of the container the load balancer targets."
+  value       = var.container_port
+}
+
+output "log_group" {
+  description = "Name of the service's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "ARN of the service's log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "security_group_id" {
+  description = "Security group of the service's tasks."
+  value       = aws_security_group.this.id
+}
+
+output "target_group_arn" {
+  description = "ARN of the service's target group."
+  value       = aws_lb_target_group.this.arn
+}

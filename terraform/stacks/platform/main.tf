@@ -1,0 +1,206 @@
+locals {
+  api_host = "api.${var.base_domain}"
+
+  # Without NAT, tasks live in public subnets with public IPs; their security groups admit
+  # nothing from the internet. With NAT, they live in private subnets.
+  task_subnet_ids  = var.enable_nat ? module.network.private_subnet_ids : module.network.public_subnet_ids
+  assign_public_ip = !var.enable_nat
+
+  certificate_arn = var.route53_zone_id != null ? module.dns[0].certificate_arn : var.certificate_arn
+  log_bucket      = var.enable_access_logs ? module.logs.bucket : null
+
+  services_image = "${module.registry.repository_urls["services"]}:${var.image_tag}"
+  builder_image  = "${module.registry.repository_urls["builder"]}:${var.image_tag}"
+}
+
+data "aws_caller_identity" "current" {}
+
+module "logs" {
+  source = "../../modules/logs"
+
+  bucket_name   = "${var.name}-logs-${data.aws_caller_identity.current.account_id}"
+  force_destroy = !var.enable_deletion_protection
+}
+
+module "network" {
+  source = "../../modules/network"
+
+  name                = var.name
+  cidr_block          = var.vpc_cidr
+  az_count            = var.az_count
+  enable_nat          = var.enable_nat
+  flow_log_bucket_arn = module.logs.arn
+}
+
+module "artifacts" {
+  source = "../../modules/artifacts"
+
+  bucket_name           = "${var.name}-artifacts-${data.aws_caller_identity.current.account_id}"
+  kms_key_arn           = var.kms_key_arn
+  cache_expiration_days = var.cache_expiration_days
+  access_log_bucket     = local.log_bucket
+  force_destroy         = !var.enable_deletion_protection
+}
+
+module "registry" {
+  source = "../../modules/registry"
+
+  name_prefix     = var.name
+  repositories    = ["services", "builder"]
+  retention_count = var.image_retention_count
+  force_delete    = !var.enable_deletion_protection
+}
+
+module "cluster" {
+  source = "../../modules/cluster"
+
+  name = var.name
+}
+
+module "secrets" {
+  source = "../../modules/secrets"
+
+  name_prefix = var.name
+}
+
+module "dns" {
+  source = "../../modules/dns"
+  count  = var.route53_zone_id != null ? 1 : 0
+
+  zone_id      = var.route53_zone_id
+  domain       = var.base_domain
+  alb_dns_name = module.edge.dns_name
+  alb_zone_id  = module.edge.zone_id
+}
+
+module "edge" {
+  source = "../../modules/edge"
+
+  name                        = var.name
+  vpc_id                      = module.network.vpc_id
+  subnet_ids                  = module.network.public_subnet_ids
+  certificate_arn             = local.certificate_arn
+  additional_certificate_arns = var.additional_certificate_arns
+  enable_deletion_protection  = var.enable_deletion_protection
+  access_log_bucket           = local.log_bucket
+}
+
+module "builder" {
+  source = "../../modules/builder"
+
+  name                    = "${var.name}-builder"
+  vpc_id                  = module.network.vpc_id
+  image                   = local.builder_image
+  cpu                     = var.builder.cpu
+  memory                  = var.builder.memory
+  repository_arn          = module.registry.repository_arns["builder"]
+  artifacts_bucket_arn    = module.artifacts.arn
+  kms_key_arn             = var.kms_key_arn
+  github_token_secret_arn = module.secrets.arns["github_token"]
+  log_retention_days      = var.log_retention_days
+}
+
+module "task_roles" {
+  source = "../../modules/task_roles"
+
+  name_prefix           = var.name
+  cluster_arn           = module.cluster.arn
+  artifacts_bucket_arn  = module.artifacts.arn
+  kms_key_arn           = var.kms_key_arn
+  repository_arn        = module.registry.repository_arns["services"]
+  log_group_arns        = [module.api.log_group_arn, module.proxy.log_group_arn]
+  builder_task_family   = module.builder.task_family
+  builder_role_arns     = [module.builder.task_role_arn, module.builder.execution_role_arn]
+  builder_log_group_arn = module.builder.log_group_arn
+  api_secret_arns       = concat(values(module.secrets.arns), [module.database.master_secret_arn])
+}
+
+module "api" {
+  source = "../../modules/service"
+
+  name                  = "${var.name}-api"
+  container_name        = "api"
+  container_port        = 8000
+  image                 = local.services_image
+  command               = ["slipway", "api"]
+  cpu                   = var.api.cpu
+  memory                = var.api.memory
+  desired_count         = var.api.desired_count
+  min_count             = var.api.min_count
+  max_count             = var.api.max_count
+  cluster_arn           = module.cluster.arn
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = local.task_subnet_ids
+  assign_public_ip      = local.assign_public_ip
+  vpc_egress_ports      = [5432]
+  alb_security_group_id = module.edge.security_group_id
+  alb_arn_suffix        = module.edge.arn_suffix
+  listener_arn          = module.edge.https_listener_arn
+  listener_priority     = 10
+  host_headers          = [local.api_host]
+  execution_role_arn    = module.task_roles.execution_role_arn
+  task_role_arn         = module.task_roles.api_role_arn
+  log_retention_days    = var.log_retention_days
+  environment = {
+    SLIPWAY_BIND        = "0.0.0.0"
+    SLIPWAY_API_PORT    = "8000"
+    SLIPWAY_BASE_DOMAIN = var.base_domain
+    SLIPWAY_BUILDER     = "ecs"
+    SLIPWAY_STORAGE_URL = "s3://${module.artifacts.bucket}"
+  }
+  secrets = {
+    SLIPWAY_API_TOKEN             = module.secrets.arns["api_token"]
+    SLIPWAY_GITHUB_WEBHOOK_SECRET = module.secrets.arns["webhook"]
+    SLIPWAY_GITHUB_TOKEN          = module.secrets.arns["github_token"]
+  }
+}
+
+module "proxy" {
+  source = "../../modules/service"
+
+  name                  = "${var.name}-proxy"
+  container_name        = "proxy"
+  container_port        = 8080
+  image                 = local.services_image
+  command               = ["slipway", "proxy"]
+  cpu                   = var.proxy.cpu
+  memory                = var.proxy.memory
+  desired_count         = var.proxy.desired_count
+  min_count             = var.proxy.min_count
+  max_count             = var.proxy.max_count
+  cluster_arn           = module.cluster.arn
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = local.task_subnet_ids
+  assign_public_ip      = local.assign_public_ip
+  alb_security_group_id = module.edge.security_group_id
+  alb_arn_suffix        = module.edge.arn_suffix
+  listener_arn          = module.edge.https_listener_arn
+  listener_priority     = 100
+  host_headers          = concat(["*.${var.base_domain}"], var.custom_domains)
+  execution_role_arn    = module.task_roles.execution_role_arn
+  task_role_arn         = module.task_roles.proxy_role_arn
+  log_retention_days    = var.log_retention_days
+  environment = {
+    SLIPWAY_BIND        = "0.0.0.0"
+    SLIPWAY_PROXY_PORT  = "8080"
+    SLIPWAY_BASE_DOMAIN = var.base_domain
+    SLIPWAY_STORAGE_URL = "s3://${module.artifacts.bucket}"
+  }
+  secrets = {}
+}
+
+module "database" {
+  source = "../../modules/database"
+
+  identifier                 = "${var.name}-db"
+  vpc_id                     = module.network.vpc_id
+  subnet_ids                 = module.network.private_subnet_ids
+  allowed_security_group_ids = [module.api.security_group_id]
+  instance_class             = var.database.instance_class
+  engine_version             = var.database.engine_version
+  allocated_storage          = var.database.allocated_storage
+  max_allocated_storage      = var.database.max_allocated_storage
+  multi_az                   = var.database.multi_az
+  backup_retention_days      = var.database.backup_retention_days
+  enable_deletion_protection = var.enable_deletion_protection
+}
