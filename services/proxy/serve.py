@@ -45,7 +45,7 @@ ResponseKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
 
 
 class ManifestMissing(Exception):
-    pass
+    """A route names a deployment without a readable manifest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,16 +273,15 @@ class Proxy:
             return None
         try:
             return decode_route(data)
-        except msgspec.ValidationError:
+        except msgspec.DecodeError:
             log.error("unreadable route object for %s", host)
             return None
 
     async def _load_site(self, deployment: str) -> Site:
         try:
-            data = await self.storage.get(manifest_key_of(deployment))
-        except ObjectNotFound:
+            return Site(decode_manifest(await self.storage.get(manifest_key_of(deployment))))
+        except (ObjectNotFound, msgspec.DecodeError):
             raise ManifestMissing(deployment) from None
-        return Site(decode_manifest(data))
 
 
 def _partial(
