@@ -1,0 +1,87 @@
+"""Every resource and data source, argument and nested block exists in the AWS provider schema."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.terraform.schema_check import check_block
+from tests.terraform.tfconfig import STACK, all_configs, aws_schema, load_cached
+
+CONFIGS = {c.name: c for c in all_configs()}
+
+
+def test_schema_extract_is_the_pinned_provider_version() -> None:
+    schema = aws_schema()
+    (terraform,) = load_cached(STACK).files["versions.tf"]["terraform"]
+    (providers,) = terraform["required_providers"]
+    assert providers["aws"]["source"] == "hashicorp/aws"
+    assert providers["aws"]["version"] == schema["provider_version"]
+    assert schema["provider_version"].startswith("6.")
+    assert len(schema["resource"]) > 1000
+    assert len(schema["data"]) > 400
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_module_version_constraints_admit_the_pinned_provider(name: str) -> None:
+    config = CONFIGS[name]
+    (terraform,) = config.files["versions.tf"]["terraform"]
+    assert terraform["required_version"] == ">= 1.6"
+    (providers,) = terraform["required_providers"]
+    constraint = providers["aws"]["version"]
+    major = aws_schema()["provider_version"].split(".")[0]
+    if name.startswith("modules/"):
+        assert re.fullmatch(rf">= {major}\.\d+(\.\d+)?, < {int(major) + 1}\.0", constraint)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_resources_and_arguments_exist_in_the_provider_schema(name: str) -> None:
+    config = CONFIGS[name]
+    schema = aws_schema()
+    problems = []
+    for (rtype, rname), body in config.resources.items():
+        problems += check_block("resource", rtype, rname, body, schema)
+    for (rtype, rname), body in config.data.items():
+        problems += check_block("data", rtype, rname, body, schema)
+    assert not problems, "\n".join(problems)
+
+
+# The checker itself must reject what is wrong.
+BAD = [
+    pytest.param("resource", "aws_s3_bucket_frobnicator", {}, "does not exist", id="unknown-type"),
+    pytest.param("resource", "aws_s3_bucket", {"buckett": "x"}, "unknown argument", id="typo-arg"),
+    pytest.param(
+        "resource", "aws_ecs_service", {"name": "x", "network_configuration": [{}]},
+        "required argument 'subnets'", id="missing-nested-required",
+    ),
+    pytest.param(
+        "resource", "aws_lb_listener_rule",
+        {"listener_arn": "x", "action": [{"type": "forward"}]},
+        "required block 'condition'", id="missing-required-block",
+    ),
+    pytest.param(
+        "resource", "aws_lb", {"dynamic": [{"access_log": {"content": [{}]}}]},
+        "dynamic block 'access_log'", id="unknown-dynamic",
+    ),
+    pytest.param("data", "aws_iam_policy_document", {"statements": []}, "unknown", id="data-arg"),
+    pytest.param("resource", "aws_iam_role", {"name": "x"}, "assume_role_policy", id="required"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "rtype", "body", "expected"), BAD)
+def test_checker_rejects_wrong_code(kind: str, rtype: str, body: dict, expected: str) -> None:
+    problems = check_block(kind, rtype, "t", body, aws_schema())
+    assert any(expected in p for p in problems), problems
+
+
+def test_checker_accepts_meta_arguments_and_dynamic_blocks() -> None:
+    body = {
+        "count": 1,
+        "lifecycle": [{"ignore_changes": ["tags"]}],
+        "depends_on": ["aws_vpc.this"],
+        "name": "x",
+        "load_balancer_type": "application",
+        "dynamic": [{"access_logs": {"for_each": "[]", "content": [{"bucket": "b"}]}}],
+    }
+    assert check_block("resource", "aws_lb", "t", body, aws_schema()) == []
