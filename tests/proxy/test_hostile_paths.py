@@ -17,6 +17,7 @@ import pytest
 from services.core.hosts import route_key
 from services.core.manifest import build_log_key, file_key
 from services.core.storage import Storage
+from tests.proxy.rawhttp import Answer, get_once
 from tests.proxy.server import RunningProxy
 from tests.proxy.sites import point, publish, unique_project
 
@@ -130,36 +131,6 @@ def corpus(p: Planted) -> list[bytes]:
     return [path.encode("latin-1") for path in paths]
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int | None  # None: the HTTP server refused the request outright
-    headers: dict[bytes, bytes]
-    body: bytes
-
-
-async def raw_get(port: int, host: str, target: bytes) -> Answer:
-    request = b"GET " + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
-    request += b"Accept-Encoding: identity\r\nConnection: close\r\n\r\n"
-    data = b""
-    async with await anyio.connect_tcp("127.0.0.1", port) as stream:
-        await stream.send(request)
-        with anyio.fail_after(10):
-            try:
-                async for chunk in stream:
-                    data += chunk
-            except (anyio.BrokenResourceError, ConnectionResetError):
-                pass
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    if not lines[0].startswith(b"HTTP/1.1 "):
-        return Answer(None, {}, data)
-    headers = {
-        name.strip().lower(): value.strip()
-        for name, _, value in (line.partition(b":") for line in lines[1:])
-    }
-    return Answer(int(lines[0].split()[1]), headers, body)
-
-
 def check(answer: Answer, planted: Planted, target: bytes) -> None:
     assert CANARY not in answer.body, target
     if answer.status is None:
@@ -186,7 +157,7 @@ async def test_hostile_path_corpus(proxy: RunningProxy) -> None:
 
     async def one(target: bytes) -> None:
         async with limit:
-            answer = await raw_get(proxy.port, planted.host, target)
+            answer = await get_once(proxy.port, planted.host, target)
         check(answer, planted, target)
         statuses[answer.status] = statuses.get(answer.status, 0) + 1
 
@@ -210,6 +181,6 @@ async def test_hostile_host_headers(proxy: RunningProxy) -> None:
         f"[::1]:{proxy.port}",
         f"{planted.host}@evil.example",
     ):
-        answer = await raw_get(proxy.port, host, b"/secret.txt")
+        answer = await get_once(proxy.port, host, b"/secret.txt")
         assert CANARY not in answer.body
         assert answer.status in (None, 400, 404), host
