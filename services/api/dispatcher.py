@@ -209,7 +209,18 @@ class Dispatcher:
     # -- starting runs ---------------------------------------------------------------------
 
     async def start_queued(self) -> None:
-        async with self.sessions() as session:
+        for d in await self.claim_batch():
+            await self._start(d)
+
+    async def claim_batch(self) -> list[Deployment]:
+        """Claim what the limits allow, oldest first, in one transaction.
+
+        On PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED`, so replicas
+        claiming at the same moment take different rows instead of waiting on each other;
+        the status compare-and-set guards every backend (SQLite serialises writers).
+        """
+        claimed: list[Deployment] = []
+        async with self.sessions() as session, session.begin():
             building = (
                 await session.execute(
                     select(Deployment.project_name, func.count())
@@ -220,39 +231,34 @@ class Dispatcher:
             per_project = {name: int(count) for name, count in building}
             free = self.settings.max_concurrent_builds - sum(per_project.values())
             if free <= 0:
-                return
-            candidates = (
-                await session.scalars(
-                    select(Deployment)
-                    .where(Deployment.status == "queued")
-                    .order_by(Deployment.created_at)
-                    .limit(100)
-                )
-            ).all()
-        for d in candidates:
-            if free <= 0:
-                break
-            if (
-                per_project.get(d.project_name, 0)
-                >= self.settings.max_concurrent_builds_per_project
-            ):
-                continue
-            if await self._claim(d):
-                free -= 1
-                per_project[d.project_name] = per_project.get(d.project_name, 0) + 1
-                await self._start(d)
-
-    async def _claim(self, d: Deployment) -> bool:
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(Deployment)
-                .where((Deployment.id == d.id) & (Deployment.status == "queued"))
-                .values(status="building", started_at=now(), attempts=Deployment.attempts + 1)
+                return []
+            query = (
+                select(Deployment)
+                .where(Deployment.status == "queued")
+                .order_by(Deployment.created_at)
+                .limit(100)
             )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for d in (await session.scalars(query)).all():
+                if len(claimed) >= free:
+                    break
+                limit = self.settings.max_concurrent_builds_per_project
+                if per_project.get(d.project_name, 0) >= limit:
+                    continue
+                result = await session.execute(
+                    update(Deployment)
+                    .where((Deployment.id == d.id) & (Deployment.status == "queued"))
+                    .values(status="building", started_at=now(), attempts=Deployment.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount:  # type: ignore[attr-defined]
+                    claimed.append(d)
+                    per_project[d.project_name] = per_project.get(d.project_name, 0) + 1
+                    self._starting.add(d.id)
+        return claimed
 
     async def _start(self, d: Deployment) -> None:
-        self._starting.add(d.id)
         try:
             async with self.sessions() as session:
                 project = await session.get(Project, d.project_name)
