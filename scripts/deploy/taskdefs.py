@@ -101,13 +101,22 @@ def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> 
     }
 
 
+def _tojson(value: Any) -> str:
+    # jinja2's own tojson hands an undefined value to json.dumps, which hides the name.
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return json.dumps(value)
+
+
 def _jinja() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - JSON, every value passes through tojson
         keep_trailing_newline=True,
     )
+    environment.filters["tojson"] = _tojson
+    return environment
 
 
 def render_one(role: str, context: Mapping[str, Any]) -> dict[str, Any]:

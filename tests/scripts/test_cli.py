@@ -1,0 +1,248 @@
+"""`main(argv)` end to end: environment file, fake Terraform, moto's ECS, a fake docker."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from moto import mock_aws
+
+from scripts.deploy.cli import main
+from scripts.deploy.environment import Environment
+from tests.scripts.conftest import REGION, REPO, FakeTerraform, bootstrap_platform, launcher
+from tests.support.gitrepo import GitRepo
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def session(_env: Environment) -> Any:
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A checkout: the example environment, a stack directory, one commit."""
+    repo = GitRepo(tmp_path / "checkout")
+    (repo.path / "environments").mkdir()
+    shutil.copy(REPO / "environments" / "example.yaml", repo.path / "environments")
+    repo.commit({"terraform/stacks/platform/main.tf": "# the stack\n"}, "stack")
+    return repo.path
+
+
+def run(root: Path, *args: str, **kwargs: Any) -> int:
+    return main([*args, "--env", "example", "--root", str(root)], session_factory=session, **kwargs)
+
+
+def test_plan_renders_inputs_and_prints_the_summary(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(root, "plan") == 0
+    work = root / "build" / "deploy" / "example"
+    out = capsys.readouterr().out
+    assert "Plan: 2 to add, 1 to change, 2 to destroy." in out
+    assert "  + module.cluster.aws_ecs_cluster.this" in out
+    assert f"Saved {work / 'tfplan'}; `make apply ENV=example` applies exactly it." in out
+    assert [argv[0] for argv in fake_terraform.argvs()] == ["version", "init", "plan", "show"]
+    assert fake_terraform.argvs()[1] == [
+        "init", "-no-color", "-reconfigure", "-input=false",
+        f"-backend-config={work / 'backend.s3.tfbackend'}",
+    ]  # fmt: skip
+    assert (work / "backend.s3.tfbackend").read_text() == (
+        'bucket = "example-slipway-tfstate"\n'
+        'key = "slipway/example/terraform.tfstate"\n'
+        'region = "eu-west-1"\n'
+        "encrypt = true\n"
+        "use_lockfile = true\n"
+    )
+    tfvars = json.loads((work / "example.tfvars.json").read_text())
+    assert tfvars["name"] == "slipway-example"
+    assert tfvars["proxy"] == {
+        "cpu": 256,
+        "memory": 512,
+        "desired_count": 2,
+        "min_count": 2,
+        "max_count": 6,
+    }
+    assert {call["tf_data_dir"] for call in fake_terraform.calls()} == {str(work / ".terraform")}
+
+
+def test_apply_applies_the_saved_plan_once(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    outputs: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_terraform.set_outputs(outputs)
+    work = root / "build" / "deploy" / "example"
+    assert run(root, "plan") == 0
+    assert run(root, "apply") == 0
+    assert fake_terraform.argvs()[-2:] == [
+        ["apply", "-no-color", "-input=false", str(work / "tfplan")],
+        ["output", "-no-color", "-json"],
+    ]
+    assert not (work / "tfplan").exists()
+    assert json.loads((work / "outputs.json").read_text()) == outputs
+    assert "Applied. api: https://api.sites.example.com" in capsys.readouterr().out
+    assert run(root, "apply") == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: no saved plan for example (run `make plan ENV=example`)"
+    )
+
+
+def test_terraform_own_error_reaches_the_user(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_terraform.fail("plan")
+    assert run(root, "plan") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "\u2502 Error: plan failed: Invalid value for variable" in err
+    assert err[-1] == "error: terraform plan failed with exit code 1"
+
+
+def test_destroy_wants_the_name_typed(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(root, "destroy", stdin=io.StringIO("")) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: destroy needs confirmation (run it in a terminal, or pass YES=1 (--yes))"
+    )
+    assert run(root, "destroy", stdin=Tty("prod\n")) == 1
+    assert "error: destroy canceled: the name did not match" in capsys.readouterr().err
+    assert fake_terraform.argvs() == []
+    assert run(root, "destroy", stdin=Tty("example\n")) == 0
+    assert run(root, "destroy", "--yes", stdin=io.StringIO("")) == 0
+    work = root / "build" / "deploy" / "example"
+    destroys = [argv for argv in fake_terraform.argvs() if argv[0] == "destroy"]
+    assert destroys == 2 * [
+        [
+            "destroy",
+            "-no-color",
+            "-auto-approve",
+            "-input=false",
+            f"-var-file={work / 'example.tfvars.json'}",
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line"),
+    [
+        pytest.param(
+            "services:\n  api:\n    cpu: 512\n    memroy: 1024\n",
+            "services.api.memroy: unknown key",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "services:\n  proxy:\n    cpu: 256\n    memory: 4096\n",
+            "services.proxy: memory 4096 does not fit cpu 256",
+            id="fargate-pair",
+        ),
+        pytest.param(
+            "log_retention_days: 10\n", "log_retention_days: must be one of", id="retention"
+        ),
+        pytest.param(
+            "dns:\n  base_domain: Sites.Example.com\n  hosted_zone_id: Z1\n",
+            "dns.base_domain: String should match pattern",
+            id="domain",
+        ),
+    ],
+)
+def test_bad_environment_files_name_the_key(
+    root: Path, yaml_text: str, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = root / "environments" / "example.yaml"
+    path.write_text(path.read_text() + yaml_text)
+    assert run(root, "plan") == 1
+    (only,) = capsys.readouterr().err.splitlines()
+    assert only.startswith(f"error: {path}: ")
+    assert line in only
+
+
+def test_no_credentials_is_one_line(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code = main(["plan", "--env", "example", "--root", str(root)])
+    assert code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: no AWS credentials found for environment example (eu-west-1) "
+        "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)"
+    ]
+    assert fake_terraform.argvs() == []
+
+
+@pytest.fixture
+def moto_platform(
+    monkeypatch: pytest.MonkeyPatch, outputs: dict[str, Any], example_env: Environment
+) -> Iterator[None]:
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "2")
+    with mock_aws():
+        bootstrap_platform(boto3.client("ecs", region_name=REGION), example_env, outputs)
+        yield
+
+
+def test_release_then_rollback_through_main(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    outputs: dict[str, Any],
+    moto_platform: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_terraform.set_outputs(outputs)
+    docker_log = tmp_path / "docker.jsonl"
+    bin_dir = launcher(
+        tmp_path / "dockerbin", "docker", Path(__file__).with_name("fake_docker.py")
+    ).parent
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("FAKE_DOCKER_LOG", str(docker_log))
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+    head = GitRepo.__new__(GitRepo)
+    head.path = root
+
+    assert run(root, "release", http=http) == 0, capsys.readouterr().err
+    tag = head.git("rev-parse", "HEAD")[:12]
+    calls = [json.loads(line) for line in docker_log.read_text().splitlines()]
+    assert [call["argv"][:2] for call in calls] == [
+        ["login", "--username"],
+        ["buildx", "build"],
+        ["buildx", "build"],
+    ]
+    assert calls[0]["stdin"] == "123456789012-auth-token"
+    assert f"{outputs['services_repository_url']}:{tag}" in calls[1]["argv"]
+    err = capsys.readouterr().err
+    assert "123456789012-auth-token" not in err
+    assert f"released {tag} to example: https://api.sites.example.com" in err
+    ecs = boto3.client("ecs", region_name=REGION)
+    api = ecs.describe_services(
+        cluster=outputs["cluster_name"], services=[outputs["api_service_name"]]
+    )["services"][0]
+    assert api["taskDefinition"].endswith("slipway-example-api:2")
+
+    assert run(root, "rollback", http=http) == 0
+    api = ecs.describe_services(
+        cluster=outputs["cluster_name"], services=[outputs["api_service_name"]]
+    )["services"][0]
+    assert api["taskDefinition"].endswith("slipway-example-api:1")
+    assert "api: slipway-example-api:2 -> slipway-example-api:1" in capsys.readouterr().err

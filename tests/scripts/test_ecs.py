@@ -1,0 +1,284 @@
+"""Registration, service updates, waiting and rollback against moto's ECS (in-process).
+
+moto runs no container: with MOTO_ECS_SERVICE_RUNNING=2 every service reports two running
+tasks, so "stable" is reached at once. Failed and slow roll-outs are driven by stubbed
+DescribeServices answers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from moto import mock_aws
+
+from scripts.deploy.ecs import Ecs, Revision, parse_revision
+from scripts.deploy.environment import Environment
+from scripts.deploy.errors import RolloutError
+from scripts.deploy.release import Tools, release, rollback
+from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
+
+HEALTHY = httpx.MockTransport(lambda request: httpx.Response(200, text="ok"))
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "2")
+    with mock_aws():
+        yield {
+            "ecs": boto3.client("ecs", region_name=REGION),
+            "ecr": boto3.client("ecr", region_name=REGION),
+        }
+
+
+@pytest.fixture
+def platform(
+    aws: dict[str, Any], example_env: Environment, outputs: dict[str, Any]
+) -> dict[str, Any]:
+    bootstrap_platform(aws["ecs"], example_env, outputs)
+    return aws
+
+
+def tools(
+    aws: dict[str, Any],
+    runner: RecordingRunner,
+    tmp_path: Path,
+    transport: httpx.MockTransport = HEALTHY,
+) -> Tools:
+    return Tools(
+        runner=runner,
+        ecs=aws["ecs"],
+        ecr=aws["ecr"],
+        http=httpx.Client(transport=transport),
+        root=tmp_path,
+        sleep=lambda _seconds: None,
+    )
+
+
+def service_revision(aws: dict[str, Any], outputs: dict[str, Any], role: str) -> str:
+    ecs = aws["ecs"]
+    answer = ecs.describe_services(
+        cluster=outputs["cluster_name"], services=[outputs[f"{role}_service_name"]]
+    )
+    return parse_revision(answer["services"][0]["taskDefinition"]).ref
+
+
+def active(aws: dict[str, Any], family: str) -> list[int]:
+    return [r.number for r in Ecs(aws["ecs"], RecordingRunner()).active_revisions(family)]
+
+
+@pytest.mark.parametrize(
+    ("reference", "revision"),
+    [
+        pytest.param("web:3", Revision("web", 3), id="short"),
+        pytest.param(
+            "arn:aws:ecs:eu-west-1:1:task-definition/slipway-x-api:12",
+            Revision("slipway-x-api", 12),
+            id="arn",
+        ),
+    ],
+)
+def test_parse_revision(reference: str, revision: Revision) -> None:
+    assert parse_revision(reference) == revision
+
+
+def test_release_registers_updates_waits_and_checks_health(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    runner = RecordingRunner(head="abcdef012345" + "0" * 28)
+    seen: list[str] = []
+
+    def health(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200)
+
+    tag = release(
+        example_env,
+        outputs,
+        tools(platform, runner, tmp_path, httpx.MockTransport(health)),
+        tag=None,
+        work_dir=tmp_path / "work",
+    )
+
+    assert tag == "abcdef012345"
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
+    assert service_revision(platform, outputs, "proxy") == "slipway-example-proxy:2"
+    assert active(platform, "slipway-example-builder") == [1, 2]
+    described = platform["ecs"].describe_task_definition(taskDefinition="slipway-example-api:2")
+    assert described["taskDefinition"]["containerDefinitions"][0]["image"].endswith(":abcdef012345")
+    assert (tmp_path / "work" / "taskdefs" / "api.json").is_file()
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    assert runner.argvs("docker") == [
+        ("docker", "login", "--username", "AWS", "--password-stdin", registry),
+        ("docker", "buildx", "build", "--platform", "linux/amd64", "--file", "Dockerfile",
+         "--tag", f"{outputs['services_repository_url']}:abcdef012345",
+         "--label", f"org.opencontainers.image.revision=abcdef012345{'0' * 28}",
+         "--label", "org.opencontainers.image.version=abcdef012345",
+         "--provenance=false", "--push", "."),
+        ("docker", "buildx", "build", "--platform", "linux/amd64",
+         "--file", "build_runner/Dockerfile",
+         "--tag", f"{outputs['builder_repository_url']}:abcdef012345",
+         "--label", f"org.opencontainers.image.revision=abcdef012345{'0' * 28}",
+         "--label", "org.opencontainers.image.version=abcdef012345",
+         "--provenance=false", "--push", "."),
+    ]  # fmt: skip
+    assert "123456789012-auth-token" not in runner.log.getvalue()
+    assert seen == [
+        "https://api.sites.example.com/healthz",
+        "https://healthz.sites.example.com/healthz",
+    ]
+
+
+def test_rollback_returns_to_the_previous_revisions_and_retires_the_left_ones(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    for tag in ("r2", "r3"):
+        release(
+            example_env,
+            outputs,
+            tools(platform, RecordingRunner(), tmp_path),
+            tag=tag,
+            work_dir=tmp_path,
+        )
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:3"
+
+    steps = rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
+
+    assert [(s.role, s.leave.number, s.to.number) for s in steps] == [
+        ("api", 3, 2),
+        ("proxy", 3, 2),
+        ("builder", 3, 2),
+    ]
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
+    assert service_revision(platform, outputs, "proxy") == "slipway-example-proxy:2"
+    assert active(platform, "slipway-example-builder") == [1, 2]  # the api's RunTask gets :2
+    # A second rollback goes one further back, because :3 is retired.
+    rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:1"
+
+
+def test_rollback_with_no_earlier_revision_changes_nothing(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    with pytest.raises(
+        RolloutError, match="no ACTIVE revision of slipway-example-api older than 1"
+    ):
+        rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
+    assert active(platform, "slipway-example-api") == [1]
+
+
+def test_dry_run_release_prints_every_call_and_changes_nothing(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    runner = RecordingRunner(dry_run=True)
+    release(example_env, outputs, tools(platform, runner, tmp_path), tag="v9", work_dir=tmp_path)
+    log = runner.log.getvalue()
+    assert runner.argvs("docker") == []
+    assert active(platform, "slipway-example-api") == [1]
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:1"
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    services = outputs["services_repository_url"]
+    builder = outputs["builder_repository_url"]
+    api = "slipway-example-api"
+    for expected in [
+        "would call: ecr.GetAuthorizationToken()",
+        f"would run: docker login --username AWS --password-stdin {registry}",
+        "would run: docker buildx build --platform linux/amd64 --file Dockerfile "
+        f"--tag {services}:v9",
+        "would call: ecs.RegisterTaskDefinition(family='slipway-example-builder', "
+        f"image='{builder}:v9')",
+        f"would call: ecs.UpdateService(cluster='slipway-example', service='{api}', "
+        f"taskDefinition='{api}:<new>')",
+        f"would wait until stable: {api} on {api}:<new>",
+        "would run: GET https://api.sites.example.com/healthz",
+    ]:
+        assert expected in log
+
+
+class StubEcs:
+    """DescribeServices answers in sequence, for the roll-outs moto cannot act out."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.answers = answers
+
+    def describe_services(self, **_params: Any) -> dict[str, Any]:
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def service(
+    running: int, deployments: list[dict[str, Any]], task_definition: str = "api:2"
+) -> dict[str, Any]:
+    return {
+        "services": [
+            {
+                "serviceName": "api",
+                "taskDefinition": task_definition,
+                "runningCount": running,
+                "desiredCount": 2,
+                "pendingCount": 2 - running,
+                "deployments": deployments,
+            }
+        ]
+    }
+
+
+def test_wait_reports_progress_until_stable() -> None:
+    answers = [
+        service(0, [{"rolloutState": "IN_PROGRESS"}, {"rolloutState": "COMPLETED"}]),
+        service(1, [{"rolloutState": "IN_PROGRESS"}, {"rolloutState": "COMPLETED"}]),
+        service(2, [{"rolloutState": "COMPLETED"}]),
+    ]
+    seen: list[str] = []
+    ecs = Ecs(StubEcs(answers), RecordingRunner(), sleep=lambda _s: None)
+    ecs.wait_stable(
+        "c",
+        {"api": "api:2"},
+        timeout=60,
+        progress=lambda states: seen.extend(s.describe() for s in states),
+    )
+    assert seen == [
+        "api: 0/2 running, 2 pending, 2 deployment(s), rolling",
+        "api: 1/2 running, 1 pending, 2 deployment(s), rolling",
+        "api: 2/2 running, 0 pending, 1 deployment(s), stable",
+    ]
+
+
+def test_a_failed_deployment_stops_the_wait() -> None:
+    failed = service(0, [{"rolloutState": "FAILED", "rolloutStateReason": "tasks failed to start"}])
+    ecs = Ecs(StubEcs([failed]), RecordingRunner(), sleep=lambda _s: None)
+    with pytest.raises(RolloutError, match="api: the deployment failed: tasks failed to start"):
+        ecs.wait_stable("c", {"api": "api:2"}, timeout=60)
+
+
+def test_a_service_still_on_the_old_revision_times_out() -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    old = service(2, [{"rolloutState": "COMPLETED"}], task_definition="api:1")
+    ecs = Ecs(StubEcs([old]), RecordingRunner(), sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(RolloutError, match="not stable after 60 s: api: 2/2 running"):
+        ecs.wait_stable("c", {"api": "api:2"}, timeout=60, interval=10)
+
+
+def test_unhealthy_service_fails_the_release_with_the_status(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    unhealthy = httpx.MockTransport(lambda request: httpx.Response(503))
+    with pytest.raises(
+        RolloutError,
+        match=r"api is not healthy at https://api\.sites\.example\.com/healthz after 30 tries "
+        r"\(HTTP 503\)",
+    ):
+        release(
+            example_env,
+            outputs,
+            tools(platform, RecordingRunner(), tmp_path, unhealthy),
+            tag="bad",
+            work_dir=tmp_path,
+        )

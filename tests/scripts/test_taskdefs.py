@@ -1,0 +1,181 @@
+"""Rendered task definitions, checked with botocore's own RegisterTaskDefinition model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.deploy import taskdefs
+from scripts.deploy.environment import Environment
+from scripts.deploy.errors import ConfigError
+from scripts.deploy.taskdefs import render_task_definitions, validate_task_definition
+
+TAG = "0123456789ab"
+
+
+def container(document: dict[str, Any]) -> dict[str, Any]:
+    (only,) = document["containerDefinitions"]
+    return only
+
+
+def env_of(document: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["value"] for item in container(document).get("environment", [])}
+
+
+def secrets_of(document: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["valueFrom"] for item in container(document).get("secrets", [])}
+
+
+def test_all_three_render_and_pass_botocore_validation(
+    example_env: Environment, outputs: dict[str, Any]
+) -> None:
+    definitions = render_task_definitions(example_env, outputs, TAG)
+    for role, document in definitions.items():
+        validate_task_definition(document, source=role)  # raises on any invalid field
+        assert document["requiresCompatibilities"] == ["FARGATE"]
+        assert document["networkMode"] == "awsvpc"
+        # moto's RunTask (and our tests) need cpu and memory on the container too.
+        assert container(document)["cpu"] == int(document["cpu"])
+        assert container(document)["memory"] == int(document["memory"])
+        assert {"key": "slipway:release", "value": TAG} in document["tags"]
+
+
+def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) -> None:
+    api = render_task_definitions(example_env, outputs, TAG).api
+    assert api["family"] == "slipway-example-api"
+    assert (api["cpu"], api["memory"]) == ("512", "1024")
+    assert api["taskRoleArn"] == outputs["api_task_role_arn"]
+    assert api["executionRoleArn"] == outputs["task_execution_role_arn"]
+    main = container(api)
+    assert main["name"] == "api"
+    assert main["image"] == f"{outputs['services_repository_url']}:{TAG}"
+    assert main["command"] == ["python", "-m", "services.api"]
+    assert main["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    assert main["logConfiguration"]["options"] == {
+        "awslogs-group": outputs["api_log_group"],
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "api",
+    }
+    assert env_of(api) == {
+        "SLIPWAY_API_PORT": "8000",
+        "SLIPWAY_BASE_DOMAIN": "sites.example.com",
+        "SLIPWAY_BIND": "0.0.0.0",
+        "SLIPWAY_BUILD_TIMEOUT": "900",
+        "SLIPWAY_BUILDER": "ecs",
+        "SLIPWAY_DATABASE_HOST": outputs["database_endpoint"],
+        "SLIPWAY_DATABASE_NAME": "slipway",
+        "SLIPWAY_DATABASE_PORT": "5432",
+        "SLIPWAY_ECS_ASSIGN_PUBLIC_IP": "ENABLED",
+        "SLIPWAY_ECS_BUILDER_CONTAINER": "builder",
+        "SLIPWAY_ECS_BUILDER_LOG_GROUP": outputs["builder_log_group"],
+        "SLIPWAY_ECS_BUILDER_TASK_FAMILY": "slipway-example-builder",
+        "SLIPWAY_ECS_CLUSTER": "slipway-example",
+        "SLIPWAY_ECS_SECURITY_GROUPS": "sg-0builder",
+        "SLIPWAY_ECS_SUBNETS": "subnet-0a,subnet-0b",
+        "SLIPWAY_PUBLIC_PORT": "443",
+        "SLIPWAY_PUBLIC_SCHEME": "https",
+        "SLIPWAY_STORAGE_URL": f"s3://{outputs['artifacts_bucket']}",
+    }
+    db = outputs["database_secret_arn"]
+    assert secrets_of(api) == {
+        "SLIPWAY_API_TOKEN": outputs["api_token_secret_arn"],
+        "SLIPWAY_DATABASE_PASSWORD": f"{db}:password::",
+        "SLIPWAY_DATABASE_USER": f"{db}:username::",
+        "SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"],
+        "SLIPWAY_GITHUB_WEBHOOK_SECRET": outputs["webhook_secret_arn"],
+    }
+    assert "http://127.0.0.1:8000/healthz" in main["healthCheck"]["command"][-1]
+
+
+def test_proxy_reads_only_storage(example_env: Environment, outputs: dict[str, Any]) -> None:
+    proxy = render_task_definitions(example_env, outputs, TAG).proxy
+    main = container(proxy)
+    assert main["command"] == ["python", "-m", "services.proxy"]
+    assert main["image"] == f"{outputs['services_repository_url']}:{TAG}"
+    assert main["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    assert "secrets" not in main  # the data plane needs no control-plane secret
+    assert env_of(proxy)["SLIPWAY_PROXY_PORT"] == "8080"
+    assert env_of(proxy)["SLIPWAY_STORAGE_URL"] == f"s3://{outputs['artifacts_bucket']}"
+
+
+def test_builder_task_definition(example_env: Environment, outputs: dict[str, Any]) -> None:
+    builder = render_task_definitions(example_env, outputs, TAG).builder
+    assert builder["family"] == "slipway-example-builder"
+    assert builder["taskRoleArn"] == outputs["builder_task_role_arn"]
+    assert builder["executionRoleArn"] == outputs["builder_execution_role_arn"]
+    assert (builder["cpu"], builder["memory"]) == ("1024", "2048")
+    main = container(builder)
+    assert main["name"] == "builder"
+    assert main["image"] == f"{outputs['builder_repository_url']}:{TAG}"
+    assert "secrets" not in main
+    assert main["logConfiguration"]["options"]["awslogs-group"] == outputs["builder_log_group"]
+
+
+def test_arm64_platform_sets_the_runtime_architecture(
+    example_env: Environment, outputs: dict[str, Any]
+) -> None:
+    env = example_env.model_copy(
+        update={"images": example_env.images.model_copy(update={"platform": "linux/arm64"})}
+    )
+    api = render_task_definitions(env, outputs, TAG).api
+    assert api["runtimePlatform"] == {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+
+
+def test_missing_outputs_are_named(example_env: Environment, outputs: dict[str, Any]) -> None:
+    del outputs["builder_log_group"], outputs["cluster_name"]
+    with pytest.raises(
+        ConfigError, match="Terraform's outputs lack cluster_name, builder_log_group"
+    ):
+        render_task_definitions(example_env, outputs, TAG)
+
+
+def test_a_typo_in_a_template_fails_instead_of_rendering_empty(
+    example_env: Environment,
+    outputs: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for path in taskdefs.TEMPLATES.iterdir():
+        (tmp_path / path.name).write_text(path.read_text())
+    api = tmp_path / "api.json.j2"
+    api.write_text(api.read_text().replace("out.api_log_group", "out.api_log_grup"))
+    monkeypatch.setattr(taskdefs, "TEMPLATES", tmp_path)
+    with pytest.raises(
+        ConfigError, match=r"api\.json\.j2: 'dict object' has no attribute 'api_log_grup'"
+    ):
+        render_task_definitions(example_env, outputs, TAG)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        pytest.param(
+            lambda d: d.update(cpu=512), "Invalid type for parameter cpu", id="task-cpu-not-string"
+        ),
+        pytest.param(
+            lambda d: d["containerDefinitions"][0].update(memory="1024"),
+            "containerDefinitions[0].memory",
+            id="container-memory-string",
+        ),
+        pytest.param(
+            lambda d: d["containerDefinitions"][0].update(envirnoment=[]),
+            'Unknown parameter in containerDefinitions[0]: "envirnoment"',
+            id="unknown-key",
+        ),
+        pytest.param(
+            lambda d: d.pop("family"),
+            'Missing required parameter in input: "family"',
+            id="no-family",
+        ),
+    ],
+)
+def test_botocore_validation_catches_what_aws_would_refuse(
+    example_env: Environment, outputs: dict[str, Any], mutate: Any, message: str
+) -> None:
+    document = render_task_definitions(example_env, outputs, TAG).api
+    mutate(document)
+    with pytest.raises(ConfigError) as caught:
+        validate_task_definition(document, source="api.json.j2")
+    assert message in caught.value.message
