@@ -22,6 +22,7 @@ from .db.engine import create_engine, migrate, session_factory
 from .deployments import DeploymentController
 from .dispatcher import Dispatcher
 from .errors import handle_exception
+from .github_status import CommitStatusReporter
 from .projects import ProjectController
 from .schemas import Health
 from .site_routes import RouteWriter
@@ -75,7 +76,8 @@ def create_app(
         sessions = session_factory(engine)
         routes = RouteWriter(settings, storage)
         chosen = builder or default_builder(settings, storage)
-        dispatcher = Dispatcher(settings, sessions, storage, chosen, routes)
+        statuses = CommitStatusReporter(settings.github_token, settings.github_api_url)
+        dispatcher = Dispatcher(settings, sessions, storage, chosen, routes, statuses)
         app.state.slipway = AppState(
             settings,
             engine,
@@ -95,6 +97,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await statuses.drain()
             await engine.dispose()
 
     def provide_state(state: State) -> AppState:

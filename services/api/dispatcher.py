@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core import hosts
 from services.core import manifest as mf
 from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
 from services.core.settings import Settings
@@ -24,6 +25,7 @@ from services.core.storage import Storage, StorageError
 
 from .builders import Builder, BuildSpec
 from .db.models import Deployment, Project, Promotion
+from .github_status import CommitStatusReporter
 from .gitremote import GitRemoteError, resolve_commit
 from .site_routes import RouteWriter
 
@@ -46,8 +48,10 @@ class Dispatcher:
         storage: Storage,
         builder: Builder,
         routes: RouteWriter,
+        statuses: CommitStatusReporter | None = None,
     ) -> None:
         self.settings = settings
+        self.statuses = statuses or CommitStatusReporter("", settings.github_api_url)
         self.sessions = sessions
         self.storage = storage
         self.builder = builder
@@ -182,7 +186,22 @@ class Dispatcher:
         if finished:
             log.info("deployment %s %s%s", d.id, status, f" ({reason})" if reason else "")
             await self.builder.cleanup(d.id)
+            await self._report_status(d.id)
         return finished
+
+    async def _report_status(self, deployment_id: str) -> None:
+        if not self.statuses.enabled:
+            return
+        async with self.sessions() as session:
+            d = await session.get(Deployment, deployment_id)
+            project = await session.get(Project, d.project_name) if d else None
+        if d is None or project is None:
+            return
+        url = self.settings.site_url(
+            hosts.deployment_host(project.name, d.id, self.settings.base_domain)
+        )
+        detail = d.reason if d.status in ("failed", "canceled") else None
+        self.statuses.report(project.github_repo, d.commit, project.name, d.status, url, detail)
 
     # -- promotion -------------------------------------------------------------------------
 
@@ -293,6 +312,7 @@ class Dispatcher:
                     update(Deployment).where(Deployment.id == d.id).values(builder_handle=handle)
                 )
             log.info("deployment %s building (%s)", d.id, handle)
+            await self._report_status(d.id)
         finally:
             self._starting.discard(d.id)
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     api_token: str = ""
     github_webhook_secret: str = ""
     github_token: str = ""
+    github_api_url: str = "https://api.github.com"
     # How site URLs are shown: the proxy's port locally, 443 behind the ALB.
     public_scheme: Literal["http", "https"] = "http"
     public_port: int | None = None

@@ -1,0 +1,75 @@
+"""Commit statuses on GitHub (`slipway/<project>`): pending, then success or failure.
+
+Reporting is best effort: GitHub being slow or unreachable never delays or fails a build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+log = logging.getLogger("slipway.github")
+
+STATES = {"building": "pending", "ready": "success", "failed": "failure", "canceled": "error"}
+DESCRIPTIONS = {
+    "building": "Building",
+    "ready": "Deployed",
+    "failed": "Build failed",
+    "canceled": "Canceled",
+}
+
+
+class CommitStatusReporter:
+    def __init__(self, token: str, api_url: str, timeout: float = 5.0) -> None:
+        self.token = token
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    def report(
+        self,
+        github_repo: str | None,
+        commit: str,
+        project: str,
+        status: str,
+        target_url: str,
+        detail: str | None = None,
+    ) -> None:
+        """Send the status in the background; the caller never waits for GitHub."""
+        if not self.enabled or not github_repo or len(commit) != 40 or status not in STATES:
+            return
+        description = DESCRIPTIONS[status] + (f": {detail}" if detail else "")
+        body = {
+            "state": STATES[status],
+            "target_url": target_url,
+            "description": description[:140],
+            "context": f"slipway/{project}",
+        }
+        task = asyncio.create_task(self._send(f"/repos/{github_repo}/statuses/{commit}", body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, path: str, body: dict[str, str]) -> None:
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(self.api_url + path, json=body, headers=headers)
+            if response.status_code >= 300:
+                log.warning("GitHub refused a commit status (%s): %s", response.status_code, path)
+        except httpx.HTTPError as exc:
+            log.warning("could not reach GitHub for a commit status: %s", type(exc).__name__)
+
+    async def drain(self) -> None:
+        """Wait for statuses still in flight (used at shutdown and by tests)."""
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
