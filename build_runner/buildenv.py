@@ -1,0 +1,61 @@
+"""The environment a build command sees: its toolchain, its caches, the project's variables.
+
+Nothing of the runner's own environment passes except the toolchain names below: no
+storage URL, no cloud credentials, no api secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+TOOLCHAIN_PASSTHROUGH = ("PATH", "COREPACK_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE")
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def package_cache_env(cache_dir: Path) -> dict[str, str]:
+    """Point every package manager's download cache into one directory the runner saves."""
+    return {
+        "npm_config_cache": str(cache_dir / "npm"),
+        "npm_config_store_dir": str(cache_dir / "pnpm-store"),  # pnpm
+        "YARN_CACHE_FOLDER": str(cache_dir / "yarn"),  # yarn classic and berry
+        "YARN_GLOBAL_FOLDER": str(cache_dir / "yarn-berry"),
+        "BUN_INSTALL_CACHE_DIR": str(cache_dir / "bun"),
+    }
+
+
+def build_environment(
+    runner_env: Mapping[str, str],
+    *,
+    home: Path,
+    cache_dir: Path,
+    project_env: Mapping[str, str],
+    commit_sha: str,
+    ref: str,
+) -> dict[str, str]:
+    env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
+    env.setdefault("PATH", DEFAULT_PATH)
+    env.update(
+        {
+            "HOME": str(home),
+            "CI": "1",
+            "SLIPWAY": "1",
+            "SLIPWAY_GIT_COMMIT_SHA": commit_sha,
+            "SLIPWAY_GIT_COMMIT_REF": ref,
+            # corepack must neither prompt nor rewrite the project's package.json.
+            "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",
+            "COREPACK_ENABLE_AUTO_PIN": "0",
+            # Without a packageManager field, use the prepared release instead of asking
+            # the registry for the latest one.
+            "COREPACK_DEFAULT_TO_LATEST": "0",
+            "npm_config_update_notifier": "false",
+            "npm_config_fund": "false",
+            "npm_config_audit": "false",
+            "NEXT_TELEMETRY_DISABLED": "1",
+            "ASTRO_TELEMETRY_DISABLED": "1",
+            "GATSBY_TELEMETRY_DISABLED": "1",
+        }
+    )
+    env.update(package_cache_env(cache_dir))
+    env.update(project_env)  # the project's own variables win over our defaults
+    return env

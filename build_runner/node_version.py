@@ -1,0 +1,84 @@
+"""The Node version a project asks for (`engines.node`, `.nvmrc`, `.node-version`), checked.
+
+Understands the range forms people write: `20`, `20.x`, `>=18`, `^20.1`, `~20.1.0`,
+`>=18 <21`, `18 || 20`, `lts/*`, `node`. Anything else is reported but not enforced.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+Version = tuple[int, int, int]
+_NUM = r"(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?"
+_COMPARATOR_RE = re.compile(rf"^(>=|<=|>|<|=|\^|~)?\s*v?{_NUM}$")
+
+
+class UnknownRange(ValueError):
+    pass
+
+
+def parse_version(text: str) -> Version:
+    match = re.match(r"^v?(\d+)\.(\d+)\.(\d+)", text.strip())
+    if not match:
+        raise ValueError(f"not a version: {text!r}")
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def _comparator_ok(comparator: str, version: Version) -> bool:
+    match = _COMPARATOR_RE.match(comparator)
+    if not match:
+        raise UnknownRange(comparator)
+    op = match[1] or "="
+    parts = [match[2], match[3], match[4]]
+    given = [int(p) for p in parts if p is not None and p not in ("x", "*")]
+    precision = len(given)
+    padded = [*given, 0, 0, 0]
+    low: Version = (padded[0], padded[1], padded[2])
+    if op == "=":
+        return version[:precision] == tuple(given)
+    if op == "^":
+        return version >= low and version[0] == low[0]
+    if op == "~":
+        keep = 2 if precision >= 2 else 1
+        return version >= low and version[:keep] == low[:keep]
+    prefix = version[:precision]
+    checks = {
+        ">=": prefix >= tuple(given),
+        ">": prefix > tuple(given),
+        "<=": prefix <= tuple(given),
+        "<": prefix < tuple(given),
+    }
+    return checks[op]
+
+
+def satisfies(version: Version, spec: str) -> bool:
+    """True when `version` meets `spec`; raises UnknownRange for forms we do not read."""
+    spec = spec.strip()
+    if spec in ("", "*", "node", "latest") or spec.startswith("lts/"):
+        return True
+    for alternative in spec.split("||"):
+        text = re.sub(r"(>=|<=|>|<|=|\^|~)\s+", r"\1", alternative.strip())
+        if " - " in text:
+            low, high = (s.strip() for s in text.split(" - ", 1))
+            comparators = [f">={low}", f"<={high}"]
+        else:
+            comparators = text.split()
+        if comparators and all(_comparator_ok(c, version) for c in comparators):
+            return True
+    return False
+
+
+def requested_node(project_dir: Path, pkg: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(range, where it came from), or None when the project does not say."""
+    for filename in (".nvmrc", ".node-version"):
+        path = project_dir / filename
+        if path.is_file():
+            text = path.read_text(errors="replace").strip().splitlines()
+            if text and text[0].strip():
+                return text[0].strip(), filename
+    engines = pkg.get("engines") if pkg else None
+    if isinstance(engines, dict) and isinstance(engines.get("node"), str):
+        return engines["node"], "package.json engines.node"
+    return None

@@ -1,0 +1,112 @@
+"""Decide what to run: install and build commands, where, and which output to expect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from build_runner.errors import BuildFailure
+from build_runner.node_version import requested_node
+from build_runner.package_managers import (
+    PackageManager,
+    detect_package_manager,
+    install_args,
+    read_package_json,
+    tool_prefix,
+)
+from build_runner.presets import HUGO, JEKYLL, Preset, detect_preset
+from services.core.build_protocol import EXIT_OUTPUT
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    cwd: Path
+
+    def describe(self) -> str:
+        return " ".join(self.argv)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    project_dir: Path
+    package_json: dict[str, Any] | None
+    package_manager: PackageManager | None
+    preset: Preset
+    install: Command | None
+    build: Command | None
+    node_request: tuple[str, str] | None
+
+
+def _shell(command: str, cwd: Path) -> Command:
+    return Command(["sh", "-c", command], cwd)
+
+
+def _exec_args(pm: PackageManager, tool: tuple[str, ...]) -> list[str]:
+    """Run a dependency's binary through the project's package manager."""
+    if pm.name == "npm":
+        return ["exec", "--no", "--", *tool]
+    if pm.name == "pnpm":
+        return ["exec", *tool]
+    if pm.name == "yarn":
+        return ["run", *tool]
+    return ["x", *tool]  # bun
+
+
+def _has_dependencies(pkg: dict[str, Any] | None) -> bool:
+    if not pkg:
+        return False
+    return any(isinstance(pkg.get(f), dict) and pkg[f] for f in ("dependencies", "devDependencies"))
+
+
+def project_directory(checkout: Path, root_dir: str) -> Path:
+    project_dir = (checkout / root_dir).resolve() if root_dir else checkout.resolve()
+    if checkout.resolve() not in (project_dir, *project_dir.parents):
+        raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r} leaves the repository")
+    if not project_dir.is_dir():
+        raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r} does not exist")
+    return project_dir
+
+
+def make_plan(
+    checkout: Path,
+    *,
+    root_dir: str,
+    install_command: str,
+    build_command: str,
+    path: str,
+) -> BuildPlan:
+    project_dir = project_directory(checkout, root_dir)
+    pkg = read_package_json(project_dir)
+    preset = detect_preset(project_dir, pkg, path)
+    pm = detect_package_manager(project_dir, checkout.resolve(), pkg) if pkg is not None else None
+
+    install: Command | None = None
+    if install_command:
+        install = _shell(install_command, project_dir)
+    elif pm is not None and (pm.lockfile is not None or _has_dependencies(pkg)):
+        install = Command(
+            [*tool_prefix(pm, path), *install_args(pm)], pm.workspace_root or project_dir
+        )
+
+    build: Command | None = None
+    scripts = pkg.get("scripts") if pkg else None
+    if build_command:
+        build = _shell(build_command, project_dir)
+    elif pm is not None and isinstance(scripts, dict) and "build" in scripts:
+        build = Command([*tool_prefix(pm, path), "run", "build"], project_dir)
+    elif pm is not None and preset.command:
+        build = Command([*tool_prefix(pm, path), *_exec_args(pm, preset.command)], project_dir)
+    elif preset in (HUGO, JEKYLL):
+        build = Command(list(preset.command), project_dir)
+
+    return BuildPlan(
+        project_dir=project_dir,
+        package_json=pkg,
+        package_manager=pm,
+        preset=preset,
+        install=install,
+        build=build,
+        node_request=requested_node(project_dir, pkg) if pkg is not None else None,
+    )

@@ -1,0 +1,139 @@
+"""Upload a site's files and variants with bounded parallelism, then its manifest, last.
+
+The manifest's presence means the deployment is complete, so it is written only after every
+file is stored, and only once: a deployment that has a manifest is never written again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from build_runner.content import cache_class, compressible, content_type
+from build_runner.errors import BuildFailure
+from build_runner.output import SiteFile
+from build_runner.variants import ENCODING_SUFFIX, compress_variants
+from services.core.build_protocol import EXIT_PUBLISH
+from services.core.manifest import (
+    CACHE_CONTROL,
+    FileEntry,
+    Manifest,
+    ServingConfig,
+    Variant,
+    encode,
+    file_key,
+    manifest_key,
+)
+from services.core.storage import Storage, StorageError
+
+# Larger files are streamed from disk and never compressed, so memory stays bounded.
+MAX_COMPRESS_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PublishStats:
+    files: int
+    bytes: int  # the site's own bytes
+    objects: int  # files, variants and the manifest
+    stored_bytes: int
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sha256: str
+    body: bytes | Path
+    variants: dict[str, bytes]
+
+
+def _prepare(site_file: SiteFile) -> _Prepared:
+    if site_file.size > MAX_COMPRESS_BYTES or not compressible(site_file.rel):
+        with site_file.path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        return _Prepared(digest, site_file.path, {})
+    data = site_file.path.read_bytes()
+    variants = {c.encoding: c.data for c in compress_variants(data)}
+    return _Prepared(hashlib.sha256(data).hexdigest(), data, variants)
+
+
+async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFile) -> FileEntry:
+    prepared = await asyncio.to_thread(_prepare, site_file)
+    mime = content_type(site_file.rel)
+    cache = cache_class(site_file.rel)
+    key = f"files/{site_file.rel}"
+    await storage.put(
+        file_key(deployment_id, key),
+        prepared.body,
+        content_type=mime,
+        cache_control=CACHE_CONTROL[cache],
+    )
+    encodings: dict[str, Variant] = {}
+    for encoding, data in prepared.variants.items():
+        variant_key = f"variants/{site_file.rel}{ENCODING_SUFFIX[encoding]}"
+        await storage.put(file_key(deployment_id, variant_key), data, content_type=mime)
+        encodings[encoding] = Variant(key=variant_key, size=len(data))
+    return FileEntry(
+        key=key,
+        size=site_file.size,
+        sha256=prepared.sha256,
+        type=mime,
+        cache=cache,
+        encodings=encodings,
+    )
+
+
+async def upload_files(
+    storage: Storage, deployment_id: str, files: list[SiteFile], concurrency: int
+) -> dict[str, FileEntry]:
+    """Every file and its variants, at most `concurrency` files in flight."""
+    limit = asyncio.Semaphore(concurrency)
+    entries: dict[str, FileEntry] = {}
+
+    async def one(site_file: SiteFile) -> None:
+        async with limit:
+            entries[site_file.rel] = await _publish_file(storage, deployment_id, site_file)
+
+    async with asyncio.TaskGroup() as group:
+        for site_file in files:
+            group.create_task(one(site_file))
+    return dict(sorted(entries.items()))
+
+
+async def publish_site(
+    storage: Storage,
+    *,
+    deployment_id: str,
+    project: str,
+    files: list[SiteFile],
+    config: ServingConfig,
+    concurrency: int,
+) -> PublishStats:
+    if await storage.exists(manifest_key(deployment_id)):
+        raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} is already published")
+    try:
+        entries = await upload_files(storage, deployment_id, files, concurrency)
+    except* StorageError as group:
+        raise BuildFailure(EXIT_PUBLISH, f"upload failed: {group.exceptions[0]}") from None
+    manifest = Manifest(
+        deployment=deployment_id,
+        project=project,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        files=entries,
+        config=config,
+    )
+    try:
+        written = await storage.create(manifest_key(deployment_id), encode(manifest))
+    except StorageError as exc:
+        raise BuildFailure(EXIT_PUBLISH, f"could not write the manifest: {exc}") from None
+    if not written:
+        raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} was published concurrently")
+    variant_bytes = sum(v.size for e in entries.values() for v in e.encodings.values())
+    site_bytes = sum(e.size for e in entries.values())
+    return PublishStats(
+        files=len(entries),
+        bytes=site_bytes,
+        objects=len(entries) + sum(len(e.encodings) for e in entries.values()) + 1,
+        stored_bytes=site_bytes + variant_bytes,
+    )

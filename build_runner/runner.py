@@ -1,0 +1,259 @@
+"""One build from start to end: fetch, install, build, publish, then the log, whatever happened."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from build_runner.build_cache import restore_cache, save_cache
+from build_runner.buildenv import build_environment
+from build_runner.deadline import Deadline
+from build_runner.errors import BuildFailure
+from build_runner.fetch import fetch_commit
+from build_runner.inputs import RunnerInputs
+from build_runner.log import BuildLog
+from build_runner.node_check import check_node
+from build_runner.output import collect_files, locate_output
+from build_runner.plan import BuildPlan, Command, make_plan
+from build_runner.process import run_logged
+from build_runner.publish import publish_site
+from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
+from build_runner.serving import serving_config
+from services.core.build_protocol import (
+    EXIT_BUILD,
+    EXIT_INSTALL,
+    EXIT_INTERNAL,
+    EXIT_SKIPPED,
+    reason_for_exit,
+)
+from services.core.manifest import build_log_key
+from services.core.storage import Storage, StorageError
+
+# Stopped by SIGTERM (a canceled deployment): 128 + the signal, as shells report it.
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class _Workspace:
+    """The build's private directory: the checkout, the package cache and, unsandboxed, HOME."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="slipway-build-")).resolve()
+        self.checkout = self.root / "src"
+        self.cache = self.root / "cache"
+        self.home = self.root / "home"
+        self.home.mkdir()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class _Executor:
+    """Runs the project's commands: in the sandbox, with the build environment, logged."""
+
+    def __init__(
+        self,
+        inputs: RunnerInputs,
+        runner_env: Mapping[str, str],
+        work: _Workspace,
+        sandbox: Sandbox,
+    ) -> None:
+        self.sandbox = sandbox
+        self.work = work
+        self.env = build_environment(
+            runner_env,
+            home=Path(SANDBOX_HOME) if sandbox.enabled else work.home,
+            cache_dir=work.cache,
+            project_env=inputs.build_env,
+            commit_sha=inputs.commit_sha,
+            ref=inputs.ref,
+        )
+        self._extra_ro = toolchain_paths(self.env["PATH"], self.env.get("COREPACK_HOME"))
+
+    async def run(self, command: Command, step: str, log: BuildLog, deadline: Deadline) -> int:
+        argv = self.sandbox.wrap(
+            command.argv, workdir=self.work.root, cwd=command.cwd, extra_ro=self._extra_ro
+        )
+        try:
+            return await run_logged(
+                argv, cwd=command.cwd, env=self.env, log=log, step=step, deadline=deadline
+            )
+        except FileNotFoundError:
+            log.line(step, f"command not found: {command.argv[0]}")
+            return 127
+
+
+async def run_build(inputs: RunnerInputs, runner_env: Mapping[str, str], log: BuildLog) -> int:
+    """Run the whole build and return its exit code; the log is uploaded in every case."""
+    started = time.monotonic()
+    log.add_secrets(inputs.secrets)
+    storage: Storage | None = None
+    work = _Workspace()
+    code = EXIT_INTERNAL
+    try:
+        storage = Storage(inputs.storage_url)
+        code = await _build(inputs, runner_env, log, storage, work, started)
+    except BuildFailure as failure:
+        log.line("error", failure.message)
+        code = failure.exit_code
+    except asyncio.CancelledError:  # SIGTERM: every command was stopped, no manifest written
+        log.line("error", "the build was stopped (SIGTERM)")
+        code = EXIT_TERMINATED
+    except StorageError as exc:
+        log.line("error", f"storage: {exc}")
+    except Exception as exc:  # the runner's own bug: report it, fail as internal
+        log.line("error", f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        work.remove()
+    if code not in (0, EXIT_SKIPPED, EXIT_TERMINATED):
+        log.line("result", f"build failed: {reason_for_exit(code)} (exit code {code})")
+    if storage is not None:
+        await _upload_log(storage, inputs.deployment_id, log)
+    return code
+
+
+async def _build(
+    inputs: RunnerInputs,
+    runner_env: Mapping[str, str],
+    log: BuildLog,
+    storage: Storage,
+    work: _Workspace,
+    started: float,
+) -> int:
+    deadline = Deadline(inputs.build_timeout)
+    sandbox = resolve_sandbox(inputs.sandbox)
+    log.line("setup", f"deployment {inputs.deployment_id} of {inputs.project}")
+    if sandbox.enabled:
+        log.line("setup", "sandbox: bubblewrap (checkout writable, system read-only, no home)")
+    else:
+        log.line("setup", "this build is not sandboxed: bubblewrap is not installed or not enabled")
+    executor = _Executor(inputs, runner_env, work, sandbox)
+
+    with log.step("fetch"):
+        sha = await fetch_commit(
+            repo_url=inputs.repo_url,
+            commit_sha=inputs.commit_sha,
+            ref=inputs.ref,
+            token=inputs.git_token,
+            dest=work.checkout,
+            log=log,
+            deadline=deadline,
+        )
+    executor.env["SLIPWAY_GIT_COMMIT_SHA"] = sha
+
+    if inputs.ignore_command and await _should_skip(inputs, executor, work, log, deadline):
+        return EXIT_SKIPPED
+
+    plan = make_plan(
+        work.checkout,
+        root_dir=inputs.root_dir,
+        install_command=inputs.install_command,
+        build_command=inputs.build_command,
+        path=executor.env["PATH"],
+    )
+    _describe_plan(plan, work.checkout, log)
+    if plan.package_json is not None:
+        await check_node(plan.node_request, executor.env, log)
+
+    cached = plan.install is not None and plan.package_manager is not None
+    if cached:
+        await restore_cache(storage, inputs.project, work.cache, log)
+    if plan.install is not None:
+        with log.step("install"):
+            await _must_succeed(
+                plan.install, "install", EXIT_INSTALL, executor, log, deadline, plan
+            )
+    if plan.build is not None:
+        with log.step("build"):
+            await _must_succeed(plan.build, "build", EXIT_BUILD, executor, log, deadline, plan)
+    else:
+        log.line("build", "no build step: publishing the files as they are")
+
+    with log.step("publish"):
+        output = locate_output(
+            plan.project_dir, work.checkout, inputs.output_dir, plan.preset.output_dir
+        )
+        log.line("publish", f"output directory: {_relative(output, work.checkout)}")
+        files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)
+        config = serving_config(output, inputs.spa)
+        try:
+            async with asyncio.timeout(deadline.remaining()):
+                stats = await publish_site(
+                    storage,
+                    deployment_id=inputs.deployment_id,
+                    project=inputs.project,
+                    files=files,
+                    config=config,
+                    concurrency=inputs.publish_concurrency,
+                )
+        except TimeoutError:
+            raise deadline.expired() from None
+    if cached:
+        await save_cache(storage, inputs.project, work.cache, log)
+    log.line(
+        "summary",
+        f"published {stats.files} files, {stats.bytes} bytes ({stats.objects} objects, "
+        f"{stats.stored_bytes} bytes stored) in {time.monotonic() - started:.2f}s",
+    )
+    return 0
+
+
+async def _should_skip(
+    inputs: RunnerInputs, executor: _Executor, work: _Workspace, log: BuildLog, deadline: Deadline
+) -> bool:
+    command = Command(["sh", "-c", inputs.ignore_command], work.checkout)
+    if await executor.run(command, "ignore", log, deadline) == 0:
+        log.line("ignore", "the ignore command exited 0: this build is skipped")
+        return True
+    return False
+
+
+async def _must_succeed(
+    command: Command,
+    step: str,
+    exit_code: int,
+    executor: _Executor,
+    log: BuildLog,
+    deadline: Deadline,
+    plan: BuildPlan,
+) -> None:
+    log.line(step, f"$ {command.describe()}")
+    code = await executor.run(command, step, log, deadline)
+    if code == 0:
+        return
+    hint = ""
+    pm = plan.package_manager
+    if step == "install" and pm is not None and pm.lockfile is not None:
+        hint = (
+            f"; if {pm.lockfile.name} no longer matches package.json, run `{pm.name} install` "
+            "and commit the updated lockfile"
+        )
+    raise BuildFailure(exit_code, f"{step} command exited with code {code}{hint}")
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root.resolve())) if path != root.resolve() else "."
+
+
+def _describe_plan(plan: BuildPlan, checkout: Path, log: BuildLog) -> None:
+    log.line("detect", f"project directory: {_relative(plan.project_dir, checkout)}")
+    log.line("detect", f"framework: {plan.preset.name}")
+    if plan.package_manager is not None:
+        log.line("detect", f"package manager: {plan.package_manager.describe()}")
+    elif plan.package_json is None:
+        log.line("detect", "no package.json: nothing to install")
+
+
+async def _upload_log(storage: Storage, deployment_id: str, log: BuildLog) -> None:
+    try:
+        await storage.put(
+            build_log_key(deployment_id),
+            log.text().encode(),
+            content_type="text/plain; charset=utf-8",
+        )
+    except StorageError as exc:
+        log.line("error", f"could not upload the build log: {exc}")
