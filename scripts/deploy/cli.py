@@ -199,6 +199,7 @@ class Operator:
             runner=self.runner,
             ecs=session.client("ecs"),
             ecr=session.client("ecr"),
+            secretsmanager=session.client("secretsmanager"),
             http=http,
             root=self.layout.root,
         )

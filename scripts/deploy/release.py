@@ -14,7 +14,7 @@ from rich.console import Console
 from scripts.deploy import images
 from scripts.deploy.ecs import Ecs, RollbackStep, ServiceState, plan_rollback
 from scripts.deploy.environment import Environment
-from scripts.deploy.errors import RolloutError
+from scripts.deploy.errors import PrerequisiteError, RolloutError
 from scripts.deploy.runner import Runner
 from scripts.deploy.taskdefs import render_task_definitions, write_task_definitions
 
@@ -28,6 +28,7 @@ class Tools:
     runner: Runner
     ecs: Any
     ecr: Any
+    secretsmanager: Any
     http: httpx.Client
     root: Path
     sleep: Callable[[float], None] = time.sleep
@@ -84,6 +85,27 @@ def check_health(env: Environment, urls: Sequence[tuple[str, str]], tools: Tools
             )
 
 
+# Secrets whose values the operator sets (the database's is RDS's own).
+OPERATOR_SECRETS = ("api_token_secret_arn", "webhook_secret_arn", "github_token_secret_arn")
+
+
+def check_secrets(outputs: Mapping[str, Any], tools: Tools) -> None:
+    """Tasks cannot start while a referenced secret has no value: say so before building."""
+    empty = []
+    for name in OPERATOR_SECRETS:
+        arn = str(outputs[name])
+        tools.runner.say(f"check: secretsmanager.DescribeSecret(SecretId={arn!r})")
+        stages = tools.secretsmanager.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
+        if not any("AWSCURRENT" in labels for labels in stages.values()):
+            empty.append(arn)
+    if empty:
+        raise PrerequisiteError(
+            f"secrets without a value: {', '.join(empty)}",
+            hint="aws secretsmanager put-secret-value --secret-id ARN --secret-string VALUE; "
+            "docs/operators.md",
+        )
+
+
 def release(
     env: Environment,
     outputs: Mapping[str, Any],
@@ -94,6 +116,7 @@ def release(
 ) -> str:
     """Build, push, register, update, wait, check. Answers the released tag."""
     runner = tools.runner
+    check_secrets(outputs, tools)
     release_tag = images.resolve_tag(env, tag, runner, tools.root)
     revision = runner.read(images.git_head_command(tools.root)).strip()
     runner.say(f"release {release_tag} to {env.name}")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from scripts.deploy.environment import Environment, load_environment
@@ -135,7 +136,12 @@ class RecordingRunner(Runner):
 
 
 def bootstrap_platform(ecs: Any, env: Environment, outputs: dict[str, Any]) -> None:
-    """What `make apply` leaves in ECS: a cluster, revision 1 of each family, two services."""
+    """What `make apply` leaves: a cluster, revision 1 of each family, two services, and the
+    secrets with values (their ARNs replace those in `outputs`)."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    for name in ("api_token_secret_arn", "webhook_secret_arn", "github_token_secret_arn"):
+        created = secrets.create_secret(Name=name.removesuffix("_secret_arn"), SecretString="v")
+        outputs[name] = created["ARN"]
     ecs.create_cluster(clusterName=outputs["cluster_name"])
     for role, document in render_task_definitions(env, outputs, "bootstrap").items():
         ecs.register_task_definition(**document)

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from scripts.deploy.ecs import Ecs, Revision, parse_revision
 from scripts.deploy.environment import Environment
-from scripts.deploy.errors import RolloutError
+from scripts.deploy.errors import PrerequisiteError, RolloutError
 from scripts.deploy.release import Tools, release, rollback
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
 
@@ -32,6 +32,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         yield {
             "ecs": boto3.client("ecs", region_name=REGION),
             "ecr": boto3.client("ecr", region_name=REGION),
+            "secretsmanager": boto3.client("secretsmanager", region_name=REGION),
         }
 
 
@@ -53,6 +54,7 @@ def tools(
         runner=runner,
         ecs=aws["ecs"],
         ecr=aws["ecr"],
+        secretsmanager=aws["secretsmanager"],
         http=httpx.Client(transport=transport),
         root=tmp_path,
         sleep=lambda _seconds: None,
@@ -282,3 +284,14 @@ def test_unhealthy_service_fails_the_release_with_the_status(
             tag="bad",
             work_dir=tmp_path,
         )
+
+
+def test_a_secret_without_a_value_stops_the_release_before_any_build(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    empty = platform["secretsmanager"].create_secret(Name="github-token-unset")["ARN"]
+    outputs["github_token_secret_arn"] = empty
+    runner = RecordingRunner()
+    with pytest.raises(PrerequisiteError, match=f"secrets without a value: {empty}"):
+        release(example_env, outputs, tools(platform, runner, tmp_path), tag="t", work_dir=tmp_path)
+    assert runner.commands == []
