@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> FastPath:
         proxy.open()
         yield
 
-    @asgi("/healthz", http_method=["GET", "HEAD"])
+    @asgi("/healthz", http_method=["GET", "HEAD"], copy_scope=False)
     async def healthz(scope: Scope, receive: Receive, send: Send) -> None:
         if await proxy.is_site(read_request(scope).host):
             return await proxy.serve(scope, send)
@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> FastPath:
         reply = plain(200, "ok") if ok else plain(503, "storage unavailable")
         return await send_whole(send, reply.status, reply.headers, reply.body)
 
-    @asgi("/metrics", http_method=["GET", "HEAD"])
+    @asgi("/metrics", http_method=["GET", "HEAD"], copy_scope=False)
     async def metrics(scope: Scope, receive: Receive, send: Send) -> None:
         if await proxy.is_site(read_request(scope).host):
             return await proxy.serve(scope, send)
@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> FastPath:
         ]
         return await send_whole(send, 200, headers, body)
 
-    @asgi("/", is_mount=True)
+    @asgi("/", is_mount=True, copy_scope=False)
     async def sites(scope: Scope, receive: Receive, send: Send) -> None:
         await proxy.serve(scope, send)
 

@@ -37,7 +37,7 @@ from services.proxy.site import NotFound, Redirect, Serve, Site
 log = logging.getLogger(__name__)
 
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
-STREAM_CHUNK = 512 * 1024
+STREAM_CHUNK = 1024 * 1024
 MAX_ROUTES = 100_000
 MAX_SITES = 1024
 PUBLIC_KINDS = frozenset({"production", "domain"})

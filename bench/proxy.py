@@ -1,0 +1,246 @@
+"""`make bench-proxy`: the proxy against nginx on the same files, in the same run, with wrk.
+
+Both servers run two workers on this machine with access logs off; wrk (2 threads, 64
+connections) alternates between them for each target. Results go to stdout and to the
+"Proxy" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.core.storage import Storage
+from tests.proxy.server import proxy_process
+from tests.proxy.sites import point, publish
+from tests.support.moto import free_port
+
+HOST = "bench.localhost"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+TARGETS = {
+    "index.html (2 KB)": "/",
+    "fingerprinted JS (40 KB)": "/assets/app.3f9a2c1b.js",
+    "5 MB file": "/media/video.bin",
+    "404 page": "/no/such/page",
+}
+
+
+def site_files() -> dict[str, bytes]:
+    return {
+        "index.html": b"<!doctype html><title>bench</title>" + b"<p>slipway</p>" * 144,
+        "assets/app.3f9a2c1b.js": b"export const x = 'slipway';\n" * 1460,
+        "media/video.bin": os.urandom(5 * 1024 * 1024),
+        "404.html": b"<!doctype html><h1>not found</h1>",
+    }
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests_per_s: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(url: str, seconds: float) -> WrkResult:
+    argv = ["wrk", "-t2", "-c64", f"-d{round(seconds)}s", "--latency", "-H", f"Host: {HOST}", url]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if rate is None or p99 is None:
+        raise RuntimeError(f"cannot read wrk output:\n{out}")
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    failed = sum(int(n) for n in errors.groups()) if errors else 0
+    return WrkResult(float(rate.group(1)), float(p99.group(1)) * scale, failed)
+
+
+NGINX_CONF = """
+worker_processes 2;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types {{ text/html html; text/javascript js; application/octet-stream bin; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        error_page 404 /404.html;
+        location / {{ try_files $uri $uri/ =404; }}
+    }}
+}}
+"""
+
+
+def start_nginx(workdir: Path, root: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=workdir, port=port, root=root))
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)])
+    deadline = time.monotonic() + 10
+    while subprocess.run(["curl", "-fso", "/dev/null", f"http://127.0.0.1:{port}/"]).returncode:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("nginx did not start")
+        time.sleep(0.1)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, AttributeError):
+            continue
+    return total / 1024
+
+
+class PeakMemory(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.25):
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+
+
+def proxy_pid(port: int) -> int:
+    """The granian main process listening for this benchmark (found by its command line)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environ = (entry / "environ").read_bytes()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"services.proxy" in cmdline and f"SLIPWAY_PROXY_PORT={port}".encode() in environ:
+                return int(entry.name)
+    raise RuntimeError("proxy process not found")
+
+
+def run(seconds: float) -> str:
+    rows: list[tuple[str, WrkResult, WrkResult]] = []
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        root = workdir / "root"
+        files = site_files()
+        for path, data in files.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_bytes(data)
+        for folder in [workdir, *root.rglob("*")]:
+            folder.chmod(0o755)  # nginx workers run unprivileged
+        storage_url = (workdir / "storage").as_uri()
+        storage = Storage(storage_url)
+
+        async def deploy() -> None:
+            await point(storage, HOST, await publish(storage, "bench", files))
+
+        asyncio.run(deploy())
+        nginx, nginx_url = start_nginx(workdir, root)
+        try:
+            with proxy_process(storage_url, proxy_workers="2", route_ttl="1") as proxy:
+                memory = PeakMemory(proxy_pid(proxy.port))
+                rss_start = tree_rss_mb(memory.pid)
+                memory.start()
+                for label, path in TARGETS.items():
+                    wrk(proxy.base_url + path, 1)  # warm the caches
+                    theirs = wrk(nginx_url + path, seconds)
+                    ours = wrk(proxy.base_url + path, seconds)
+                    rows.append((label, theirs, ours))
+                    print(f"{label}: nginx {theirs}, proxy {ours}", file=sys.stderr)
+                memory.done.set()
+                memory.join()
+                rss_end = tree_rss_mb(memory.pid)
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    return report(rows, seconds, rss_start, memory.peak, rss_end)
+
+
+def report(
+    rows: list[tuple[str, WrkResult, WrkResult]],
+    seconds: float,
+    rss_start: float,
+    rss_peak: float,
+    rss_end: float,
+) -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    lines = [
+        "## Proxy",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} vCPU ({cpu}), "
+        f"Python {platform.python_version()}, by `make bench-proxy`: wrk, 2 threads, 64 "
+        f"connections, {seconds:g} s per run, alternating nginx and the proxy on the same files "
+        "in the same run (both 2 workers, access logs off, files from a local directory; "
+        "nginx with sendfile). wrk sends no Accept-Encoding, so both send identity bytes.",
+        "",
+        "| target | nginx req/s | proxy req/s | proxy ÷ nginx | nginx p99 ms | proxy p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, theirs, ours in rows:
+        ratio = ours.requests_per_s / theirs.requests_per_s if theirs.requests_per_s else 0.0
+        lines.append(
+            f"| {label} | {theirs.requests_per_s:,.0f} | {ours.requests_per_s:,.0f} | "
+            f"{ratio:.2f} | {theirs.p99_ms:.1f} | {ours.p99_ms:.1f} |"
+        )
+    lines += [
+        "",
+        f"Proxy memory (main process and workers, resident): {rss_start:.0f} MB before, "
+        f"{rss_peak:.0f} MB peak under load, {rss_end:.0f} MB after.",
+        "Figures move ±30% between runs on shared machines: compare the ratios.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(section: str, path: Path = DOCS) -> None:
+    """Replace the "## Proxy" section of docs/benchmarks.md (other sections are kept)."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(r"^## Proxy\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    section = run(args.seconds)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

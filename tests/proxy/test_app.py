@@ -1,0 +1,72 @@
+"""The app in-process (access log, outages) and the entry point with several workers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from services.core.settings import Settings
+from services.core.storage import Storage
+from services.proxy.app import create_app
+from tests.proxy.server import proxy_process
+from tests.proxy.sites import point, publish
+from tests.support.moto import free_port
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def local_client(local_storage_url: str) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    settings = Settings(storage_url=local_storage_url, proxy_access_log=True)
+    async with AsyncTestClient(app=create_app(settings)) as client:  # type: ignore[arg-type]
+        yield client
+
+
+async def test_one_access_log_line_per_request(
+    local_client: AsyncTestClient,  # type: ignore[type-arg]
+    local_storage_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    storage = Storage(local_storage_url)
+    manifest = await publish(storage, "logged", {"index.html": b"hello"})
+    await point(storage, "logged.localhost", manifest)
+    capsys.readouterr()
+    for _ in range(2):  # a miss, then a hit from the fast path
+        response = await local_client.get(
+            "/", headers={"host": "logged.localhost", "accept-encoding": "identity"}
+        )
+        assert response.status_code == 200
+    await local_client.get("/nope", headers={"host": "unknown.localhost"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["host"], e["path"], e["status"]) for e in lines] == [
+        ("logged.localhost", "/", 200),
+        ("logged.localhost", "/", 200),
+        ("unknown.localhost", "/nope", 404),
+    ]
+    assert lines[0]["deployment"] == manifest.deployment
+    assert lines[1]["bytes"] == len(b"hello")
+    assert lines[2]["deployment"] is None
+    assert all(isinstance(e["ms"], float) for e in lines)
+
+
+async def test_storage_outage_is_503_and_unhealthy() -> None:
+    # An S3 endpoint where nothing listens: every storage call fails.
+    url = f"s3://down-bucket/?endpoint=http://127.0.0.1:{free_port()}&region=us-east-1"
+    settings = Settings(storage_url=url, proxy_access_log=False)
+    async with AsyncTestClient(app=create_app(settings)) as client:  # type: ignore[arg-type]
+        health = await client.get("/healthz", headers={"host": "127.0.0.1"})
+        assert health.status_code == 503
+        site = await client.get("/", headers={"host": "site.localhost"})
+        assert site.status_code == 503
+        assert site.headers["retry-after"] == "1"
+
+
+def test_entry_point_serves_with_two_workers(local_storage_url: str) -> None:
+    with proxy_process(local_storage_url, proxy_workers="2") as proxy:
+        assert httpx.get(f"{proxy.base_url}/healthz").status_code == 200
+        unknown = httpx.get(f"{proxy.base_url}/", headers={"host": "nobody.localhost"})
+        assert unknown.status_code == 404
