@@ -77,15 +77,18 @@ def _excluded_target(name: str, target: Path, root: Path, is_dir: bool) -> str |
 
 
 def _walk(root: Path, log: BuildLog, skip_dirs: frozenset[str]) -> Iterator[SiteFile]:
-    """Regular files under `root`, following only symlinks that stay inside it."""
-    seen_dirs: set[Path] = set()
-    stack: list[tuple[Path, str]] = [(root, "")]
+    """Regular files under `root`, following only symlinks that stay inside it.
+
+    Links may make one file appear under several names; the caller's file cap bounds that.
+    """
+    # Each directory carries the real paths above it: a link back up is a loop, not content.
+    stack: list[tuple[Path, str, frozenset[Path]]] = [(root, "", frozenset())]
     while stack:
-        directory, prefix = stack.pop()
+        directory, prefix, ancestors = stack.pop()
         real_dir = directory.resolve()
-        if real_dir in seen_dirs:  # a symlink loop back into the output
+        if real_dir in ancestors:
             continue
-        seen_dirs.add(real_dir)
+        ancestors |= {real_dir}
         with os.scandir(directory) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 rel = f"{prefix}{entry.name}"
@@ -105,7 +108,7 @@ def _walk(root: Path, log: BuildLog, skip_dirs: frozenset[str]) -> Iterator[Site
                 if is_dir:
                     if not prefix and entry.name in skip_dirs:
                         continue
-                    stack.append((target, rel + "/"))
+                    stack.append((target, rel + "/", ancestors))
                 elif stat.S_ISREG(mode):
                     yield SiteFile(rel=rel, path=target, size=target.stat().st_size)
                 else:

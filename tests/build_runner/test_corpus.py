@@ -307,3 +307,25 @@ def test_sigterm_stops_the_build_and_its_commands(repo: GitRepo, local_storage_u
     assert not has_manifest(local_storage_url, deployment_id)
     assert "the build was stopped (SIGTERM)" in (build_log(local_storage_url, deployment_id) or "")
     assert _processes_with(token) == []
+
+
+def test_package_cache_is_saved_and_restored_between_builds(
+    repo: GitRepo, local_storage_url: str
+) -> None:
+    # Stands in for a package download: the build leaves a file in the npm cache it was given,
+    # and reports whether an earlier build's file was there.
+    script = (
+        "node -e \"const fs=require('fs'),p=require('path'),c=process.env.npm_config_cache;"
+        "const seen=fs.existsSync(p.join(c,'downloaded'));"
+        "fs.mkdirSync(c,{recursive:true});fs.writeFileSync(p.join(c,'downloaded'),'pkg');"
+        "fs.mkdirSync('dist');fs.writeFileSync('dist/index.html',seen?'warm':'cold')\""
+    )
+    commit = corpus.npm_site(repo, build=script)
+    first = build(repo, commit, local_storage_url)
+    second = build(repo, commit, local_storage_url)
+    assert first.code == second.code == 0, first.stdout + second.stdout
+    assert "no build cache yet for this project" in first.stdout
+    assert "saved the build cache" in first.stdout
+    assert "restored the build cache" in second.stdout
+    assert published(local_storage_url, first.deployment_id)[1]["index.html"] == b"cold"
+    assert published(local_storage_url, second.deployment_id)[1]["index.html"] == b"warm"
