@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import boto3  # type: ignore[import-untyped]
-import botocore.exceptions  # type: ignore[import-untyped]
+import boto3  # type: ignore[import-untyped, unused-ignore]
+import botocore.exceptions  # type: ignore[import-untyped, unused-ignore]
 import httpx
 
 from scripts.deploy.environment import Environment, load_environment

@@ -30,6 +30,10 @@ def parse_revision(reference: str) -> Revision:
     return Revision(family, int(number))
 
 
+class DeploymentFailed(RolloutError):
+    """ECS's deployment circuit breaker gave up (and returned the service by itself)."""
+
+
 @dataclass(frozen=True)
 class ServiceState:
     name: str
@@ -124,7 +128,11 @@ class Ecs:
             for deployment in item.get("deployments", []):
                 if deployment.get("rolloutState") == "FAILED":
                     reason = deployment.get("rolloutStateReason", "no reason given")
-                    raise RolloutError(f"{name}: the deployment failed: {reason}")
+                    raise DeploymentFailed(
+                        f"{name}: the deployment failed: {reason}",
+                        hint="ECS's circuit breaker returns the service to its previous "
+                        "revision by itself",
+                    )
             states.append(
                 ServiceState(
                     name=name,

@@ -12,7 +12,14 @@ import httpx
 from rich.console import Console
 
 from scripts.deploy import images
-from scripts.deploy.ecs import Ecs, RollbackStep, ServiceState, plan_rollback
+from scripts.deploy.ecs import (
+    DeploymentFailed,
+    Ecs,
+    RollbackStep,
+    ServiceState,
+    parse_revision,
+    plan_rollback,
+)
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import PrerequisiteError, RolloutError
 from scripts.deploy.runner import Runner
@@ -142,13 +149,20 @@ def release(
     }
     for service, task_definition in targets.items():
         ecs.update_service(cluster, service, task_definition)
-    ecs.wait_stable(
-        cluster,
-        targets,
-        timeout=env.rollout_timeout_seconds,
-        interval=POLL_SECONDS,
-        progress=ProgressLines(tools.console),
-    )
+    try:
+        ecs.wait_stable(
+            cluster,
+            targets,
+            timeout=env.rollout_timeout_seconds,
+            interval=POLL_SECONDS,
+            progress=ProgressLines(tools.console),
+        )
+    except DeploymentFailed:
+        # ECS put the services back; retire this release's revisions so the builder family
+        # and the next `make rollback` both see the release that is really running.
+        for reference in registered.values():
+            ecs.deregister(parse_revision(reference))
+        raise
     check_health(env, health_urls(env, outputs), tools)
     runner.say(f"released {release_tag} to {env.name}: {outputs['api_url']}")
     return release_tag

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import botocore.session  # type: ignore[import-untyped]
+import botocore.session  # type: ignore[import-untyped, unused-ignore]
 import jinja2
-from botocore.validate import ParamValidator  # type: ignore[import-untyped]
+from botocore.validate import ParamValidator  # type: ignore[import-untyped, unused-ignore]
 
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError

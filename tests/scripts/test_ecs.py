@@ -295,3 +295,32 @@ def test_a_secret_without_a_value_stops_the_release_before_any_build(
     with pytest.raises(PrerequisiteError, match=f"secrets without a value: {empty}"):
         release(example_env, outputs, tools(platform, runner, tmp_path), tag="t", work_dir=tmp_path)
     assert runner.commands == []
+
+
+class CircuitBreakerTrips:
+    """moto's ECS, except that every deployment reports the circuit breaker's FAILED."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def describe_services(self, **params: Any) -> dict[str, Any]:
+        answer = self._client.describe_services(**params)
+        for item in answer["services"]:
+            for deployment in item["deployments"]:
+                deployment["rolloutState"] = "FAILED"
+                deployment["rolloutStateReason"] = "circuit breaker: 3 tasks failed to start"
+        return answer
+
+
+def test_a_tripped_circuit_breaker_retires_the_release_revisions(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    broken = tools(platform, RecordingRunner(), tmp_path)
+    broken.ecs = CircuitBreakerTrips(platform["ecs"])
+    with pytest.raises(RolloutError, match="the deployment failed: circuit breaker"):
+        release(example_env, outputs, broken, tag="bad", work_dir=tmp_path)
+    for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
+        assert active(platform, family) == [1]

@@ -109,7 +109,8 @@ def test_builder_task_definition(example_env: Environment, outputs: dict[str, An
     main = container(builder)
     assert main["name"] == "builder"
     assert main["image"] == f"{outputs['builder_repository_url']}:{TAG}"
-    assert "secrets" not in main
+    # Only the GitHub token, for private clones: no control-plane secret reaches a build.
+    assert secrets_of(builder) == {"SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"]}
     assert main["logConfiguration"]["options"]["awslogs-group"] == outputs["builder_log_group"]
 
 
