@@ -1,5 +1,37 @@
 data "aws_caller_identity" "current" {}
 
+data "aws_region" "current" {}
+
+locals {
+  # Regions opened since December 2021 accept only the log delivery service principal;
+  # older ones deliver ALB logs from a regional Elastic Load Balancing account.
+  service_principal_only_regions = [
+    "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-2",
+    "il-central-1", "me-central-1", "mx-central-1",
+  ]
+  elb_account_region = !contains(local.service_principal_only_regions, data.aws_region.current.region)
+}
+
+data "aws_elb_service_account" "this" {
+  count = local.elb_account_region ? 1 : 0
+}
+
+data "aws_iam_policy_document" "elb_account" {
+  count = local.elb_account_region ? 1 : 0
+
+  statement {
+    sid       = "AlbAccessLogsFromElbAccount"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this[0].arn]
+    }
+  }
+}
+
 # Receives ALB access logs (alb/), S3 server access logs (s3/) and VPC flow logs (flow-logs/).
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:This is the log bucket; logging it into itself would loop.
@@ -60,6 +92,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "this" {
+  source_policy_documents = data.aws_iam_policy_document.elb_account[*].json
+
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"

@@ -6,7 +6,7 @@ locals {
   task_subnet_ids  = var.enable_nat ? module.network.private_subnet_ids : module.network.public_subnet_ids
   assign_public_ip = !var.enable_nat
 
-  certificate_arn = var.route53_zone_id != null ? module.dns[0].certificate_arn : var.certificate_arn
+  certificate_arn = var.route53_zone_id != null ? one(module.dns[*].certificate_arn) : var.certificate_arn
   log_bucket      = var.enable_access_logs ? module.logs.bucket : null
 
   services_image = "${module.registry.repository_urls["services"]}:${var.image_tag}"
