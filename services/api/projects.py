@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -53,7 +54,7 @@ async def read_project(
 
 def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
     """Validate the settings present in a create or update body."""
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "repo_url": check_repo_url,
         "production_branch": check_branch,
         "root_dir": lambda v: check_relative_dir(v, "root_dir"),

@@ -168,6 +168,10 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 async def _on_push(
     app_state: AppState, session: AsyncSession, payload: dict[str, Any], secret: str, delivery: str
 ) -> Outcome:
@@ -244,13 +248,13 @@ async def _on_pull_request(
         return Outcome(202, "ok", f"pull request #{number} closed", removed_hosts=removed)
     if action not in PR_BUILD_ACTIONS:
         return Outcome(202, "ignored", f"pull_request action {action!r} builds nothing")
-    head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
-    base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
+    head = _object(pr.get("head"))
+    base = _object(pr.get("base"))
     commit = _text(head.get("sha"))
     if not re.fullmatch(r"[0-9a-f]{40}", commit):
         raise BadRequest("pull_request payload without a valid head sha")
-    head_repo = head.get("repo") if isinstance(head.get("repo"), dict) else {}
-    base_repo = base.get("repo") if isinstance(base.get("repo"), dict) else {}
+    head_repo = _object(head.get("repo"))
+    base_repo = _object(base.get("repo"))
     from_fork = (
         _text(head_repo.get("full_name")).lower() != _text(base_repo.get("full_name")).lower()
     )

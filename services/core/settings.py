@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,26 @@ class Settings(BaseSettings):
     public_scheme: Literal["http", "https"] = "http"
     public_port: int | None = None
 
+    # The database from parts (how ECS hands over the RDS-managed secret's fields).
+    database_host: str = ""
+    database_port: int = 5432
+    database_name: str = "slipway"
+    database_user: str = ""
+    database_password: str = ""
+
+    # ECS builder backend (SLIPWAY_BUILDER=ecs)
+    ecs_cluster: str = ""
+    ecs_builder_task_family: str = ""
+    ecs_builder_container: str = "builder"
+    ecs_subnets: str = ""  # comma-separated
+    ecs_security_groups: str = ""  # comma-separated
+    ecs_assign_public_ip: bool = True
+    ecs_capacity_providers: str = "FARGATE_SPOT:1,FARGATE:0"  # provider:weight, first is base
+    ecs_builder_log_group: str = ""
+    ecs_builder_log_prefix: str = "builder"
+    aws_region: str = ""
+    aws_endpoint_url: str = ""  # an AWS API emulator in tests
+
     # Builds
     build_timeout: int = Field(default=900, ge=1)
     max_concurrent_builds: int = Field(default=2, ge=1)
@@ -57,6 +78,13 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
+        if self.database_host:
+            user = quote(self.database_user, safe="")
+            password = quote(self.database_password, safe="")
+            return (
+                f"postgresql+asyncpg://{user}:{password}@{self.database_host}:"
+                f"{self.database_port}/{self.database_name}"
+            )
         return f"sqlite+aiosqlite:///{(self.data_dir / 'slipway.db').resolve()}"
 
     @property

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
@@ -74,7 +74,12 @@ def _store_from_url(url: str) -> tuple[Any, bool]:
         if region := query.get("region"):
             config["region"] = region
         prefix = parts.path.strip("/") or None
-        store = S3Store(parts.netloc, prefix=prefix, config=config, client_options=client_options)
+        store = S3Store(
+            parts.netloc,
+            prefix=prefix,
+            config=cast("Any", config),
+            client_options=cast("Any", client_options),
+        )
         return store, True
     raise StorageError(f"unsupported storage URL (use file:// or s3://): {url}")
 
@@ -166,7 +171,9 @@ class Storage:
         if start or end is not None:
             options["range"] = (start, end) if end is not None else {"offset": start}
         try:
-            result = await obstore.get_async(self._store, check_key(key), options=options or None)
+            result = await obstore.get_async(
+                self._store, check_key(key), options=cast("Any", options or None)
+            )
         except NotFoundError as exc:
             raise ObjectNotFound(key) from exc
         except Exception as exc:

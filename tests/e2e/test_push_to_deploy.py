@@ -56,7 +56,8 @@ def test_push_builds_and_serves_then_updates(platform: Platform, repo: GitRepo) 
     project = platform.api.get("/api/projects/site").json()
     assert project["production_deployment"]["id"] == second["id"]
     log = platform.api.get(f"/api/deployments/{second['id']}/logs")
-    assert log.status_code == 200 and log.text.strip()
+    assert log.status_code == 200
+    assert log.text.strip()
 
 
 def test_failing_build_leaves_production_alone(platform: Platform, repo: GitRepo) -> None:
@@ -65,7 +66,8 @@ def test_failing_build_leaves_production_alone(platform: Platform, repo: GitRepo
     assert good["status"] == "ready"
     bad = deploy_push(platform, repo, "bad", build="fail")
     assert (bad["status"], bad["reason"]) == ("failed", "build")
-    assert bad["finished_at"] and bad["error"]
+    assert bad["finished_at"]
+    assert bad["error"]
     assert platform.site_eventually("site.localhost", "good").text == "<h1>good</h1>"
     assert platform.site(f"site-{str(bad['id'])[:8]}.localhost").status_code == 404
 
