@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
+import tempfile
+from pathlib import Path
+
+from services.core.git_auth import git_environment
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
@@ -13,22 +16,20 @@ class GitRemoteError(Exception):
     pass
 
 
-def ls_remote_args(repo_url: str, ref: str, token: str = "") -> list[str]:
-    args = ["git"]
-    if token and repo_url.startswith("https://"):
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        args += ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
-    return [*args, "ls-remote", "--", repo_url, ref, f"refs/heads/{ref}", f"refs/tags/{ref}"]
+def ls_remote_args(repo_url: str, ref: str) -> list[str]:
+    return ["git", "ls-remote", "--", repo_url, f"refs/heads/{ref}", f"refs/tags/{ref}*"]
 
 
 async def resolve_commit(repo_url: str, ref: str, token: str = "", limit: float = 30) -> str:
+    """The commit a branch or tag points at; the token reaches git only through askpass."""
     if _SHA_RE.match(ref):
         return ref
+    use_token = token if repo_url.startswith("https://") else ""
     proc = await asyncio.create_subprocess_exec(
-        *ls_remote_args(repo_url, ref, token),
+        *ls_remote_args(repo_url, ref),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        env=git_environment(use_token, Path(tempfile.gettempdir()) / "slipway-git"),
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), limit)
@@ -37,13 +38,13 @@ async def resolve_commit(repo_url: str, ref: str, token: str = "", limit: float 
         await proc.wait()
         raise GitRemoteError(f"git ls-remote timed out after {limit:.0f} s") from None
     if proc.returncode != 0:
-        message = err.decode(errors="replace").strip().splitlines()
-        raise GitRemoteError(f"cannot read the repository: {message[-1] if message else 'error'}")
+        lines = err.decode(errors="replace").replace(token or "\0", "***").strip().splitlines()
+        raise GitRemoteError(f"cannot read the repository: {lines[-1] if lines else 'error'}")
     refs: dict[str, str] = {}
     for line in out.decode().splitlines():
         sha, _, name = line.partition("\t")
         refs[name] = sha
-    for name in (f"refs/heads/{ref}", f"refs/tags/{ref}^{{}}", f"refs/tags/{ref}", ref):
+    for name in (f"refs/heads/{ref}", f"refs/tags/{ref}^{{}}", f"refs/tags/{ref}"):
         if name in refs:
             return refs[name]
     raise GitRemoteError(f"no branch or tag named {ref!r} in the repository")
