@@ -84,9 +84,9 @@ def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> 
         "builder_execution_role_arn": outputs.get(
             "builder_execution_role_arn", outputs["task_execution_role_arn"]
         ),
-        "builder_assign_public_ip": "ENABLED"
-        if outputs.get("builder_assign_public_ip", False)
-        else "DISABLED",
+        "builder_assign_public_ip": "true" if outputs.get("builder_assign_public_ip") else "false",
+        # Build log streams are <prefix>/<container>/<task id>; the api reads them by it.
+        "builder_log_prefix": "build",
         "build_timeout": env.builder.timeout_seconds,
         "sizes": {"api": env.services.api, "proxy": env.services.proxy, "builder": env.builder},
         "containers": {role: outputs.get(f"{role}_container_name", role) for role in ROLES},

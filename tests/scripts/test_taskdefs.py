@@ -60,6 +60,7 @@ def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) 
     }
     assert env_of(api) == {
         "SLIPWAY_API_PORT": "8000",
+        "SLIPWAY_AWS_REGION": "eu-west-1",
         "SLIPWAY_BASE_DOMAIN": "sites.example.com",
         "SLIPWAY_BIND": "0.0.0.0",
         "SLIPWAY_BUILD_TIMEOUT": "900",
@@ -67,9 +68,10 @@ def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) 
         "SLIPWAY_DATABASE_HOST": outputs["database_endpoint"],
         "SLIPWAY_DATABASE_NAME": "slipway",
         "SLIPWAY_DATABASE_PORT": "5432",
-        "SLIPWAY_ECS_ASSIGN_PUBLIC_IP": "ENABLED",
+        "SLIPWAY_ECS_ASSIGN_PUBLIC_IP": "true",
         "SLIPWAY_ECS_BUILDER_CONTAINER": "builder",
         "SLIPWAY_ECS_BUILDER_LOG_GROUP": outputs["builder_log_group"],
+        "SLIPWAY_ECS_BUILDER_LOG_PREFIX": "build",
         "SLIPWAY_ECS_BUILDER_TASK_FAMILY": "slipway-example-builder",
         "SLIPWAY_ECS_CLUSTER": "slipway-example",
         "SLIPWAY_ECS_SECURITY_GROUPS": "sg-0builder",
@@ -112,6 +114,7 @@ def test_builder_task_definition(example_env: Environment, outputs: dict[str, An
     # Only the GitHub token, for private clones: no control-plane secret reaches a build.
     assert secrets_of(builder) == {"SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"]}
     assert main["logConfiguration"]["options"]["awslogs-group"] == outputs["builder_log_group"]
+    assert main["logConfiguration"]["options"]["awslogs-stream-prefix"] == "build"
 
 
 def test_arm64_platform_sets_the_runtime_architecture(
@@ -180,3 +183,25 @@ def test_botocore_validation_catches_what_aws_would_refuse(
     with pytest.raises(ConfigError) as caught:
         validate_task_definition(document, source="api.json.j2")
     assert message in caught.value.message
+
+
+def test_the_api_environment_is_what_the_services_settings_read(
+    example_env: Environment, outputs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each SLIPWAY_* variable of the api task parses into services.core.settings.Settings."""
+    from services.core.settings import Settings
+
+    api = render_task_definitions(example_env, outputs, TAG).api
+    values = env_of(api) | {name: "from-secrets-manager" for name in secrets_of(api)}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    fields = {f"SLIPWAY_{name.upper()}" for name in Settings.model_fields}
+    assert set(values) <= fields
+    assert settings.builder == "ecs"
+    assert settings.ecs_assign_public_ip is True
+    assert settings.ecs_subnets == "subnet-0a,subnet-0b"
+    assert settings.resolved_database_url == (
+        "postgresql+asyncpg://from-secrets-manager:from-secrets-manager@"
+        f"{outputs['database_endpoint']}:5432/slipway"
+    )
