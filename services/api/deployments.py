@@ -38,30 +38,55 @@ async def read_deployment(app_state: AppState, deployment_id: str) -> Deployment
         return deployment_view(app_state.settings, d, production)
 
 
-async def deployment_log(app_state: AppState, d: Deployment) -> str:
-    """The whole log: the stored copy once the build has ended, the live one before."""
-    if d.status in FINAL:
-        stored = await app_state.storage.get_or_none(mf.build_log_key(d.id))
-        if stored is not None:
-            return stored.decode("utf-8", "replace")
-    text, _ = await app_state.builder.read_log(d.id, d.builder_handle, 0)
+async def secrets_of(app_state: AppState, d: Deployment) -> list[str]:
+    """Values that must never appear in a log answer: build variables and tokens."""
+    async with app_state.sessions() as session:
+        project = await session.get(Project, d.project_name)
+    values = list(project.env.values()) if project else []
+    values += [app_state.settings.github_token, app_state.api_token, app_state.webhook_secret]
+    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, "***")
     return text
 
 
+async def deployment_log(app_state: AppState, d: Deployment) -> str:
+    """The whole log: the stored copy once the build has ended, the live one before."""
+    secrets = await secrets_of(app_state, d)
+    if d.status in FINAL:
+        stored = await app_state.storage.get_or_none(mf.build_log_key(d.id))
+        if stored is not None:
+            return mask(stored.decode("utf-8", "replace"), secrets)
+    text, _ = await app_state.builder.read_log(d.id, d.builder_handle, 0)
+    return mask(text, secrets)
+
+
 async def follow_log(app_state: AppState, deployment_id: str) -> AsyncIterator[str]:
-    """Stream the live log until the deployment reaches a final state (bounded by the timeout)."""
+    """Stream the live log, whole lines at a time, until the deployment reaches a final state.
+
+    Bounded by the build timeout. Lines are masked before they leave, and only whole lines
+    are sent so that no secret is ever split across two chunks.
+    """
     offset = 0
+    pending = ""
     deadline = asyncio.get_running_loop().time() + app_state.settings.build_timeout + 120
+    async with app_state.sessions() as session:
+        secrets = await secrets_of(app_state, await load_deployment(session, deployment_id))
     while True:
         async with app_state.sessions() as session:
             d = await load_deployment(session, deployment_id)
+        final = d.status in FINAL or asyncio.get_running_loop().time() > deadline
         text, offset = await app_state.builder.read_log(d.id, d.builder_handle, offset)
-        if text:
-            yield text
-        if d.status in FINAL or asyncio.get_running_loop().time() > deadline:
-            text, offset = await app_state.builder.read_log(d.id, d.builder_handle, offset)
-            if text:
-                yield text
+        pending += text
+        complete, _, pending = pending.rpartition("\n")
+        if complete:
+            yield mask(complete + "\n", secrets)
+        if final:
+            if pending:
+                yield mask(pending, secrets)
             if offset == 0:  # nothing live (built elsewhere or cleaned up): the stored copy
                 yield await deployment_log(app_state, d)
             return

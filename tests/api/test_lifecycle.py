@@ -163,3 +163,27 @@ async def test_global_concurrency_limit(tmp_path: Path, repo: GitRepo) -> None:
         assert a["status"] == b["status"] == "ready"
         earlier, later = sorted((a, b), key=lambda d: d["started_at"])
         assert later["started_at"] >= earlier["finished_at"]
+
+
+async def test_logs_follow_a_build_and_mask_build_variables(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, _ = live
+    await client.patch("/api/projects/site", json={"env": {"SECRET_KEY": "hunter2-value"}})
+    files = node_site("logs")
+    files["package.json"] = files["package.json"].replace(
+        '"build": "', '"build": "node -e \\"console.log(\'key=\'+process.env.SECRET_KEY)\\" && '
+    )
+    commit = repo.commit(files)
+    [d] = (await post_webhook(client, push_payload(after=commit))).json()["deployments"]
+    followed = ""
+    async with client.stream("GET", f"/api/deployments/{d}/logs", params={"follow": "true"}) as r:
+        assert r.status_code == 200
+        async for chunk in r.aiter_text():
+            followed += chunk
+    final = await wait_for(client, d, ("ready", "failed"))
+    assert final["status"] == "ready", followed
+    stored = (await client.get(f"/api/deployments/{d}/logs")).text
+    for text in (followed, stored):
+        assert "key=" in text
+        assert "hunter2-value" not in text
