@@ -192,7 +192,7 @@ def test_the_api_environment_is_what_the_services_settings_read(
     from services.core.settings import Settings
 
     api = render_task_definitions(example_env, outputs, TAG).api
-    values = env_of(api) | {name: "from-secrets-manager" for name in secrets_of(api)}
+    values = env_of(api) | dict.fromkeys(secrets_of(api), "from-secrets-manager")
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
