@@ -41,28 +41,25 @@ def _substitute(value: Any, fixtures: dict[str, Any], used: dict[str, str]) -> A
     return _REF.sub(replace, value)
 
 
-def render(
-    config: Config, variables: dict[str, Any], fixtures: dict[str, Any], workdir: Path
-) -> dict[str, dict[str, Any] | None]:
-    """IAM policy JSON per aws_iam_policy_document name (None where count is 0)."""
+def evaluate(
+    config: Config,
+    variables: dict[str, Any],
+    fixtures: dict[str, Any],
+    outputs: dict[str, Any],
+    workdir: Path,
+) -> dict[str, Any]:
+    """Evaluate expressions (strings as in the module, e.g. "${local.x}") with Terraform."""
     used: dict[str, str] = {}
-    docs = {n: b for (t, n), b in config.data.items() if t == "aws_iam_policy_document"}
-    outputs: dict[str, Any] = {}
-    for name, body in docs.items():
-        statements = _substitute(body.get("statement", []), fixtures, used)
-        outputs[f"doc_{name}"] = {"value": statements}
-        outputs[f"count_{name}"] = {"value": _substitute(body.get("count", 1), fixtures, used)}
+    substituted = {name: _substitute(value, fixtures, used) for name, value in outputs.items()}
     config_json = {
         "variable": {
             name: {"default": variables.get(name, body.get("default"))}
             for name, body in config.variables.items()
         },
-        "locals": {
-            **_substitute(config.locals, fixtures, used),
-            **{local: fixtures[ref] for ref, local in used.items()},
-        },
-        "output": outputs,
+        "locals": _substitute(config.locals, fixtures, used),
+        "output": {name: {"value": value} for name, value in substituted.items()},
     }
+    config_json["locals"].update({local: fixtures[ref] for ref, local in used.items()})
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "main.tf.json").write_text(json.dumps(config_json, indent=1))
     tf = terraform_binary()
@@ -82,7 +79,19 @@ def render(
         text=True,
         check=True,
     )
-    values = {k: v["value"] for k, v in json.loads(result.stdout).items()}
+    return {k: v["value"] for k, v in json.loads(result.stdout).items()}
+
+
+def render(
+    config: Config, variables: dict[str, Any], fixtures: dict[str, Any], workdir: Path
+) -> dict[str, dict[str, Any] | None]:
+    """IAM policy JSON per aws_iam_policy_document name (None where count is 0)."""
+    docs = {n: b for (t, n), b in config.data.items() if t == "aws_iam_policy_document"}
+    outputs: dict[str, Any] = {}
+    for name, body in docs.items():
+        outputs[f"doc_{name}"] = body.get("statement", [])
+        outputs[f"count_{name}"] = body.get("count", 1)
+    values = evaluate(config, variables, fixtures, outputs, workdir)
     return {
         name: policy_json(values[f"doc_{name}"]) if values[f"count_{name}"] else None
         for name in docs

@@ -10,7 +10,7 @@ variable "cidr_block" {
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.cidr_block, 0)) && tonumber(split("/", var.cidr_block)[1]) >= 16 && tonumber(split("/", var.cidr_block)[1]) <= 24
+    condition     = can(cidrhost(var.cidr_block, 0)) && can(regex("/(1[6-9]|2[0-4])$", var.cidr_block))
     error_message = "cidr_block must be an IPv4 CIDR block from /16 to /24."
   }
 }

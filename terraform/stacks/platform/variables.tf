@@ -70,7 +70,7 @@ variable "vpc_cidr" {
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("/(1[6-9]|2[0-4])$", var.vpc_cidr))
     error_message = "vpc_cidr must be an IPv4 CIDR block from /16 to /24."
   }
 }
