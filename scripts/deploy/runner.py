@@ -109,7 +109,7 @@ class Runner:
                 hint="see docs/operators.md, 'What you need'",
             ) from None
         if result.returncode != 0:
-            output = "\n".join(part for part in (result.stdout, result.stderr) if part)
+            output = "\n".join(p.rstrip("\n") for p in (result.stdout, result.stderr) if p)
             tail = "\n".join(output.splitlines()[-FAILURE_TAIL_LINES:])
             raise CommandFailed(
                 f"{command.argv[0]} {_subcommand(command.argv)}failed with exit code "
