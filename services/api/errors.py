@@ -52,29 +52,30 @@ class Unavailable(ApiError):
     code = "unavailable"
 
 
-def _body(code: str, message: str) -> dict[str, str]:
-    return {"error": code, "message": message}
+def _body(code: str, message: str, status: int) -> dict[str, object]:
+    # `status_code` and `detail` keep the shape Litestar documents for its own errors.
+    return {"error": code, "message": message, "status_code": status, "detail": message}
 
 
-def handle_exception(request: Request, exc: Exception) -> Response[dict[str, str]]:  # type: ignore[type-arg]
+def handle_exception(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     if isinstance(exc, ApiError):
-        return Response(_body(exc.code, exc.message), status_code=exc.status_code)
+        return Response(_body(exc.code, exc.message, exc.status_code), status_code=exc.status_code)
     if isinstance(exc, HTTPException):
         detail = exc.detail or "error"
         extra = getattr(exc, "extra", None)
         if extra and exc.status_code == 400:
             detail = f"{detail}: {extra}"
         return Response(
-            _body("http_error", str(detail)),
+            _body("http_error", str(detail), exc.status_code),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
     if isinstance(exc, OperationalError | PoolTimeoutError | ConnectionError | OSError):
         # The database is down: say so, and let callers (GitHub) retry later.
         log.warning("database unavailable: %s", exc)
-        return Response(_body("unavailable", "the database is unavailable"), status_code=503)
+        return Response(_body("unavailable", "the database is unavailable", 503), status_code=503)
     if isinstance(exc, StorageError):
         log.warning("storage unavailable: %s", exc)
-        return Response(_body("unavailable", "object storage is unavailable"), status_code=503)
+        return Response(_body("unavailable", "object storage is unavailable", 503), status_code=503)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(_body("internal", "internal server error"), status_code=500)
+    return Response(_body("internal", "internal server error", 500), status_code=500)
