@@ -219,9 +219,13 @@ def report(
 
 
 def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace the "## Proxy" section of docs/benchmarks.md (other sections are kept)."""
+    """Replace the section with this one's "## " heading in docs/benchmarks.md, or append it.
+
+    Other sections of the file belong to other benchmarks and are kept as they are.
+    """
+    heading = section.splitlines()[0]
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Proxy\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:

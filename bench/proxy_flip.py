@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.proxy import write_section
 from services.core.manifest import Manifest
 from services.core.storage import Storage
 from tests.proxy.rawhttp import KeepAlive
@@ -125,7 +128,9 @@ async def flip_under_load(
     return report
 
 
-async def _soak(connections: int, seconds: float, flip_every: float, workers: int) -> int:
+async def _soak(
+    connections: int, seconds: float, flip_every: float, workers: int, write: bool
+) -> int:
     with tempfile.TemporaryDirectory() as directory:
         url = (Path(directory) / "storage").as_uri()
         storage = Storage(url)
@@ -145,8 +150,30 @@ async def _soak(connections: int, seconds: float, flip_every: float, workers: in
     print(report.summary())
     for example in report.examples:
         print("  error:", example)
-    both_served = len(report.by_deployment) == 2
-    return 0 if report.errors == 0 and both_served else 1
+    passed = report.errors == 0 and len(report.by_deployment) == 2
+    if write:
+        write_section(soak_section(report, connections, flip_every, workers, passed))
+    return 0 if passed else 1
+
+
+def soak_section(
+    report: FlipReport, connections: int, flip_every: float, workers: int, passed: bool
+) -> str:
+    return "\n".join(
+        [
+            "## Proxy under production flips",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make soak-proxy` on "
+            f"{os.cpu_count()} vCPU: {connections} keep-alive connections for "
+            f"{report.seconds:.0f} s against the proxy ({workers} workers, route TTL 0.2 s, "
+            f"local storage) while production was promoted and rolled back every "
+            f"{flip_every * 1000:.0f} ms. Every answer is checked: status 200 and a body that "
+            "is exactly the file of the deployment named by `x-slipway-deployment`.",
+            "",
+            f"- {'passed' if passed else 'FAILED'}: {report.summary()}",
+            "",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--flip-every", type=float, default=0.1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     args = parser.parse_args(argv)
-    return asyncio.run(_soak(args.connections, args.seconds, args.flip_every, args.workers))
+    return asyncio.run(
+        _soak(args.connections, args.seconds, args.flip_every, args.workers, not args.no_write)
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
 from services.core.storage import ObjectNotFound, Storage, StorageError
 from services.proxy.caches import ByteBudgetCache, LoadingCache
+from services.proxy.local_files import stream_local
 from services.proxy.observe import Observer
 from services.proxy.paths import BadPath, site_path
 from services.proxy.reply import (
@@ -37,7 +38,7 @@ from services.proxy.site import NotFound, Redirect, Serve, Site
 log = logging.getLogger(__name__)
 
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
-STREAM_CHUNK = 1024 * 1024
+STREAM_CHUNK = 256 * 1024  # a stalled download holds about ten chunks in the server
 MAX_ROUTES = 100_000
 MAX_SITES = 1024
 PUBLIC_KINDS = frozenset({"production", "domain"})
@@ -233,7 +234,11 @@ class Proxy:
         if head:
             await send_whole(send, reply.status, headers, b"")
             return reply.status, 0
-        chunks = self.storage.stream(reply.key, reply.start, reply.end, chunk_size=STREAM_CHUNK)
+        root = self.storage.local_root
+        if root is not None:
+            chunks = stream_local(root, reply.key, reply.start, reply.end, STREAM_CHUNK)
+        else:
+            chunks = self.storage.stream(reply.key, reply.start, reply.end, STREAM_CHUNK)
         try:
             first = await anext(chunks, b"")
         except StorageError:  # nothing sent yet: still time to say so
