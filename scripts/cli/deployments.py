@@ -1,0 +1,247 @@
+"""`slipway deploy`, `deployments`, `logs`, `promote`, `rollback` and `cancel`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from services.api.dashboard.rollback import rollback_target
+
+from . import render
+from .client import ApiClient, segment
+from .context import api
+from .errors import EXIT_CONFLICT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, CliError
+from .projects import JsonFlag, ProjectArg, project_path
+
+deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_help=True)
+
+FINAL = ("ready", "failed", "canceled")
+POLL_SECONDS = 0.5
+DeploymentArg = Annotated[str, typer.Argument(help="Deployment id.", show_default=False)]
+
+
+def deployment_path(deployment_id: str) -> str:
+    if not (deployment_id.isascii() and deployment_id.isalnum()):  # ids are letters and digits
+        raise CliError(f"no deployment {deployment_id!r}", EXIT_NOT_FOUND)
+    return f"/api/deployments/{segment(deployment_id)}"
+
+
+def write_out(text: str, to_stderr: bool = False) -> None:
+    stream = sys.stderr if to_stderr else sys.stdout
+    stream.write(text)
+    stream.flush()
+
+
+def wait_while(
+    client: ApiClient,
+    d: dict[str, Any],
+    statuses: tuple[str, ...],
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    while d["status"] in statuses:
+        sleep(POLL_SECONDS)
+        d = client.get(deployment_path(d["id"]))
+    return d
+
+
+def stream_log(client: ApiClient, deployment_id: str, to_stderr: bool = False) -> None:
+    """Copy a deployment's log to the terminal until its build ends."""
+    ended_with_newline = True
+    for chunk in client.stream_text(f"{deployment_path(deployment_id)}/logs", {"follow": "true"}):
+        if chunk:
+            write_out(chunk, to_stderr)
+            ended_with_newline = chunk.endswith("\n")
+    if not ended_with_newline:
+        write_out("\n", to_stderr)
+
+
+def settle(client: ApiClient, deployment_id: str) -> dict[str, Any]:
+    """The deployment once final (a followed log can end early when the connection drops)."""
+    d: dict[str, Any] = client.get(deployment_path(deployment_id))
+    return wait_while(client, d, ("queued", "building"))
+
+
+def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
+    err = render.console(stderr=True)
+    spent = render.duration(d)
+    if d["status"] == "ready":
+        err.print(f"[green]✓[/green] Deployment {d['id']} is ready (built in {spent})")
+        out = render.console()
+        out.print(f"Deployment URL: {d['url']}")
+        if d.get("production") and production_url:
+            out.print(f"Production URL: {production_url}")
+        return 0
+    why = f" ({d['reason']})" if d.get("reason") else ""
+    detail = escape(d.get("error") or "no details")
+    err.print(f"[red]✗[/red] Deployment {d['id']} {d['status']}{why}: {detail}")
+    err.print(f"  Full log: slipway logs {d['id']}")
+    return EXIT_FAILED
+
+
+def deploy(
+    project: ProjectArg,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Branch to build (default: production).")
+    ] = None,
+    commit: Annotated[
+        str | None, typer.Option("--commit", help="Exact commit sha to build.")
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait for the build to end (default).")
+    ] = True,
+    logs: Annotated[
+        bool, typer.Option("--logs/--no-logs", help="Stream the build log (default).")
+    ] = True,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the final deployment as JSON (the log goes to stderr)."),
+    ] = False,
+) -> None:
+    """Deploy a project, show the build's progress and log, and print its URL."""
+    body = {key: value for key, value in {"ref": ref, "commit": commit}.items() if value}
+    err = render.console(stderr=True)
+    with api() as client:
+        d: dict[str, Any] = client.post(f"{project_path(project)}/deployments", json=body)
+        what = d.get("ref") or render.short_commit(d.get("commit", ""))
+        err.print(f"Deployment [bold]{d['id']}[/bold] of {project} ({what}) queued")
+        if not wait:
+            if as_json:
+                render.print_json(d)
+            else:
+                render.console().print(d["id"])
+            return
+        try:
+            with err.status("Waiting for a builder…"):
+                d = wait_while(client, d, ("queued",))
+            if d["status"] == "building":
+                err.print("Building…")
+            if logs:
+                stream_log(client, d["id"], to_stderr=as_json)
+            d = settle(client, d["id"])
+        except KeyboardInterrupt:
+            raise CliError(
+                f"stopped watching; deployment {d['id']} goes on",
+                EXIT_INTERRUPTED,
+                hint=f"follow it with `slipway logs {d['id']} --follow`, stop it with "
+                f"`slipway cancel {d['id']}`",
+            ) from None
+        production_url = client.get(project_path(project))["url"] if d.get("production") else None
+    if as_json:
+        render.print_json(d)
+        code = 0 if d["status"] == "ready" else EXIT_FAILED
+    else:
+        code = report_outcome(d, production_url)
+    if code:
+        raise typer.Exit(code)
+
+
+@deployments_app.command("list")
+def list_deployments(
+    project: ProjectArg,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=500, help="How many, newest first.")
+    ] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """List a project's deployments, newest first."""
+    with api() as client:
+        rows = client.get(f"{project_path(project)}/deployments", params={"limit": str(limit)})
+    if as_json:
+        render.print_json(rows)
+    elif not rows:
+        render.console().print(
+            f"{project} has no deployments yet. Start one with: slipway deploy {project}"
+        )
+    else:
+        render.console().print(render.deployments_table(rows))
+
+
+@deployments_app.command("show")
+def show_deployment(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
+    """Show one deployment."""
+    with api() as client:
+        d = client.get(deployment_path(deployment))
+    if as_json:
+        render.print_json(d)
+    else:
+        render.console().print(render.fields_table(render.deployment_rows(d)))
+
+
+def logs(
+    deployment: DeploymentArg,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep streaming until the build ends.")
+    ] = False,
+) -> None:
+    """Print a deployment's build log; with --follow, stream it live."""
+    with api() as client:
+        if not follow:
+            for chunk in client.stream_text(f"{deployment_path(deployment)}/logs"):
+                write_out(chunk)
+            return
+        try:
+            stream_log(client, deployment)
+            d = settle(client, deployment)
+        except KeyboardInterrupt:
+            raise CliError("stopped following", EXIT_INTERRUPTED) from None
+    why = f" ({d['reason']})" if d.get("reason") and d["status"] != "ready" else ""
+    render.console(stderr=True).print(f"Deployment {d['id']} is {d['status']}{why}")
+    if d["status"] != "ready":
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _promote(client: ApiClient, deployment_id: str, actor: str) -> dict[str, Any]:
+    d: dict[str, Any] = client.post(
+        f"{deployment_path(deployment_id)}/promote", json={"actor": actor}
+    )
+    return d
+
+
+def promote(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
+    """Put a ready deployment in production."""
+    with api() as client:
+        d = _promote(client, deployment, "cli")
+        project = client.get(project_path(d["project"]))
+    if as_json:
+        render.print_json(d)
+    else:
+        render.console().print(f"{project['url']} now serves deployment {d['id']}")
+
+
+def rollback(project: ProjectArg, as_json: JsonFlag = False) -> None:
+    """Put the previous ready production deployment back in production."""
+    with api() as client:
+        p = client.get(project_path(project))
+        current = p.get("production_deployment")
+        rows = client.get(f"{project_path(project)}/deployments", params={"limit": "500"})
+        target = rollback_target(current["id"] if current else None, p["production_branch"], rows)
+        if target is None:
+            raise CliError(
+                f"{project} has no earlier ready deployment of {p['production_branch']} to roll back to",
+                EXIT_CONFLICT,
+            )
+        d = _promote(client, str(target["id"]), "cli:rollback")
+    if as_json:
+        render.print_json(d)
+    else:
+        assert current is not None  # a target exists only when something is in production
+        render.console().print(
+            f"Rolled {project} back from {current['id']} to {d['id']}: {p['url']}"
+        )
+
+
+def cancel(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
+    """Cancel a queued or building deployment."""
+    with api() as client:
+        d = client.post(f"{deployment_path(deployment)}/cancel")
+    if as_json:
+        render.print_json(d)
+    elif d["status"] == "canceled":
+        render.console().print(f"Canceled deployment {d['id']}")
+    else:
+        render.console().print(f"Cancel requested: deployment {d['id']} stops shortly")

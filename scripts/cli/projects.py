@@ -1,0 +1,333 @@
+"""`slipway projects …`, `slipway env …` and `slipway domains …`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from . import render
+from .client import ApiClient, segment
+from .context import api
+from .errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
+
+projects_app = typer.Typer(
+    help="Create, list, show, update and delete projects.", no_args_is_help=True
+)
+env_app = typer.Typer(
+    help="Build variables of a project (values hidden unless asked).", no_args_is_help=True
+)
+domains_app = typer.Typer(help="Custom domains of a project.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ProjectArg = Annotated[str, typer.Argument(help="Project name.", show_default=False)]
+
+
+def project_path(name: str) -> str:
+    return f"/api/projects/{segment(name)}"
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"expected KEY=VALUE, got {pair!r}", EXIT_USAGE)
+        values[key] = value
+    return values
+
+
+def _settings(
+    repo: str | None,
+    github_repo: str | None,
+    branch: str | None,
+    root_dir: str | None,
+    install_command: str | None,
+    build_command: str | None,
+    output_dir: str | None,
+    spa: bool | None,
+    auto_promote: bool | None,
+) -> dict[str, Any]:
+    given = {
+        "repo_url": repo,
+        "github_repo": github_repo,
+        "production_branch": branch,
+        "root_dir": root_dir,
+        "install_command": install_command,
+        "build_command": build_command,
+        "output_dir": output_dir,
+        "spa": spa,
+        "auto_promote": auto_promote,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+Repo = Annotated[
+    str | None, typer.Option("--repo", help="Git URL to clone (https://, git@ or file://).")
+]
+GithubRepo = Annotated[
+    str | None, typer.Option("--github-repo", help="owner/name whose push webhooks deploy it.")
+]
+Branch = Annotated[str | None, typer.Option("--branch", help="Production branch (default main).")]
+RootDir = Annotated[
+    str | None, typer.Option("--root-dir", help="Directory of the site in the repository.")
+]
+InstallCommand = Annotated[
+    str | None, typer.Option("--install-command", help="Overrides detection.")
+]
+BuildCommand = Annotated[str | None, typer.Option("--build-command", help="Overrides detection.")]
+OutputDir = Annotated[str | None, typer.Option("--output-dir", help="Overrides detection.")]
+Spa = Annotated[
+    bool | None,
+    typer.Option("--spa/--no-spa", help="Serve index.html for unknown paths.", show_default=False),
+]
+AutoPromote = Annotated[
+    bool | None,
+    typer.Option(
+        "--auto-promote/--no-auto-promote",
+        help="Promote production-branch builds when they are ready.",
+        show_default=False,
+    ),
+]
+
+
+@projects_app.command("create")
+def create_project(
+    name: ProjectArg,
+    repo: Repo = None,
+    github_repo: GithubRepo = None,
+    branch: Branch = None,
+    root_dir: RootDir = None,
+    install_command: InstallCommand = None,
+    build_command: BuildCommand = None,
+    output_dir: OutputDir = None,
+    spa: Spa = None,
+    auto_promote: AutoPromote = None,
+    env: Annotated[
+        list[str] | None, typer.Option("--env", help="A build variable KEY=VALUE (repeatable).")
+    ] = None,
+    domain: Annotated[
+        list[str] | None, typer.Option("--domain", help="A custom domain (repeatable).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a project from a git repository."""
+    if not repo:
+        raise CliError("--repo is required: the git URL to build from", EXIT_USAGE)
+    body = _settings(
+        repo,
+        github_repo,
+        branch,
+        root_dir,
+        install_command,
+        build_command,
+        output_dir,
+        spa,
+        auto_promote,
+    )
+    body["name"] = name
+    body["env"] = parse_assignments(env or [])
+    body["domains"] = list(domain or [])
+    with api() as client:
+        project = client.post("/api/projects", json=body)
+    if as_json:
+        render.print_json(project)
+        return
+    out = render.console()
+    out.print(f"Created project [bold]{project['name']}[/bold]: {project['url']}")
+    out.print(f"Deploy it with: slipway deploy {project['name']}")
+
+
+@projects_app.command("list")
+def list_projects(as_json: JsonFlag = False) -> None:
+    """List projects with their production URL and deployment."""
+    with api() as client:
+        projects = client.get("/api/projects")
+    if as_json:
+        render.print_json(projects)
+    elif not projects:
+        render.console().print(
+            "No projects yet. Create one with: slipway projects create NAME --repo URL"
+        )
+    else:
+        render.console().print(render.projects_table(projects))
+
+
+@projects_app.command("show")
+def show_project(
+    name: ProjectArg,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show build variable values.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a project's settings, domains and production deployment."""
+    with api() as client:
+        project = client.get(project_path(name), params={"reveal_env": "true"} if reveal else None)
+    if as_json:
+        render.print_json(project)
+        return
+    out = render.console()
+    out.print(render.fields_table(render.project_rows(project)))
+    if reveal and project["env"]:
+        out.print()
+        out.print(render.fields_table(sorted(project["env"].items())))
+
+
+@projects_app.command("update")
+def update_project(
+    name: ProjectArg,
+    repo: Repo = None,
+    github_repo: GithubRepo = None,
+    branch: Branch = None,
+    root_dir: RootDir = None,
+    install_command: InstallCommand = None,
+    build_command: BuildCommand = None,
+    output_dir: OutputDir = None,
+    spa: Spa = None,
+    auto_promote: AutoPromote = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change some of a project's settings; the others stay as they are."""
+    body = _settings(
+        repo,
+        github_repo,
+        branch,
+        root_dir,
+        install_command,
+        build_command,
+        output_dir,
+        spa,
+        auto_promote,
+    )
+    if not body:
+        raise CliError("nothing to update: pass at least one option (see --help)", EXIT_USAGE)
+    with api() as client:
+        project = client.patch(project_path(name), json=body)
+    if as_json:
+        render.print_json(project)
+    else:
+        render.console().print(f"Updated {', '.join(sorted(body))} of {project['name']}")
+
+
+@projects_app.command("delete")
+def delete_project(
+    name: ProjectArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a project, its routes and its deployments' records."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CliError(
+                f"refusing to delete {name} without confirmation", EXIT_USAGE, hint="pass --yes"
+            )
+        typer.confirm(f"Delete project {name} and stop serving its sites?", abort=True)
+    with api() as client:
+        client.delete(project_path(name))
+    render.console().print(f"Deleted project {name}")
+
+
+# -- env ------------------------------------------------------------------------------------
+
+
+def _revealed(client: ApiClient, name: str) -> dict[str, Any]:
+    project: dict[str, Any] = client.get(project_path(name), params={"reveal_env": "true"})
+    return project
+
+
+@env_app.command("list")
+def env_list(
+    project: ProjectArg,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show the values.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List a project's build variables."""
+    with api() as client:
+        data = client.get(project_path(project), params={"reveal_env": "true"} if reveal else None)
+    env: dict[str, str] = data["env"]
+    if as_json:
+        render.print_json(env)
+    elif not env:
+        render.console().print(f"{project} has no build variables")
+    else:
+        render.console().print(render.fields_table(sorted(env.items())))
+
+
+@env_app.command("set")
+def env_set(
+    project: ProjectArg,
+    assignments: Annotated[list[str], typer.Argument(help="KEY=VALUE pairs.", show_default=False)],
+) -> None:
+    """Set build variables (used by the next deployment)."""
+    values = parse_assignments(assignments)
+    with api() as client:
+        env = _revealed(client, project)["env"]
+        env.update(values)
+        client.patch(project_path(project), json={"env": env})
+    render.console().print(
+        f"Set {', '.join(values)} on {project}; they apply from the next deployment"
+    )
+
+
+@env_app.command("unset")
+def env_unset(
+    project: ProjectArg,
+    keys: Annotated[list[str], typer.Argument(help="Variable names.", show_default=False)],
+) -> None:
+    """Remove build variables."""
+    with api() as client:
+        env = _revealed(client, project)["env"]
+        missing = [key for key in keys if key not in env]
+        if missing:
+            raise CliError(f"{project} has no build variable {missing[0]!r}", EXIT_NOT_FOUND)
+        for key in keys:
+            del env[key]
+        client.patch(project_path(project), json={"env": env})
+    render.console().print(f"Removed {', '.join(keys)} from {project}")
+
+
+# -- domains --------------------------------------------------------------------------------
+
+
+@domains_app.command("list")
+def domains_list(project: ProjectArg, as_json: JsonFlag = False) -> None:
+    """List a project's custom domains."""
+    with api() as client:
+        domains: list[str] = client.get(project_path(project))["domains"]
+    if as_json:
+        render.print_json(domains)
+    elif not domains:
+        render.console().print(f"{project} has no custom domains")
+    else:
+        for host in domains:
+            render.console().print(host)
+
+
+@domains_app.command("add")
+def domains_add(
+    project: ProjectArg,
+    hosts: Annotated[list[str], typer.Argument(help="Host names.", show_default=False)],
+) -> None:
+    """Serve a project's production deployment on more host names."""
+    with api() as client:
+        domains: list[str] = client.get(project_path(project))["domains"]
+        new = [h.lower() for h in hosts if h.lower() not in domains]
+        client.patch(project_path(project), json={"domains": domains + new})
+    render.console().print(f"{project} now answers on {', '.join(h.lower() for h in hosts)}")
+
+
+@domains_app.command("remove")
+def domains_remove(
+    project: ProjectArg,
+    hosts: Annotated[list[str], typer.Argument(help="Host names.", show_default=False)],
+) -> None:
+    """Stop serving a project on some of its custom domains."""
+    with api() as client:
+        domains: list[str] = client.get(project_path(project))["domains"]
+        wanted = [h.lower() for h in hosts]
+        missing = [h for h in wanted if h not in domains]
+        if missing:
+            raise CliError(f"{project} has no domain {missing[0]!r}", EXIT_NOT_FOUND)
+        client.patch(
+            project_path(project), json={"domains": [d for d in domains if d not in wanted]}
+        )
+    render.console().print(f"Removed {', '.join(wanted)} from {project}")

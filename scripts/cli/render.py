@@ -1,0 +1,162 @@
+"""How the CLI shows things: rich tables for people, plain JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+STATUS_STYLES = {
+    "queued": "yellow",
+    "building": "cyan",
+    "ready": "green",
+    "failed": "red",
+    "canceled": "dim",
+}
+# Piped output gets a wide virtual terminal so that ids and URLs are never cut.
+PIPE_WIDTH = 200
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def human_span(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    return f"{hours // 24}d"
+
+
+def age(value: str | None, now: datetime | None = None) -> str:
+    when = parse_time(value)
+    if when is None:
+        return "-"
+    return human_span(((now or datetime.now(UTC)) - when).total_seconds()) + " ago"
+
+
+def duration(d: Mapping[str, Any], now: datetime | None = None) -> str:
+    started = parse_time(d.get("started_at"))
+    if started is None:
+        return "-"
+    finished = parse_time(d.get("finished_at")) or (now or datetime.now(UTC))
+    return human_span((finished - started).total_seconds())
+
+
+def status_text(d: Mapping[str, Any]) -> Text:
+    label = d["status"]
+    if d.get("reason") and d["status"] != "ready":
+        label += f" ({d['reason']})"
+    return Text(label, style=STATUS_STYLES.get(d["status"], ""))
+
+
+def short_commit(commit: str) -> str:
+    return commit[:7] if commit else "-"
+
+
+def deployments_table(deployments: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("ID", "STATUS", "BRANCH", "COMMIT", "AGE", "DURATION", "URL"):
+        table.add_column(column, no_wrap=True)
+    for d in deployments:
+        marker = Text(" production", style="bold green") if d.get("production") else Text("")
+        table.add_row(
+            d["id"],
+            status_text(d) + marker,
+            d.get("ref") or "-",
+            short_commit(d.get("commit", "")),
+            age(d.get("created_at")),
+            duration(d),
+            d.get("url", ""),
+        )
+    return table
+
+
+def projects_table(projects: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("NAME", "URL", "BRANCH", "PRODUCTION", "REPOSITORY"):
+        table.add_column(column, no_wrap=True)
+    for p in projects:
+        production = p.get("production_deployment")
+        current = (
+            Text(f"{production['id']} ({age(p.get('promoted_at') or production['created_at'])})")
+            if production
+            else Text("none yet", style="dim")
+        )
+        table.add_row(p["name"], p["url"], p["production_branch"], current, p["repo_url"])
+    return table
+
+
+def fields_table(rows: Sequence[tuple[str, str | Text]]) -> Table:
+    table = Table(box=None, pad_edge=False, show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def project_rows(p: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
+    production = p.get("production_deployment")
+    rows: list[tuple[str, str | Text]] = [
+        ("name", p["name"]),
+        ("url", p["url"]),
+        ("repository", p["repo_url"]),
+        ("github repo", p.get("github_repo") or "-"),
+        ("production branch", p["production_branch"]),
+        ("root dir", p.get("root_dir") or "."),
+        ("install command", p.get("install_command") or "(detected)"),
+        ("build command", p.get("build_command") or "(detected)"),
+        ("output dir", p.get("output_dir") or "(detected)"),
+        ("spa", "yes" if p.get("spa") else "no"),
+        ("auto promote", "yes" if p.get("auto_promote", True) else "no"),
+        ("domains", ", ".join(p.get("domains") or []) or "-"),
+        ("env", ", ".join(sorted(p.get("env") or {})) or "-"),
+    ]
+    if production:
+        rows.append(("production", status_text(production) + Text(f" {production['id']}")))
+        rows.append(("promoted", f"{age(p.get('promoted_at'))} by {p.get('promoted_by') or '-'}"))
+    else:
+        rows.append(("production", Text("none yet", style="dim")))
+    return rows
+
+
+def deployment_rows(d: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
+    rows: list[tuple[str, str | Text]] = [
+        ("id", d["id"]),
+        ("project", d["project"]),
+        ("status", status_text(d)),
+        ("production", "yes" if d.get("production") else "no"),
+        ("branch", d.get("ref") or "-"),
+        ("commit", d.get("commit") or "-"),
+        ("url", d.get("url", "")),
+        ("created", f"{d.get('created_at')} ({age(d.get('created_at'))})"),
+        ("duration", duration(d)),
+    ]
+    if d.get("error"):
+        rows.append(("error", d["error"]))
+    return rows

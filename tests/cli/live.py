@@ -1,0 +1,95 @@
+"""The api service running for real on a loopback port, and git repositories to deploy.
+
+Shared by the CLI and dashboard tests: uvicorn serves `create_app(settings)` in a thread,
+with its dispatcher and the local builder, so deployments run real `python -m build_runner`
+builds of `file://` repositories.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from services.api.app import create_app
+from services.core.settings import Settings
+from tests.api.conftest import TOKEN, make_settings
+from tests.support.gitrepo import GitRepo
+
+# A build that prints a line, then (when the project sets GATE) waits for that file to exist
+# before finishing: tests open the gate once they have seen the first line arrive live.
+BUILD_SCRIPT = """\
+echo "build step one: $(cat title.txt)"
+if [ -n "$GATE" ]; then
+  i=0
+  while [ ! -e "$GATE" ]; do
+    i=$((i+1)); if [ $i -gt 1200 ]; then echo "gate never opened"; exit 1; fi
+    sleep 0.05
+  done
+fi
+if [ -e fail.txt ]; then echo "error: the site does not build"; exit 1; fi
+echo "build step two"
+mkdir -p dist
+echo "<h1>$(cat title.txt)</h1>" > dist/index.html
+"""
+BUILD_COMMAND = "sh build.sh"
+
+
+@dataclass
+class LiveApi:
+    url: str
+    settings: Settings
+    token: str = TOKEN
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+        )
+
+    def wait_for(self, deployment_id: str, statuses: tuple[str, ...], limit: float = 60) -> dict:  # type: ignore[type-arg]
+        """Poll until the deployment has one of `statuses` (a safety limit, not an assertion)."""
+        deadline = time.monotonic() + limit
+        with self.client() as c:
+            while True:
+                d = c.get(f"/api/deployments/{deployment_id}").json()
+                if d["status"] in statuses or time.monotonic() > deadline:
+                    return d  # type: ignore[no-any-return]
+                time.sleep(0.1)
+
+
+@contextmanager
+def live_api(tmp: Path, **overrides: object) -> Iterator[LiveApi]:
+    settings = make_settings(tmp, f"sqlite+aiosqlite:///{tmp / 'slipway.db'}", **overrides)
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the api server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveApi(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def site_repo(path: Path, title: str = "first") -> GitRepo:
+    repo = GitRepo(path)
+    repo.commit({"build.sh": BUILD_SCRIPT, "title.txt": title}, message=f"site: {title}")
+    return repo
