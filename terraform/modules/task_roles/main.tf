@@ -112,6 +112,19 @@ data "aws_iam_policy_document" "api" {
     resources = [local.cluster_tasks_arn]
   }
 
+  # ListTasks has no task resource; it is limited to this cluster by condition.
+  statement {
+    sid       = "ListTasksOfThisCluster"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+
   statement {
     sid       = "PassBuilderRolesOnly"
     actions   = ["iam:PassRole"]
