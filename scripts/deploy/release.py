@@ -113,6 +113,21 @@ def check_secrets(outputs: Mapping[str, Any], tools: Tools) -> None:
         )
 
 
+def roll_out(
+    env: Environment, tools: Tools, ecs: Ecs, cluster: str, targets: Mapping[str, str]
+) -> None:
+    """Move each service to its target task definition and wait until all are stable."""
+    for service, task_definition in targets.items():
+        ecs.update_service(cluster, service, task_definition)
+    ecs.wait_stable(
+        cluster,
+        targets,
+        timeout=env.rollout_timeout_seconds,
+        interval=POLL_SECONDS,
+        progress=ProgressLines(tools.console),
+    )
+
+
 def release(
     env: Environment,
     outputs: Mapping[str, Any],
@@ -147,16 +162,8 @@ def release(
         str(outputs["api_service_name"]): registered["api"],
         str(outputs["proxy_service_name"]): registered["proxy"],
     }
-    for service, task_definition in targets.items():
-        ecs.update_service(cluster, service, task_definition)
     try:
-        ecs.wait_stable(
-            cluster,
-            targets,
-            timeout=env.rollout_timeout_seconds,
-            interval=POLL_SECONDS,
-            progress=ProgressLines(tools.console),
-        )
+        roll_out(env, tools, ecs, cluster, targets)
     except DeploymentFailed:
         # ECS put the services back; retire this release's revisions so the builder family
         # and the next `make rollback` both see the release that is really running.
@@ -180,15 +187,7 @@ def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list
     for step in steps:
         tools.runner.say(f"{step.role}: {step.leave.ref} -> {step.to.ref}")
     targets = {step.service: step.to.ref for step in steps if step.service is not None}
-    for service, task_definition in targets.items():
-        ecs.update_service(cluster, service, task_definition)
-    ecs.wait_stable(
-        cluster,
-        targets,
-        timeout=env.rollout_timeout_seconds,
-        interval=POLL_SECONDS,
-        progress=ProgressLines(tools.console),
-    )
+    roll_out(env, tools, ecs, cluster, targets)
     # Retired revisions stop counting as "previous", so a second rollback goes one further.
     for step in steps:
         ecs.deregister(step.leave)
