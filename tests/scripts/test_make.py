@@ -50,3 +50,14 @@ def test_make_plan_without_env_lists_the_environments() -> None:
     assert result.stderr.splitlines()[0] == (
         "error: no environment given (pass ENV=<name>; environments: example)"
     )
+
+
+def test_make_variables_become_flags() -> None:
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-o", ".venv/.installed-stamp",
+         "release", "ENV=prod", "DRY_RUN=1", "TAG=v1.2", "YES=1"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert result.stdout.splitlines()[-1] == (
+        '.venv/bin/python -m scripts.deploy release --env "prod" --dry-run --yes --tag "v1.2"'
+    )
