@@ -122,7 +122,7 @@ module "api" {
   container_name        = "api"
   container_port        = 8000
   image                 = local.services_image
-  command               = ["slipway", "api"]
+  command               = ["python", "-m", "services.api"]
   cpu                   = var.api.cpu
   memory                = var.api.memory
   desired_count         = var.api.desired_count
@@ -162,7 +162,7 @@ module "proxy" {
   container_name        = "proxy"
   container_port        = 8080
   image                 = local.services_image
-  command               = ["slipway", "proxy"]
+  command               = ["python", "-m", "services.proxy"]
   cpu                   = var.proxy.cpu
   memory                = var.proxy.memory
   desired_count         = var.proxy.desired_count
