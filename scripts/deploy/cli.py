@@ -145,6 +145,7 @@ class Operator:
         for line in summary.lines:
             self.print(line)
         self.print(summary.headline())
+        self.print(f"Terraform's full plan: {plan_file.with_suffix('.txt')}")
         self.print(f"Saved {plan_file}; `make apply ENV={self.env.name}` applies exactly it.")
 
     def apply(self) -> None:
@@ -159,6 +160,7 @@ class Operator:
         if self.runner.dry_run:
             return
         plan_file.unlink()
+        plan_file.with_suffix(".txt").unlink(missing_ok=True)
         outputs = terraform.outputs()
         (self.layout.work(self.env) / "outputs.json").write_text(
             json.dumps(outputs, indent=2, sort_keys=True) + "\n"

@@ -271,7 +271,9 @@ class Terraform:
         self.run(init_call(backend_file))
 
     def plan(self, var_file: Path, plan_file: Path) -> PlanSummary:
-        self.run(plan_call(var_file, plan_file))
+        """Plan to `plan_file`; Terraform's full text goes beside it as `<plan_file>.txt`."""
+        text = self.run(plan_call(var_file, plan_file))
+        plan_file.with_suffix(".txt").write_text(text)
         shown = self.run(show_call(plan_file))
         try:
             return summarize_plan(json.loads(shown))

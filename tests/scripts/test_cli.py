@@ -54,6 +54,7 @@ def test_plan_renders_inputs_and_prints_the_summary(
     assert "Plan: 2 to add, 1 to change, 2 to destroy." in out
     assert "  + module.cluster.aws_ecs_cluster.this" in out
     assert f"Saved {work / 'tfplan'}; `make apply ENV=example` applies exactly it." in out
+    assert (work / "tfplan.txt").read_text() == "Plan: 2 to add, 1 to change, 2 to destroy.\n"
     assert [argv[0] for argv in fake_terraform.argvs()] == ["version", "init", "plan", "show"]
     assert fake_terraform.argvs()[1] == [
         "init", "-no-color", "-reconfigure", "-input=false",
@@ -93,6 +94,7 @@ def test_apply_applies_the_saved_plan_once(
         ["output", "-no-color", "-json"],
     ]
     assert not (work / "tfplan").exists()
+    assert not (work / "tfplan.txt").exists()
     assert json.loads((work / "outputs.json").read_text()) == outputs
     assert "Applied. api: https://api.sites.example.com" in capsys.readouterr().out
     assert run(root, "apply") == 1
