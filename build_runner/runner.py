@@ -28,6 +28,7 @@ from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_INSTALL,
     EXIT_INTERNAL,
+    EXIT_PUBLISH,
     EXIT_SKIPPED,
     reason_for_exit,
 )
@@ -103,8 +104,9 @@ async def run_build(inputs: RunnerInputs, runner_env: Mapping[str, str], log: Bu
     except asyncio.CancelledError:  # SIGTERM: every command was stopped, no manifest written
         log.line("error", "the build was stopped (SIGTERM)")
         code = EXIT_TERMINATED
-    except StorageError as exc:
+    except StorageError as exc:  # storage refused or unreachable: the publish failed
         log.line("error", f"storage: {exc}")
+        code = EXIT_PUBLISH
     except Exception as exc:  # the runner's own bug: report it, fail as internal
         log.line("error", f"internal error: {type(exc).__name__}: {exc}")
     finally:
