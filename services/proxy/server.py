@@ -25,5 +25,6 @@ def run(settings: Settings) -> None:
         factory=True,
         backlog=2048,
         log_access=False,  # the proxy writes its own structured access log
+        workers_kill_timeout=10,  # a worker that ignores shutdown is killed, not waited for
     )
     server.serve()

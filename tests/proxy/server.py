@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +42,7 @@ def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: workers are stopped with it
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -55,9 +58,17 @@ def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
             time.sleep(0.1)
         yield RunningProxy(base_url=base_url, port=port, storage_url=storage_url)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group; SIGKILL what is left after a few seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return
+    with contextlib.suppress(ProcessLookupError):  # workers that outlived the main process
+        os.killpg(proc.pid, signal.SIGKILL)

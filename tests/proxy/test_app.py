@@ -14,7 +14,6 @@ from services.core.storage import Storage
 from services.proxy.app import create_app
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
-from tests.support.moto import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -54,8 +53,8 @@ async def test_one_access_log_line_per_request(
 
 
 async def test_storage_outage_is_503_and_unhealthy() -> None:
-    # An S3 endpoint where nothing listens: every storage call fails.
-    url = f"s3://down-bucket/?endpoint=http://127.0.0.1:{free_port()}&region=us-east-1"
+    # An S3 endpoint where nothing listens (a privileged port no test server will take).
+    url = "s3://down-bucket/?endpoint=http://127.0.0.1:9&region=us-east-1"
     settings = Settings(storage_url=url, proxy_access_log=False)
     async with AsyncTestClient(app=create_app(settings)) as client:  # type: ignore[arg-type]
         health = await client.get("/healthz", headers={"host": "127.0.0.1"})

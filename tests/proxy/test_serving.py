@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -15,8 +16,9 @@ import httpx
 import pytest
 
 from services.core.manifest import Manifest
+from services.core.settings import Settings
 from services.core.storage import Storage
-from tests.proxy.server import RunningProxy
+from tests.proxy.server import RunningProxy, proxy_process
 from tests.proxy.sites import point, publish, unique_project
 
 pytestmark = pytest.mark.anyio
@@ -374,24 +376,34 @@ async def test_header_rules(client: httpx.AsyncClient, ruled: DemoSite) -> None:
     assert asset.headers["access-control-allow-origin"] == "*"
 
 
+@pytest.fixture(scope="module")
+def default_ttl_proxy(backend_url: str) -> Iterator[RunningProxy]:
+    """A proxy with the route TTL it ships with, for the promotion deadline."""
+    default_ttl = Settings.model_fields["route_ttl"].default
+    with proxy_process(backend_url, route_ttl=str(default_ttl)) as running:
+        yield running
+
+
 async def test_promotion_and_rollback_visible_within_two_seconds(
-    client: httpx.AsyncClient, storage: Storage
+    default_ttl_proxy: RunningProxy, storage: Storage
 ) -> None:
     project = unique_project()
     first = await publish(storage, project, {"index.html": b"first"})
     second = await publish(storage, project, {"index.html": b"second"})
     host = f"{project}.localhost"
     await point(storage, host, first)
-    assert (await get(client, host, "/")).content == b"first"
-    for target in (second, first, second):
-        await point(storage, host, target)
-        seen = b""
-        with anyio.move_on_after(2):
-            while seen != target.files["index.html"].sha256.encode():
-                response = await get(client, host, "/", accept_encoding="identity")
-                seen = hashlib.sha256(response.content).hexdigest().encode()
-                await anyio.sleep(0.05)
-        assert seen == target.files["index.html"].sha256.encode()
+    async with httpx.AsyncClient(base_url=default_ttl_proxy.base_url) as client:
+        assert (await get(client, host, "/")).content == b"first"
+        for target in (second, first, second):
+            await point(storage, host, target)
+            wanted = target.files["index.html"].sha256
+            seen = ""
+            with anyio.move_on_after(2):
+                while seen != wanted:
+                    response = await get(client, host, "/", accept_encoding="identity")
+                    seen = hashlib.sha256(response.content).hexdigest()
+                    await anyio.sleep(0.05)
+            assert seen == wanted, "the promoted deployment was not served within 2 s"
 
 
 async def test_healthz_and_metrics(client: httpx.AsyncClient, site: DemoSite) -> None:
