@@ -23,9 +23,22 @@ from scripts.deploy.ecs import (
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import PrerequisiteError, RolloutError
 from scripts.deploy.runner import Runner
-from scripts.deploy.taskdefs import render_task_definitions, write_task_definitions
+from scripts.deploy.taskdefs import (
+    render_task_definitions,
+    require_outputs,
+    write_task_definitions,
+)
 
 POLL_SECONDS = 10.0
+# Outputs that releases and rollbacks read besides the templates' own.
+ROLL_OUT_OUTPUTS = (
+    "cluster_name",
+    "api_service_name",
+    "proxy_service_name",
+    "builder_task_family",
+    "api_url",
+    "base_domain",
+)
 
 
 @dataclass
@@ -138,6 +151,7 @@ def release(
 ) -> str:
     """Build, push, register, update, wait, check. Answers the released tag."""
     runner = tools.runner
+    require_outputs(outputs, (*ROLL_OUT_OUTPUTS, *OPERATOR_SECRETS))
     check_secrets(outputs, tools)
     release_tag = images.resolve_tag(env, tag, runner, tools.root)
     revision = runner.read(images.git_head_command(tools.root)).strip()
@@ -177,6 +191,7 @@ def release(
 
 def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list[RollbackStep]:
     """Return api and proxy to their previous revisions and retire the ones they leave."""
+    require_outputs(outputs, ROLL_OUT_OUTPUTS)
     ecs = tools.ecs_api()
     cluster = str(outputs["cluster_name"])
     services = {

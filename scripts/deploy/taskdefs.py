@@ -8,7 +8,7 @@ rendered document is checked with botocore's own request validation for
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,13 +67,17 @@ def image_ref(repository_url: str, tag: str) -> str:
     return f"{repository_url}:{tag}"
 
 
-def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> dict[str, Any]:
-    missing = [name for name in REQUIRED_OUTPUTS if name not in outputs]
+def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
+    missing = [name for name in names if name not in outputs]
     if missing:
         raise ConfigError(
             f"Terraform's outputs lack {', '.join(missing)}",
             hint="run `make apply` with the current terraform/stacks/platform",
         )
+
+
+def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> dict[str, Any]:
+    require_outputs(outputs, REQUIRED_OUTPUTS)
     return {
         "out": dict(outputs),
         "tag": tag,

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from scripts.deploy.ecs import Ecs, Revision, parse_revision
 from scripts.deploy.environment import Environment
-from scripts.deploy.errors import PrerequisiteError, RolloutError
+from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
 from scripts.deploy.release import Tools, release, rollback
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
 
@@ -324,3 +324,16 @@ def test_a_tripped_circuit_breaker_retires_the_release_revisions(
         release(example_env, outputs, broken, tag="bad", work_dir=tmp_path)
     for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
         assert active(platform, family) == [1]
+
+
+def test_missing_roll_out_outputs_are_named(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    del outputs["proxy_service_name"]
+    runner = RecordingRunner()
+    box = tools(platform, runner, tmp_path)
+    with pytest.raises(ConfigError, match="Terraform's outputs lack proxy_service_name"):
+        release(example_env, outputs, box, tag="t", work_dir=tmp_path)
+    with pytest.raises(ConfigError, match="Terraform's outputs lack proxy_service_name"):
+        rollback(example_env, outputs, box)
+    assert runner.commands == []
