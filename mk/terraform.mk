@@ -43,7 +43,7 @@ checkov: terraform-tools ## checkov over terraform/ and every Dockerfile; parse 
 
 .PHONY: terraform-fmt
 terraform-fmt: terraform-tools ## terraform fmt -check -recursive terraform/
-	PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" terraform fmt -check -recursive -diff terraform
+	PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive -diff terraform
 
 .PHONY: terraform-check
 terraform-check: install terraform-tools ## Every offline Terraform check (tests/terraform)

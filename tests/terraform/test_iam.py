@@ -219,11 +219,14 @@ def test_kms_policies_exist_only_with_a_key(task_roles: Policies, task_roles_kms
     assert not allowed([task_roles_kms["kms"]], "kms:ScheduleKeyDeletion", KMS_KEY)
 
 
-def test_task_roles_trust_only_ecs_tasks_of_this_account(task_roles: Policies) -> None:
-    (statement,) = task_roles["assume"]["Statement"]
-    assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
-    assert statement["Action"] == ["sts:AssumeRole"]
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
+def test_roles_trust_only_ecs_tasks_of_this_account(
+    task_roles: Policies, builder: Policies
+) -> None:
+    for policies in (task_roles, builder):
+        (statement,) = policies["assume"]["Statement"]
+        assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
+        assert statement["Action"] == ["sts:AssumeRole"]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
 
 
 # --- builder ---------------------------------------------------------------------------

@@ -90,10 +90,6 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = var.tags
-
-  lifecycle {
-    create_before_destroy = true
-  }
 }
 
 resource "aws_lb_listener_rule" "this" {
