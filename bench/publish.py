@@ -43,7 +43,7 @@ from tests.conftest import AWS_TEST_ENV
 from tests.support.gitrepo import GitRepo
 from tests.support.moto import moto_server
 
-CACHE_PACKAGES = {"lodash": "4.17.21", "date-fns": "3.6.0", "rxjs": "7.8.1"}
+CACHE_PACKAGES = {"typescript": "5.6.3", "prettier": "3.3.3", "lodash": "4.17.21"}
 
 
 def make_site(root: Path, count: int) -> list[SiteFile]:

@@ -11,11 +11,29 @@ from pathlib import Path
 
 TOOLCHAIN_PASSTHROUGH = ("PATH", "COREPACK_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+# Where `make build-runner-tools` prepares corepack, pnpm and yarn in a source checkout.
+LOCAL_TOOLS = Path(__file__).resolve().parent.parent / ".tools"
+
+
+def local_toolchain(env: dict[str, str], tools: Path = LOCAL_TOOLS) -> None:
+    """Use the checkout's prepared package managers when the environment names none.
+
+    The image sets COREPACK_HOME itself; a local api passes only PATH, and the system's
+    corepack would otherwise try to download each package manager on every build.
+    """
+    corepack_bin = tools / "corepack" / "node_modules" / ".bin"
+    home = tools / "corepack-home"
+    if "COREPACK_HOME" in env or not (corepack_bin / "corepack").exists() or not home.is_dir():
+        return
+    env["COREPACK_HOME"] = str(home)
+    env["PATH"] = f"{corepack_bin}:{env['PATH']}"
 
 
 def package_cache_env(cache_dir: Path) -> dict[str, str]:
     """Point every package manager's download cache into one directory the runner saves."""
     return {
+        # Lockfiles pin exact versions, so a cached package needs no freshness check.
+        "npm_config_prefer_offline": "true",
         "npm_config_cache": str(cache_dir / "npm"),
         "npm_config_store_dir": str(cache_dir / "pnpm-store"),  # pnpm
         "YARN_CACHE_FOLDER": str(cache_dir / "yarn"),  # yarn classic and berry
@@ -35,6 +53,7 @@ def build_environment(
 ) -> dict[str, str]:
     env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
     env.setdefault("PATH", DEFAULT_PATH)
+    local_toolchain(env)
     env.update(
         {
             "HOME": str(home),

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
+from build_runner.buildenv import local_toolchain
 from build_runner.inputs import InputError, read_inputs
 from build_runner.log import MASK, BuildLog
 
@@ -64,3 +66,18 @@ def test_build_variables_come_from_the_named_list() -> None:
 def test_invalid_inputs(change: dict[str, str], message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_inputs({**VALID, **change})
+
+
+def test_local_toolchain_fills_in_only_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "corepack/node_modules/.bin").mkdir(parents=True)
+    (tmp_path / "corepack/node_modules/.bin/corepack").touch()
+    (tmp_path / "corepack-home").mkdir()
+    env = {"PATH": "/usr/bin"}
+    local_toolchain(env, tmp_path)
+    assert env == {
+        "PATH": f"{tmp_path}/corepack/node_modules/.bin:/usr/bin",
+        "COREPACK_HOME": str(tmp_path / "corepack-home"),
+    }
+    image_env = {"PATH": "/usr/bin", "COREPACK_HOME": "/opt/corepack"}
+    local_toolchain(image_env, tmp_path)
+    assert image_env == {"PATH": "/usr/bin", "COREPACK_HOME": "/opt/corepack"}
