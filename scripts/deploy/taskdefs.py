@@ -78,6 +78,9 @@ def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
 
 def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> dict[str, Any]:
     require_outputs(outputs, REQUIRED_OUTPUTS)
+    subnets = outputs["builder_subnet_ids"]
+    if isinstance(subnets, str) or not subnets:
+        raise ConfigError(f"Terraform output builder_subnet_ids must be a list of ids: {subnets!r}")
     return {
         "out": dict(outputs),
         "tag": tag,

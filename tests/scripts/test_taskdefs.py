@@ -135,6 +135,15 @@ def test_missing_outputs_are_named(example_env: Environment, outputs: dict[str, 
         render_task_definitions(example_env, outputs, TAG)
 
 
+@pytest.mark.parametrize("subnets", ["subnet-0a,subnet-0b", []])
+def test_builder_subnets_must_be_a_list(
+    example_env: Environment, outputs: dict[str, Any], subnets: object
+) -> None:
+    outputs["builder_subnet_ids"] = subnets
+    with pytest.raises(ConfigError, match="builder_subnet_ids must be a list of ids"):
+        render_task_definitions(example_env, outputs, TAG)
+
+
 def test_a_typo_in_a_template_fails_instead_of_rendering_empty(
     example_env: Environment,
     outputs: dict[str, Any],
