@@ -241,7 +241,10 @@ def main(
     stdout: TextIO | None = None,
     http: httpx.Client | None = None,
 ) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exit_:  # argparse has printed usage and the problem
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         try:
             operator = Operator(

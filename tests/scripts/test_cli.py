@@ -248,3 +248,26 @@ def test_release_then_rollback_through_main(
     )["services"][0]
     assert api["taskDefinition"].endswith("slipway-example-api:1")
     assert "api: slipway-example-api:2 -> slipway-example-api:1" in capsys.readouterr().err
+
+
+def test_credentials_for_another_account_are_refused(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = root / "environments" / "example.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "region: eu-west-1", 'region: eu-west-1\n  account_id: "999999999999"'
+        )
+    )
+    with mock_aws():  # STS answers account 123456789012
+        assert run(root, "plan") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: these AWS credentials are for account 123456789012, but environment example "
+        "lives in 999999999999 (switch AWS_PROFILE)"
+    ]
+    assert fake_terraform.argvs() == []
+
+
+def test_usage_errors_return_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deploy-everything"]) == 2
+    assert "invalid choice: 'deploy-everything'" in capsys.readouterr().err
