@@ -1,8 +1,10 @@
 """Registration, service updates, waiting and rollback against moto's ECS (in-process).
 
 moto runs no container: with MOTO_ECS_SERVICE_RUNNING=2 every service reports two running
-tasks, so "stable" is reached at once. Failed and slow roll-outs are driven by stubbed
-DescribeServices answers instead.
+tasks, so "stable" is reached at once. moto reads that variable from its own process's
+environment, which is why these tests use the in-process mock rather than the session's
+shared moto server. Failed and slow roll-outs are driven by stubbed DescribeServices
+answers instead.
 """
 
 from __future__ import annotations
