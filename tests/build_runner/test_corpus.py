@@ -17,6 +17,7 @@ from services.core.build_protocol import (
     EXIT_CLONE,
     EXIT_INSTALL,
     EXIT_OUTPUT,
+    EXIT_SKIPPED,
     EXIT_TIMEOUT,
 )
 from services.core.hosts import new_deployment_id
@@ -329,3 +330,26 @@ def test_package_cache_is_saved_and_restored_between_builds(
     assert "restored the build cache" in second.stdout
     assert published(local_storage_url, first.deployment_id)[1]["index.html"] == b"cold"
     assert published(local_storage_url, second.deployment_id)[1]["index.html"] == b"warm"
+
+
+def test_branch_tip_when_no_commit_is_given(repo: GitRepo, local_storage_url: str) -> None:
+    repo.commit({"index.html": "old"})
+    tip = repo.commit({"index.html": "<h1>tip</h1>"})
+    result = build(repo, "", local_storage_url)
+    assert result.code == 0, result.stdout
+    assert f"checked out {tip}" in result.stdout
+    assert published(local_storage_url, result.deployment_id)[1]["index.html"] == b"<h1>tip</h1>"
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        pytest.param("test -f docs-only.txt", EXIT_SKIPPED, id="skip"),
+        pytest.param("test -f nothing-here", 0, id="build"),
+    ],
+)
+def test_ignore_command(repo: GitRepo, local_storage_url: str, command: str, code: int) -> None:
+    commit = repo.commit({"index.html": "x", "docs-only.txt": ""})
+    result = build(repo, commit, local_storage_url, SLIPWAY_IGNORE_COMMAND=command)
+    assert result.code == code, result.stdout
+    assert has_manifest(local_storage_url, result.deployment_id) is (code == 0)

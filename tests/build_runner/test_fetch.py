@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+
+from build_runner import fetch
+from build_runner.deadline import Deadline
+from build_runner.errors import BuildFailure
+from build_runner.fetch import check_repo_url, git_base_args
+from build_runner.log import BuildLog
+from services.core.build_protocol import EXIT_CLONE
+from tests.support.gitrepo import GitRepo
+
+
+def test_token_travels_as_a_header_only_for_https() -> None:
+    args = git_base_args("https://github.com/o/r.git", "ghs_token123")
+    header = next(a for a in args if a.startswith("http.extraHeader="))
+    encoded = header.rsplit(" ", 1)[1]
+    assert base64.b64decode(encoded) == b"x-access-token:ghs_token123"
+    assert "ghs_token123" not in " ".join(args)
+    assert not any("extraHeader" in a for a in git_base_args("file:///tmp/r", "ghs_token123"))
+
+
+def test_only_known_transports() -> None:
+    args = git_base_args("file:///tmp/r", "")
+    assert args[:3] == ["git", "-c", "protocol.allow=never"]
+    assert "protocol.file.allow=always" in args
+    assert "protocol.ext.allow=always" not in args
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("ext::sh -c touch% /tmp/pwned", id="ext"),
+        pytest.param("ssh://git@example.com/r.git", id="ssh"),
+        pytest.param("https://user:pass@example.com/r.git", id="credentials"),
+        pytest.param("/tmp/plain/path", id="no-scheme"),
+    ],
+)
+def test_refused_repository_urls(url: str) -> None:
+    with pytest.raises(BuildFailure) as failure:
+        check_repo_url(url)
+    assert failure.value.exit_code == EXIT_CLONE
+
+
+@pytest.mark.anyio
+async def test_falls_back_when_the_server_refuses_a_commit_by_sha(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    older = repo.commit({"index.html": "older"})
+    repo.commit({"index.html": "newer"})
+    # Protocol v0 servers refuse unadvertised objects: the shallow fetch of `older` fails.
+    monkeypatch.setattr(
+        fetch,
+        "git_base_args",
+        lambda url, token: [*git_base_args(url, token), "-c", "protocol.version=0"],
+    )
+    stream = io.StringIO()
+    head = await fetch.fetch_commit(
+        repo_url=repo.url,
+        commit_sha=older,
+        ref="main",
+        token="",
+        dest=tmp_path / "checkout",
+        log=BuildLog(stream),
+        deadline=Deadline(60),
+    )
+    assert head == older
+    assert (tmp_path / "checkout/index.html").read_text() == "older"
+    assert "refused a shallow fetch" in stream.getvalue()
