@@ -10,6 +10,9 @@ from typing import Any
 from scripts.deploy.errors import RolloutError
 from scripts.deploy.runner import Runner
 
+# Every task definition a release registers carries this tag (templates/_macros.j2).
+RELEASE_TAG = "slipway:release"
+
 
 @dataclass(frozen=True, order=True)
 class Revision:
@@ -107,6 +110,14 @@ class Ecs:
                     revisions.append(revision)
         return sorted(revisions)
 
+    def release_tag(self, revision: Revision) -> str | None:
+        """The `slipway:release` tag a release put on `revision`, if any."""
+        answer = self._ecs.describe_task_definition(taskDefinition=revision.ref, include=["TAGS"])
+        for tag in answer.get("tags", []):
+            if tag.get("key") == RELEASE_TAG:
+                return str(tag.get("value"))
+        return None
+
     def update_service(self, cluster: str, service: str, task_definition: str) -> None:
         params = {"cluster": cluster, "service": service, "taskDefinition": task_definition}
         if self._runner.api("ecs", "UpdateService", params):
@@ -183,31 +194,35 @@ class RollbackStep:
     service: str | None  # None for the builder: the api runs its family's newest revision
     leave: Revision
     to: Revision
+    # Deregistered once the services are stable: the revision left, and for the builder
+    # every revision above the target (so the family's newest is the target).
+    retire: tuple[Revision, ...]
 
 
-def previous_revision(active: Sequence[Revision], current: Revision) -> Revision:
-    earlier = [revision for revision in active if revision.number < current.number]
-    if not earlier:
-        raise RolloutError(
-            f"no ACTIVE revision of {current.family} older than {current.number} to return to"
-        )
-    return max(earlier)
+def previous_release(ecs: Ecs, active: Sequence[Revision], below: Revision) -> Revision:
+    """The newest ACTIVE revision older than `below` that a release registered (Terraform's
+    own first revisions point at an image that never existed, so they do not count)."""
+    for revision in sorted(active, reverse=True):
+        if revision.number < below.number and ecs.release_tag(revision) is not None:
+            return revision
+    raise RolloutError(f"no release of {below.family} older than revision {below.number}")
 
 
 def plan_rollback(
     ecs: Ecs, cluster: str, services: Mapping[str, str], builder_family: str
 ) -> list[RollbackStep]:
-    """Each service returns to the newest ACTIVE revision older than the one it runs; the
-    builder family loses its newest revision. Decided in full before anything changes."""
+    """Each service returns to the newest release older than the one it runs; the builder
+    family returns to the release before its newest. Decided in full before any change."""
     steps = []
     for role, service in services.items():
         current = ecs.service_revision(cluster, service)
-        target = previous_revision(ecs.active_revisions(current.family), current)
-        steps.append(RollbackStep(role, service, current, target))
+        target = previous_release(ecs, ecs.active_revisions(current.family), current)
+        steps.append(RollbackStep(role, service, current, target, retire=(current,)))
     builders = ecs.active_revisions(builder_family)
-    if not builders:
-        raise RolloutError(f"no ACTIVE revision of {builder_family}")
-    steps.append(
-        RollbackStep("builder", None, builders[-1], previous_revision(builders, builders[-1]))
-    )
+    releases = [revision for revision in builders if ecs.release_tag(revision) is not None]
+    if not releases:
+        raise RolloutError(f"no release of {builder_family} to roll back")
+    target = previous_release(ecs, builders, releases[-1])
+    above = tuple(revision for revision in builders if revision.number > target.number)
+    steps.append(RollbackStep("builder", None, releases[-1], target, retire=above))
     return steps

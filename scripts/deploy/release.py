@@ -205,6 +205,7 @@ def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list
     roll_out(env, tools, ecs, cluster, targets)
     # Retired revisions stop counting as "previous", so a second rollback goes one further.
     for step in steps:
-        ecs.deregister(step.leave)
+        for revision in step.retire:
+            ecs.deregister(revision)
     check_health(env, health_urls(env, outputs), tools)
     return steps

@@ -144,7 +144,8 @@ def bootstrap_platform(ecs: Any, env: Environment, outputs: dict[str, Any]) -> N
         outputs[name] = created["ARN"]
     ecs.create_cluster(clusterName=outputs["cluster_name"])
     for role, document in render_task_definitions(env, outputs, "bootstrap").items():
-        ecs.register_task_definition(**document)
+        # As Terraform registers them: without the tag that marks a release's revisions.
+        ecs.register_task_definition(**{k: v for k, v in document.items() if k != "tags"})
         if role != "builder":
             ecs.create_service(
                 cluster=outputs["cluster_name"],

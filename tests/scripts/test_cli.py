@@ -242,12 +242,13 @@ def test_release_then_rollback_through_main(
     )["services"][0]
     assert api["taskDefinition"].endswith("slipway-example-api:2")
 
+    assert run(root, "release", "--tag", "next", http=http) == 0
     assert run(root, "rollback", http=http) == 0
     api = ecs.describe_services(
         cluster=outputs["cluster_name"], services=[outputs["api_service_name"]]
     )["services"][0]
-    assert api["taskDefinition"].endswith("slipway-example-api:1")
-    assert "api: slipway-example-api:2 -> slipway-example-api:1" in capsys.readouterr().err
+    assert api["taskDefinition"].endswith("slipway-example-api:2")
+    assert "api: slipway-example-api:3 -> slipway-example-api:2" in capsys.readouterr().err
 
 
 def test_credentials_for_another_account_are_refused(

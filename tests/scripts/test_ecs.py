@@ -22,6 +22,7 @@ from scripts.deploy.ecs import Ecs, Revision, parse_revision
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
 from scripts.deploy.release import Tools, release, rollback
+from scripts.deploy.taskdefs import render_task_definitions
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
 
 HEALTHY = httpx.MockTransport(lambda request: httpx.Response(200, text="ok"))
@@ -137,7 +138,7 @@ def test_release_registers_updates_waits_and_checks_health(
     ]
 
 
-def test_rollback_returns_to_the_previous_revisions_and_retires_the_left_ones(
+def test_rollback_returns_to_the_previous_release_and_retires_the_left_ones(
     platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
 ) -> None:
     for tag in ("r2", "r3"):
@@ -160,19 +161,65 @@ def test_rollback_returns_to_the_previous_revisions_and_retires_the_left_ones(
     assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
     assert service_revision(platform, outputs, "proxy") == "slipway-example-proxy:2"
     assert active(platform, "slipway-example-builder") == [1, 2]  # the api's RunTask gets :2
-    # A second rollback goes one further back, because :3 is retired.
-    rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
-    assert service_revision(platform, outputs, "api") == "slipway-example-api:1"
-
-
-def test_rollback_with_no_earlier_revision_changes_nothing(
-    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
-) -> None:
+    assert active(platform, "slipway-example-api") == [1, 2]
+    # Revision 1 is Terraform's (its image never existed): no rollback goes there.
     with pytest.raises(
-        RolloutError, match="no ACTIVE revision of slipway-example-api older than 1"
+        RolloutError, match="no release of slipway-example-api older than revision 2"
     ):
         rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
-    assert active(platform, "slipway-example-api") == [1]
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
+
+
+def test_rollback_skips_revisions_terraform_registered_between_releases(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    release(
+        example_env,
+        outputs,
+        tools(platform, RecordingRunner(), tmp_path),
+        tag="r2",
+        work_dir=tmp_path,
+    )
+    # An apply that changes a task size makes Terraform register its own revision 3.
+    for _role, document in render_task_definitions(example_env, outputs, "bootstrap").items():
+        platform["ecs"].register_task_definition(
+            **{k: v for k, v in document.items() if k != "tags"}
+        )
+    release(
+        example_env,
+        outputs,
+        tools(platform, RecordingRunner(), tmp_path),
+        tag="r4",
+        work_dir=tmp_path,
+    )
+
+    steps = rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
+
+    assert [(s.role, s.to.number, [r.number for r in s.retire]) for s in steps] == [
+        ("api", 2, [4]),
+        ("proxy", 2, [4]),
+        ("builder", 2, [3, 4]),
+    ]
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
+    assert active(platform, "slipway-example-builder") == [1, 2]
+
+
+def test_rollback_with_no_earlier_release_changes_nothing(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    release(
+        example_env,
+        outputs,
+        tools(platform, RecordingRunner(), tmp_path),
+        tag="r2",
+        work_dir=tmp_path,
+    )
+    with pytest.raises(
+        RolloutError, match="no release of slipway-example-api older than revision 2"
+    ):
+        rollback(example_env, outputs, tools(platform, RecordingRunner(), tmp_path))
+    assert active(platform, "slipway-example-api") == [1, 2]
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
 
 
 def test_dry_run_release_prints_every_call_and_changes_nothing(
