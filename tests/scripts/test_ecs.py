@@ -386,3 +386,29 @@ def test_missing_roll_out_outputs_are_named(
     with pytest.raises(ConfigError, match="Terraform's outputs lack proxy_service_name"):
         rollback(example_env, outputs, box)
     assert runner.commands == []
+
+
+def test_dry_run_rollback_prints_the_plan_and_changes_nothing(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    for tag in ("r2", "r3"):
+        release(
+            example_env,
+            outputs,
+            tools(platform, RecordingRunner(), tmp_path),
+            tag=tag,
+            work_dir=tmp_path,
+        )
+    runner = RecordingRunner(dry_run=True)
+    rollback(example_env, outputs, tools(platform, runner, tmp_path))
+    assert service_revision(platform, outputs, "api") == "slipway-example-api:3"
+    assert active(platform, "slipway-example-builder") == [1, 2, 3]
+    log = runner.log.getvalue()
+    for expected in [
+        "api: slipway-example-api:3 -> slipway-example-api:2",
+        "builder: slipway-example-builder:3 -> slipway-example-builder:2",
+        "would call: ecs.UpdateService(cluster='slipway-example', service='slipway-example-proxy', "
+        "taskDefinition='slipway-example-proxy:2')",
+        "would call: ecs.DeregisterTaskDefinition(taskDefinition='slipway-example-builder:3')",
+    ]:
+        assert expected in log
