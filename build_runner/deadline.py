@@ -20,5 +20,9 @@ class Deadline:
             raise self.expired()
         return left
 
+    def seconds_left(self) -> float:
+        """Seconds left, zero or less once the deadline has passed (never raises)."""
+        return self._ends - time.monotonic()
+
     def expired(self) -> BuildFailure:
         return BuildFailure(EXIT_TIMEOUT, f"the build exceeded its {self.seconds:.0f}s time limit")

@@ -7,8 +7,9 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
+from typing import Any
 
 from build_runner.build_cache import restore_cache, save_cache
 from build_runner.buildenv import build_environment
@@ -35,6 +36,8 @@ from services.core.build_protocol import (
 from services.core.manifest import build_log_key
 from services.core.storage import Storage, StorageError
 
+# A cache that takes longer than this to move is not saving time.
+CACHE_SECONDS = 120.0
 # Stopped by SIGTERM (a canceled deployment): 128 + the signal, as shells report it.
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
@@ -163,7 +166,7 @@ async def _build(
 
     cached = plan.install is not None and plan.package_manager is not None
     if cached:
-        await restore_cache(storage, inputs.project, work.cache, log)
+        await _best_effort(restore_cache(storage, inputs.project, work.cache, log), log, deadline)
     if plan.install is not None:
         with log.step("install"):
             await _must_succeed(
@@ -194,14 +197,25 @@ async def _build(
                 )
         except TimeoutError:
             raise deadline.expired() from None
-    if cached:
-        await save_cache(storage, inputs.project, work.cache, log)
+    if cached:  # the deployment is published: nothing here may fail the build any more
+        await _best_effort(save_cache(storage, inputs.project, work.cache, log), log, deadline)
     log.line(
         "summary",
         f"published {stats.files} files, {stats.bytes} bytes ({stats.objects} objects, "
         f"{stats.stored_bytes} bytes stored) in {time.monotonic() - started:.2f}s",
     )
     return 0
+
+
+async def _best_effort(work: Coroutine[Any, Any, bool], log: BuildLog, deadline: Deadline) -> None:
+    """Run a cache step within the time left (at most CACHE_SECONDS); log and go on on failure."""
+    try:
+        async with asyncio.timeout(min(CACHE_SECONDS, max(deadline.seconds_left(), 1))):
+            await work
+    except TimeoutError:
+        log.line("cache", "the build cache step took too long and was abandoned")
+    except Exception as exc:  # a cache only saves time; it never fails a build
+        log.line("cache", f"the build cache step failed: {type(exc).__name__}: {exc}")
 
 
 async def _should_skip(
