@@ -26,6 +26,10 @@ LINK = re.compile(
 Schema = dict[str, Any]
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def _read_assembly(package: Path) -> dict[str, Any]:
     with tarfile.open(package, "r:gz") as archive:
         member = archive.extractfile("package/.jsii")
@@ -101,7 +105,19 @@ def extract(assembly: dict[str, Any]) -> dict[str, Any]:
         if config is None:
             continue
         section = "resource" if kind == "resources" else "data"
-        out[section][f"aws_{short}"] = _schema(types, config)
+        schema = _schema(types, config)
+        # Attributes only read, never set (arn, dns_name, ...): the class's getters, less
+        # the "...Input" ones, in the provider's snake_case.
+        settable = set(schema.get("required", [])) | set(schema.get("optional", []))
+        settable |= set(schema.get("blocks", {}))
+        computed = {
+            _snake(prop["name"])
+            for prop in klass.get("properties", [])
+            if not prop.get("static") and not prop["name"].endswith("Input")
+        } - settable
+        if computed:
+            schema["computed"] = sorted(computed)
+        out[section][f"aws_{short}"] = schema
     out["resource"] = dict(sorted(out["resource"].items()))
     out["data"] = dict(sorted(out["data"].items()))
     return out

@@ -7,7 +7,14 @@ import re
 import pytest
 
 from tests.terraform.schema_check import check_block
-from tests.terraform.tfconfig import STACK, all_configs, aws_schema, load_cached
+from tests.terraform.tfconfig import (
+    STACK,
+    all_configs,
+    aws_schema,
+    expressions,
+    load_cached,
+    strings,
+)
 
 CONFIGS = {c.name: c for c in all_configs()}
 
@@ -85,3 +92,55 @@ def test_checker_accepts_meta_arguments_and_dynamic_blocks() -> None:
         "dynamic": [{"access_logs": {"for_each": "[]", "content": [{"bucket": "b"}]}}],
     }
     assert check_block("resource", "aws_lb", "t", body, aws_schema()) == []
+
+
+_ATTRIBUTE_REF = re.compile(
+    r"(?<![\w.])(data\.)?(aws_[a-z0-9_]+)\.([a-z_][a-z0-9_-]*)(?:\[[^\]]*\])?\.([a-z_][a-z0-9_]*)"
+)
+
+
+def attribute_problems(config_strings: list[str], schema: dict) -> list[str]:
+    problems = []
+    for text in config_strings:
+        for expr in expressions(text):
+            for data, rtype, rname, attr in _ATTRIBUTE_REF.findall(expr):
+                section = schema["data" if data else "resource"].get(rtype)
+                if section is None:
+                    problems.append(f"{data}{rtype}.{rname}: no such type")
+                    continue
+                known = {*section.get("required", []), *section.get("optional", [])}
+                known |= {*section.get("blocks", {}), *section.get("computed", [])}
+                if attr not in known:
+                    problems.append(f"{data}{rtype}.{rname}.{attr}: no such attribute")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_referenced_attributes_exist(name: str) -> None:
+    texts = [s for parsed in CONFIGS[name].files.values() for s in strings(parsed)]
+    problems = attribute_problems(texts, aws_schema())
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${aws_lb.this.dns_names}",
+        "${data.aws_region.current.nmae}",
+        "${aws_db_instance.this.master_user_secrets[0].secret_arn}",
+        "${aws_eip.nat[0].public_ipv4}",
+    ],
+)
+def test_attribute_check_rejects_typos(text: str) -> None:
+    assert attribute_problems([text], aws_schema())
+
+
+def test_attribute_check_accepts_real_attributes() -> None:
+    texts = [
+        "${aws_lb.this.arn_suffix}",
+        "${data.aws_region.current.region}",
+        "${aws_db_instance.this.master_user_secret[0].secret_arn}",
+        "${[for r in aws_route53_record.validation : r.fqdn]}",
+        "${data.aws_iam_policy_document.elb_account[*].json}",
+    ]
+    assert attribute_problems(texts, aws_schema()) == []
