@@ -42,7 +42,7 @@ checkov: terraform-tools ## checkov over terraform/ and every Dockerfile; parse 
 	CKV_PARSE_ERROR_FAIL=true $(CHECKOV_VENV)/bin/checkov $(CHECKOV_ARGS) --framework dockerfile $(addprefix -f ,$(DOCKERFILES))
 
 .PHONY: terraform-fmt
-terraform-fmt: terraform-tools ## terraform fmt -check -recursive terraform/
+terraform-fmt: $(TF_CLI_STAMP) ## terraform fmt -check -recursive terraform/
 	PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive -diff terraform
 
 .PHONY: terraform-check
