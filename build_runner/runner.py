@@ -13,6 +13,7 @@ from typing import Any
 
 from build_runner.build_cache import restore_cache, save_cache
 from build_runner.buildenv import build_environment
+from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
 from build_runner.errors import BuildFailure
 from build_runner.fetch import fetch_commit
@@ -77,6 +78,9 @@ class _Executor:
             ref=inputs.ref,
         )
         self._extra_ro = toolchain_paths(self.env["PATH"], self.env.get("COREPACK_HOME"))
+        if prepared := self.env.get("COREPACK_HOME"):
+            home = seed_corepack_home(Path(prepared), work.root / "corepack")
+            self.env["COREPACK_HOME"] = str(home)
 
     async def run(self, command: Command, step: str, log: BuildLog, deadline: Deadline) -> int:
         argv = self.sandbox.wrap(
