@@ -72,7 +72,12 @@ async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFil
     encodings: dict[str, Variant] = {}
     for encoding, data in prepared.variants.items():
         variant_key = f"variants/{site_file.rel}{ENCODING_SUFFIX[encoding]}"
-        await storage.put(file_key(deployment_id, variant_key), data, content_type=mime)
+        await storage.put(
+            file_key(deployment_id, variant_key),
+            data,
+            content_type=mime,
+            cache_control=CACHE_CONTROL[cache],
+        )
         encodings[encoding] = Variant(key=variant_key, size=len(data))
     return FileEntry(
         key=key,
