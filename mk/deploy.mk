@@ -3,7 +3,10 @@ ENV ?=
 DEPLOY := $(PY) -m scripts.deploy
 DEPLOY_FLAGS := --env "$(ENV)" $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) $(if $(TAG),--tag "$(TAG)")
 
-.PHONY: plan apply destroy release rollback
+.PHONY: bootstrap plan apply destroy release rollback
+bootstrap: install ## Create ENV=<name>'s Terraform state bucket (once per account)
+	@$(DEPLOY) bootstrap $(DEPLOY_FLAGS)
+
 plan: install ## Terraform plan of ENV=<name> to a saved plan file, with a summary
 	@$(DEPLOY) plan $(DEPLOY_FLAGS)
 

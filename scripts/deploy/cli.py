@@ -1,4 +1,5 @@
-"""`python -m scripts.deploy COMMAND --env NAME`: plan, apply, destroy, release, rollback.
+"""`python -m scripts.deploy COMMAND --env NAME`: bootstrap (the state bucket), plan, apply,
+destroy, release, rollback.
 
 `main(argv) -> int` has one exit path: known errors become one line on stderr (after any
 message of Terraform's own), unknown ones keep their traceback.
@@ -22,10 +23,11 @@ from scripts.deploy.environment import Environment, load_environment
 from scripts.deploy.errors import ConfigError, DeployError, PrerequisiteError
 from scripts.deploy.release import Tools, release, rollback
 from scripts.deploy.runner import Runner
+from scripts.deploy.state import ensure_state_bucket
 from scripts.deploy.terraform import Terraform, find_terraform
 from scripts.deploy.tfvars import write_terraform_inputs
 
-COMMANDS = ("plan", "apply", "destroy", "release", "rollback")
+COMMANDS = ("bootstrap", "plan", "apply", "destroy", "release", "rollback")
 CREDENTIALS_HINT = (
     "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md"
 )
@@ -136,6 +138,15 @@ class Operator:
 
     def print(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
+
+    def bootstrap(self) -> None:
+        session = self.session()
+        ensure_state_bucket(
+            session.client("s3", region_name=self.env.state_region), self.env, self.runner
+        )
+        self.print(
+            f"State bucket {self.env.state.bucket} is ready; next: make plan ENV={self.env.name}"
+        )
 
     def plan(self) -> None:
         self.session()
