@@ -18,6 +18,7 @@ from services.core.storage import Storage
 
 from .builders import Builder
 from .builders.local import LocalBuilder
+from .dashboard.routes import dashboard_handlers
 from .db.engine import create_engine, migrate, session_factory
 from .deployments import DeploymentController
 from .dispatcher import Dispatcher
@@ -104,7 +105,13 @@ def create_app(
         return state.slipway  # type: ignore[no-any-return]
 
     return Litestar(
-        route_handlers=[healthz, github_webhook, ProjectController, DeploymentController],
+        route_handlers=[
+            healthz,
+            github_webhook,
+            ProjectController,
+            DeploymentController,
+            *dashboard_handlers,
+        ],
         dependencies={"app_state": Provide(provide_state, sync_to_thread=False)},
         lifespan=[lifespan],
         exception_handlers={Exception: handle_exception},

@@ -33,6 +33,7 @@ log = logging.getLogger("slipway.dispatcher")
 # A run that never got a handle was claimed by an api that stopped before starting it.
 UNSTARTED_GRACE = timedelta(seconds=60)
 TIMEOUT_GRACE = timedelta(seconds=30)
+MIN_TICK_GAP = 0.2
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -72,6 +73,8 @@ class Dispatcher:
                 log.exception("dispatcher tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval)
+            # A burst of webhooks wakes the loop hundreds of times: one tick serves them all.
+            await asyncio.sleep(min(MIN_TICK_GAP, self.settings.dispatch_interval))
             self._wake.clear()
 
     async def tick(self) -> None:
@@ -255,7 +258,7 @@ class Dispatcher:
                 select(Deployment)
                 .where(Deployment.status == "queued")
                 .order_by(Deployment.created_at)
-                .limit(100)
+                .limit(free * 4)  # room to skip projects at their own limit
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)

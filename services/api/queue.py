@@ -70,6 +70,11 @@ async def supersede(
             else Deployment.pull_request == pull_request
         )
     )
+    active = await session.scalar(
+        select(func.count()).where(same_branch & Deployment.status.in_(ACTIVE))
+    )
+    if not active:
+        return
     now = datetime.now(UTC)
     await session.execute(
         update(Deployment)

@@ -91,14 +91,14 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
 
     try:
         async with app_state.sessions() as session, session.begin():
-            session.add(WebhookDelivery(id=delivery, event=event[:64]))
-            await session.flush()  # the primary key claims the delivery, or fails here
             outcome = await handle_event(
                 app_state, session, event, payload, accepted_secret, delivery
             )
-            record = await session.get(WebhookDelivery, delivery)
-            if record is not None:
-                record.outcome = outcome.message[:255]
+            # Inserted with the deployments at commit: a second copy of this delivery fails
+            # there on the primary key and rolls back everything it would have created.
+            session.add(
+                WebhookDelivery(id=delivery, event=event[:64], outcome=outcome.message[:255])
+            )
     except IntegrityError:
         answer = WebhookAnswer(
             status="duplicate", message=f"delivery {delivery} was already received"

@@ -24,6 +24,7 @@ FINAL = ("ready", "failed", "canceled")
 class Platform:
     def __init__(self, root: Path, **settings: str) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.api_port = free_port()
         self.proxy_port = free_port()
         self.env = {

@@ -28,7 +28,11 @@ def to_async_url(url: str) -> str:
 def create_engine(url: str) -> AsyncEngine:
     url = to_async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection, shared in turn: SQLite has one writer at a time anyway, and waiting
+        # in the pool's queue is fair and prompt where SQLite's busy handler sleeps and retries.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -36,6 +40,8 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # WAL with NORMAL sync survives a crash of the process without losing commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

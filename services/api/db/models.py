@@ -100,6 +100,7 @@ class Deployment(Base):
     __table_args__ = (
         Index("ix_deployments_status_created", "status", "created_at"),
         Index("ix_deployments_project_created", "project_name", "created_at"),
+        Index("ix_deployments_project_ref_status", "project_name", "ref", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)

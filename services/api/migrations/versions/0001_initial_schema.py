@@ -82,6 +82,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_deployments_status_created", ["status", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_deployments_project_ref_status", ["project_name", "ref", "status"], unique=False
+        )
 
     op.create_table(
         "domains",
@@ -121,6 +124,7 @@ def downgrade() -> None:
 
     op.drop_table("domains")
     with op.batch_alter_table("deployments", schema=None) as batch_op:
+        batch_op.drop_index("ix_deployments_project_ref_status")
         batch_op.drop_index("ix_deployments_status_created")
         batch_op.drop_index("ix_deployments_project_created")
 
