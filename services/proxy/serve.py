@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from services.core.hosts import route_key
 from services.core.manifest import CACHE_CONTROL, Route, decode_manifest, decode_route, file_key
 from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
-from services.core.storage import ObjectNotFound, Storage, StorageError
+from services.core.storage import ObjectNotFound, Storage, StorageError, check_key
 from services.proxy.caches import ByteBudgetCache, LoadingCache
 from services.proxy.local_files import stream_local
 from services.proxy.observe import Observer
@@ -133,7 +134,11 @@ class Proxy:
             await send_whole(send, status, headers, body)
             self._record(started, request, status, len(body), reply.deployment)
             return
-        status, sent = await self._send_streamed(reply, request.method == "HEAD", send)
+        head = request.method == "HEAD"
+        if not head and self._can_pathsend(scope, reply):
+            status, sent = await self._pathsend(reply, send)
+        else:
+            status, sent = await self._send_streamed(reply, head, send)
         self._record(started, request, status, sent, reply.deployment)
 
     async def respond(self, request: RequestInfo) -> Ready | Streamed:
@@ -228,6 +233,33 @@ class Proxy:
             ready = Ready.build(decision.status, headers, body, deployment)
             return ready if ranged else self._keep(cache_key, ready)
         return Streamed(decision.status, headers, key, 0, size, deployment)
+
+    def _can_pathsend(self, scope: Any, reply: Streamed) -> bool:
+        """A whole local file, and a server that can send a file by path (granian does)."""
+        return (
+            self.storage.local_root is not None
+            and reply.status != 206  # ranges are streamed
+            and "http.response.pathsend" in (scope.get("extensions") or {})
+        )
+
+    async def _pathsend(self, reply: Streamed, send: Any) -> tuple[int, int]:
+        """Let the server send the file itself: no bytes pass through Python."""
+        root = self.storage.local_root
+        assert root is not None
+        path = root / check_key(reply.key)  # check_key refuses `..` and absolute keys
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+        except OSError:
+            log.warning("stored file missing: %s", reply.key)
+            size = -1
+        if size != reply.end:  # missing, or not the file the manifest describes
+            failed = plain(503, "storage unavailable", [(b"retry-after", b"1")])
+            await send_whole(send, failed.status, failed.headers, failed.body)
+            return failed.status, len(failed.body)
+        headers = [*reply.headers, (b"content-length", str(size).encode())]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": str(path)})
+        return reply.status, size
 
     async def _send_streamed(self, reply: Streamed, head: bool, send: Any) -> tuple[int, int]:
         headers = [*reply.headers, (b"content-length", str(reply.end - reply.start).encode())]

@@ -15,7 +15,7 @@ import brotli
 import httpx
 import pytest
 
-from services.core.manifest import Manifest
+from services.core.manifest import Manifest, file_key
 from services.core.settings import Settings
 from services.core.storage import Storage
 from tests.proxy.server import RunningProxy, proxy_process
@@ -418,3 +418,17 @@ async def test_healthz_and_metrics(client: httpx.AsyncClient, site: DemoSite) ->
     assert 'slipway_proxy_response_cache_total{result="hit"}' in metrics.text
     # On a site's own host these paths belong to the site.
     assert (await get(client, site.host, "/healthz")).content == b"<h1>custom not found</h1>"
+
+
+async def test_large_file_missing_from_storage_is_503(
+    client: httpx.AsyncClient, storage: Storage
+) -> None:
+    manifest = await publish(storage, unique_project(), {"big.bin": BIG[: 2 * 1024 * 1024]})
+    host = f"{manifest.project}.localhost"
+    await point(storage, host, manifest)
+    await storage.delete(file_key(manifest.deployment, manifest.files["big.bin"].key))
+    for range_header in ("bytes=0-", None):
+        headers = {"range": range_header} if range_header else {}
+        response = await get(client, host, "/big.bin", **headers)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
