@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 from rich.console import Console
+from rich.live import Live
+from rich.table import Table
 
 from scripts.deploy import images
 from scripts.deploy.ecs import (
@@ -59,19 +61,46 @@ class Tools:
         return Ecs(self.ecs, self.runner, sleep=self.sleep, clock=self.clock)
 
 
-class ProgressLines:
-    """Shows each service's rollout: a live line on a terminal, one line per change otherwise."""
+class ProgressDisplay:
+    """Each service's roll-out: a live table on a terminal, one line per change otherwise."""
 
     def __init__(self, console: Console) -> None:
         self._console = console
+        self._live: Live | None = None
         self._last: dict[str, str] = {}
 
+    def __enter__(self) -> ProgressDisplay:
+        if self._console.is_terminal:
+            self._live = Live(console=self._console, refresh_per_second=4)
+            self._live.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+
     def __call__(self, states: Sequence[ServiceState]) -> None:
+        if self._live is not None:
+            self._live.update(self.table(states))
+            return
         for state in states:
             line = state.describe()
             if self._last.get(state.name) != line:
                 self._last[state.name] = line
                 self._console.print(f"  {line}", highlight=False)
+
+    @staticmethod
+    def table(states: Sequence[ServiceState]) -> Table:
+        table = Table("service", "running", "pending", "deployments", "state", box=None)
+        for state in states:
+            table.add_row(
+                state.name,
+                f"{state.running}/{state.desired}",
+                str(state.pending),
+                str(state.deployments),
+                "[green]stable[/green]" if state.stable else "[yellow]rolling[/yellow]",
+            )
+        return table
 
 
 def health_urls(env: Environment, outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -132,13 +161,14 @@ def roll_out(
     """Move each service to its target task definition and wait until all are stable."""
     for service, task_definition in targets.items():
         ecs.update_service(cluster, service, task_definition)
-    ecs.wait_stable(
-        cluster,
-        targets,
-        timeout=env.rollout_timeout_seconds,
-        interval=POLL_SECONDS,
-        progress=ProgressLines(tools.console),
-    )
+    with ProgressDisplay(tools.console) as progress:
+        ecs.wait_stable(
+            cluster,
+            targets,
+            timeout=env.rollout_timeout_seconds,
+            interval=POLL_SECONDS,
+            progress=progress,
+        )
 
 
 def release(

@@ -9,6 +9,7 @@ answers instead.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ import boto3
 import httpx
 import pytest
 from moto import mock_aws
+from rich.console import Console
 
-from scripts.deploy.ecs import Ecs, Revision, parse_revision
+from scripts.deploy.ecs import Ecs, Revision, ServiceState, parse_revision
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
-from scripts.deploy.release import Tools, release, rollback
+from scripts.deploy.release import ProgressDisplay, Tools, release, rollback
 from scripts.deploy.taskdefs import render_task_definitions
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
 
@@ -412,3 +414,24 @@ def test_dry_run_rollback_prints_the_plan_and_changes_nothing(
         "would call: ecs.DeregisterTaskDefinition(taskDefinition='slipway-example-builder:3')",
     ]:
         assert expected in log
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "log"])
+def test_progress_display(terminal: bool) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=terminal, width=100)
+    rolling = [ServiceState("slipway-example-api", 1, 2, 1, 2, on_target=True)]
+    stable = [ServiceState("slipway-example-api", 2, 2, 0, 1, on_target=True)]
+    with ProgressDisplay(console) as progress:
+        progress(rolling)
+        progress(rolling)
+        progress(stable)
+    text = out.getvalue()
+    if terminal:
+        assert "slipway-example-api" in text
+        assert "2/2" in text
+    else:
+        assert text.splitlines() == [
+            "  slipway-example-api: 1/2 running, 1 pending, 2 deployment(s), rolling",
+            "  slipway-example-api: 2/2 running, 0 pending, 1 deployment(s), stable",
+        ]
