@@ -9,6 +9,11 @@ from pathlib import Path
 from tests.scripts.conftest import REPO
 
 
+def outside_make() -> dict[str, str]:
+    """This environment without a parent make's flags (`make test` runs these tests)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def test_make_plan_without_credentials_says_what_is_missing_in_one_line(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ["PATH"],
@@ -41,6 +46,7 @@ def test_make_plan_without_env_lists_the_environments() -> None:
     result = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "plan"],
         cwd=REPO,
+        env=outside_make(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,7 +62,7 @@ def test_make_variables_become_flags() -> None:
     result = subprocess.run(
         ["make", "-n", "--no-print-directory", "-o", ".venv/.installed-stamp",
          "release", "ENV=prod", "DRY_RUN=1", "TAG=v1.2", "YES=1"],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+        cwd=REPO, env=outside_make(), capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert result.stdout.splitlines()[-1] == (
         '.venv/bin/python -m scripts.deploy release --env "prod" --dry-run --yes --tag "v1.2"'
