@@ -60,7 +60,7 @@ def locate_output(project_dir: Path, checkout: Path, configured: str, preset_dir
 def _excluded_name(name: str, is_dir: bool) -> str | None:
     if name == ".git":
         return "a .git directory"
-    if not is_dir and (name == ".env" or name.startswith(".env.")):
+    if not is_dir and name.startswith(".env"):  # .env, .env.local, .envrc, ...
         return "an .env file"
     return None
 

@@ -64,7 +64,16 @@ def collect(
 def test_never_published(tmp_path: Path) -> None:
     site = make(
         tmp_path / "site",
-        ["index.html", ".env", ".env.local", ".git/config", "a/.git/HEAD", "_redirects", "x.css"],
+        [
+            "index.html",
+            ".env",
+            ".env.local",
+            ".envrc",
+            ".git/config",
+            "a/.git/HEAD",
+            "_redirects",
+            "x.css",
+        ],
     )
     (tmp_path / "outside.txt").write_text("secret")
     os.symlink(tmp_path / "outside.txt", site / "escape.txt")
