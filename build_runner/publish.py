@@ -115,7 +115,11 @@ async def publish_site(
     config: ServingConfig,
     concurrency: int,
 ) -> PublishStats:
-    if await storage.exists(manifest_key(deployment_id)):
+    try:
+        published = await storage.exists(manifest_key(deployment_id))
+    except StorageError as exc:
+        raise BuildFailure(EXIT_PUBLISH, f"storage is not reachable: {exc}") from None
+    if published:
         raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} is already published")
     try:
         entries = await upload_files(storage, deployment_id, files, concurrency)

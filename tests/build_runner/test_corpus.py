@@ -17,6 +17,7 @@ from services.core.build_protocol import (
     EXIT_CLONE,
     EXIT_INSTALL,
     EXIT_OUTPUT,
+    EXIT_PUBLISH,
     EXIT_SKIPPED,
     EXIT_TIMEOUT,
 )
@@ -353,3 +354,11 @@ def test_ignore_command(repo: GitRepo, local_storage_url: str, command: str, cod
     result = build(repo, commit, local_storage_url, SLIPWAY_IGNORE_COMMAND=command)
     assert result.code == code, result.stdout
     assert has_manifest(local_storage_url, result.deployment_id) is (code == 0)
+
+
+def test_unreachable_storage_is_a_publish_failure(repo: GitRepo) -> None:
+    commit = repo.commit({"index.html": "x"})
+    unreachable = "s3://nobucket/?endpoint=http://127.0.0.1:9&region=us-east-1"
+    result = build(repo, commit, unreachable, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+    assert result.code == EXIT_PUBLISH, result.stdout
+    assert "storage is not reachable" in result.stdout
