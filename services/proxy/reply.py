@@ -68,6 +68,11 @@ def plain(
     return Ready.build(status, headers, text.encode() + b"\n", deployment)
 
 
+def unavailable() -> Ready:
+    """Storage could not be read: worth retrying in a moment."""
+    return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+
+
 def merge_headers(ours: Headers, extra: Headers) -> Headers:
     """`extra` replaces any of `ours` with the same name (names are lower-case bytes)."""
     if not extra:

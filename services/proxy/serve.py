@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -14,9 +12,9 @@ from services.core.hosts import route_key
 from services.core.manifest import CACHE_CONTROL, Route, decode_manifest, decode_route, file_key
 from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
-from services.core.storage import ObjectNotFound, Storage, StorageError, check_key
+from services.core.storage import ObjectNotFound, Storage, StorageError
 from services.proxy.caches import ByteBudgetCache, LoadingCache
-from services.proxy.local_files import stream_local
+from services.proxy.delivery import Streamed, deliver
 from services.proxy.observe import Observer
 from services.proxy.paths import BadPath, site_path
 from services.proxy.reply import (
@@ -26,6 +24,7 @@ from services.proxy.reply import (
     not_modified,
     plain,
     send_whole,
+    unavailable,
 )
 from services.proxy.request import (
     RangeNotSatisfiable,
@@ -39,7 +38,6 @@ from services.proxy.site import NotFound, Redirect, Serve, Site
 log = logging.getLogger(__name__)
 
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
-STREAM_CHUNK = 256 * 1024  # a stalled download holds about ten chunks in the server
 MAX_ROUTES = 100_000
 MAX_SITES = 1024
 PUBLIC_KINDS = frozenset({"production", "domain"})
@@ -48,18 +46,6 @@ ResponseKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
 
 class ManifestMissing(Exception):
     """A route names a deployment without a readable manifest."""
-
-
-@dataclass(frozen=True, slots=True)
-class Streamed:
-    """A file too large to hold: answered by streaming [start, end) from storage."""
-
-    status: int
-    headers: Headers
-    key: str
-    start: int
-    end: int
-    deployment: str
 
 
 class Proxy:
@@ -134,11 +120,7 @@ class Proxy:
             await send_whole(send, status, headers, body)
             self._record(started, request, status, len(body), reply.deployment)
             return
-        head = request.method == "HEAD"
-        if not head and self._can_pathsend(scope, reply):
-            status, sent = await self._pathsend(reply, send)
-        else:
-            status, sent = await self._send_streamed(reply, head, send)
+        status, sent = await deliver(self.storage, scope, reply, send)
         self._record(started, request, status, sent, reply.deployment)
 
     async def respond(self, request: RequestInfo) -> Ready | Streamed:
@@ -160,7 +142,7 @@ class Proxy:
             return plain(404, "not found")
         except StorageError:
             log.warning("storage unavailable while routing %s", request.host, exc_info=True)
-            return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+            return unavailable()
         base = _site_headers(route)
         try:
             path = site_path(request.raw_path)
@@ -188,7 +170,7 @@ class Proxy:
             return await self._file(request, route.deployment, decision, base, extra, cache_key)
         except StorageError:
             log.warning("storage unavailable reading %s", decision.path, exc_info=True)
-            return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+            return unavailable()
 
     async def _file(
         self,
@@ -233,59 +215,6 @@ class Proxy:
             ready = Ready.build(decision.status, headers, body, deployment)
             return ready if ranged else self._keep(cache_key, ready)
         return Streamed(decision.status, headers, key, 0, size, deployment)
-
-    def _can_pathsend(self, scope: Any, reply: Streamed) -> bool:
-        """A whole local file, and a server that can send a file by path (granian does)."""
-        return (
-            self.storage.local_root is not None
-            and reply.status != 206  # ranges are streamed
-            and "http.response.pathsend" in (scope.get("extensions") or {})
-        )
-
-    async def _pathsend(self, reply: Streamed, send: Any) -> tuple[int, int]:
-        """Let the server send the file itself: no bytes pass through Python."""
-        root = self.storage.local_root
-        assert root is not None
-        path = root / check_key(reply.key)  # check_key refuses `..` and absolute keys
-        try:
-            size = (await asyncio.to_thread(path.stat)).st_size
-        except OSError:
-            log.warning("stored file missing: %s", reply.key)
-            size = -1
-        if size != reply.end:  # missing, or not the file the manifest describes
-            failed = plain(503, "storage unavailable", [(b"retry-after", b"1")])
-            await send_whole(send, failed.status, failed.headers, failed.body)
-            return failed.status, len(failed.body)
-        headers = [*reply.headers, (b"content-length", str(size).encode())]
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.pathsend", "path": str(path)})
-        return reply.status, size
-
-    async def _send_streamed(self, reply: Streamed, head: bool, send: Any) -> tuple[int, int]:
-        headers = [*reply.headers, (b"content-length", str(reply.end - reply.start).encode())]
-        if head:
-            await send_whole(send, reply.status, headers, b"")
-            return reply.status, 0
-        root = self.storage.local_root
-        if root is not None:
-            chunks = stream_local(root, reply.key, reply.start, reply.end, STREAM_CHUNK)
-        else:
-            chunks = self.storage.stream(reply.key, reply.start, reply.end, STREAM_CHUNK)
-        try:
-            first = await anext(chunks, b"")
-        except StorageError:  # nothing sent yet: still time to say so
-            log.warning("storage unavailable streaming %s", reply.key, exc_info=True)
-            failed = plain(503, "storage unavailable", [(b"retry-after", b"1")])
-            await send_whole(send, failed.status, failed.headers, failed.body)
-            return failed.status, len(failed.body)
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        sent = len(first)
-        await send({"type": "http.response.body", "body": first, "more_body": True})
-        async for chunk in chunks:
-            sent += len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-        return reply.status, sent
 
     def _keep(self, key: ResponseKey, ready: Ready) -> Ready:
         self.responses.put(key, ready)
