@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from services.api.dashboard.rollback import rollback_target
+from services.api.dashboard.timefmt import duration, status_label
 
 from . import render
 from .client import ApiClient, segment
@@ -68,7 +69,7 @@ def settle(client: ApiClient, deployment_id: str) -> dict[str, Any]:
 
 def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
     err = render.console(stderr=True)
-    spent = render.duration(d)
+    spent = duration(d)
     if d["status"] == "ready":
         err.print(f"[green]✓[/green] Deployment {d['id']} is ready (built in {spent})")
         out = render.console()
@@ -76,9 +77,9 @@ def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
         if d.get("production") and production_url:
             out.print(f"Production URL: {production_url}")
         return 0
-    why = f" ({d['reason']})" if d.get("reason") else ""
+    label = status_label(d["status"], d.get("reason"))
     detail = escape(d.get("error") or "no details")
-    err.print(f"[red]✗[/red] Deployment {d['id']} {d['status']}{why}: {detail}")
+    err.print(f"[red]✗[/red] Deployment {d['id']} {label}: {detail}")
     err.print(f"  Full log: slipway logs {d['id']}")
     return EXIT_FAILED
 
@@ -189,8 +190,8 @@ def logs(
             d = settle(client, deployment)
         except KeyboardInterrupt:
             raise CliError("stopped following", EXIT_INTERRUPTED) from None
-    why = f" ({d['reason']})" if d.get("reason") and d["status"] != "ready" else ""
-    render.console(stderr=True).print(f"Deployment {d['id']} is {d['status']}{why}")
+    label = status_label(d["status"], d.get("reason"))
+    render.console(stderr=True).print(f"Deployment {d['id']} is {label}")
     if d["status"] != "ready":
         raise typer.Exit(EXIT_FAILED)
 

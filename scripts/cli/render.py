@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from services.api.dashboard.timefmt import age, duration, status_label
 
 STATUS_STYLES = {
     "queued": "yellow",
@@ -33,44 +34,8 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def human_span(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s" if seconds else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
-    return f"{hours // 24}d"
-
-
-def age(value: str | None, now: datetime | None = None) -> str:
-    when = parse_time(value)
-    if when is None:
-        return "-"
-    return human_span(((now or datetime.now(UTC)) - when).total_seconds()) + " ago"
-
-
-def duration(d: Mapping[str, Any], now: datetime | None = None) -> str:
-    started = parse_time(d.get("started_at"))
-    if started is None:
-        return "-"
-    finished = parse_time(d.get("finished_at")) or (now or datetime.now(UTC))
-    return human_span((finished - started).total_seconds())
-
-
 def status_text(d: Mapping[str, Any]) -> Text:
-    label = d["status"]
-    if d.get("reason") and d["status"] != "ready":
-        label += f" ({d['reason']})"
+    label = status_label(d["status"], d.get("reason"))
     return Text(label, style=STATUS_STYLES.get(d["status"], ""))
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,7 @@ from typing import Any
 import pytest
 
 from scripts.cli.main import main
-from tests.cli.live import BUILD_COMMAND, LiveApi, live_api, site_repo
-from tests.support.gitrepo import GitRepo
+from tests.cli.live import LiveApi, Site, create_site, live_api
 
 
 @pytest.fixture(scope="module")
@@ -56,30 +54,11 @@ def cli(cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     return run
 
 
-@dataclass
-class Site:
-    name: str
-    repo: GitRepo
-    gate: Path
-
-    def open_gate(self) -> None:
-        self.gate.touch()
-
-
 @pytest.fixture
 def make_site(api: LiveApi, tmp_path: Path) -> Callable[..., Site]:
     """A project whose repository builds with a shell script (optionally held at a gate)."""
 
     def make(gated: bool = False, **settings: Any) -> Site:
-        name = f"site-{uuid.uuid4().hex[:8]}"
-        repo = site_repo(tmp_path / name)
-        gate = tmp_path / f"{name}.gate"
-        body = {"name": name, "repo_url": repo.url, "build_command": BUILD_COMMAND, **settings}
-        if gated:
-            body["env"] = {"GATE": str(gate)}
-        with api.client() as c:
-            response = c.post("/api/projects", json=body)
-            assert response.status_code == 201, response.text
-        return Site(name, repo, gate)
+        return create_site(api, tmp_path, "site", gated, **settings)
 
     return make

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,3 +94,36 @@ def site_repo(path: Path, title: str = "first") -> GitRepo:
     repo = GitRepo(path)
     repo.commit({"build.sh": BUILD_SCRIPT, "title.txt": title}, message=f"site: {title}")
     return repo
+
+
+@dataclass
+class Site:
+    """A project whose builds, when gated, wait for the file `gate` to exist."""
+
+    name: str
+    repo: GitRepo
+    gate: Path
+
+    def open_gate(self) -> None:
+        self.gate.touch()
+
+    def close_gate(self) -> None:
+        self.gate.unlink(missing_ok=True)
+
+
+def create_site(api: LiveApi, tmp: Path, prefix: str, gated: bool, **settings: object) -> Site:
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    repo = site_repo(tmp / name)
+    gate = tmp / f"{name}.gate"
+    body: dict[str, object] = {
+        "name": name,
+        "repo_url": repo.url,
+        "build_command": BUILD_COMMAND,
+        **settings,
+    }
+    if gated:
+        body["env"] = {"GATE": str(gate)}
+    with api.client() as c:
+        response = c.post("/api/projects", json=body)
+        assert response.status_code == 201, response.text
+    return Site(name, repo, gate)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scripts.cli.errors import EXIT_CONFLICT, EXIT_FAILED
-from tests.cli.conftest import Cli, Site
-from tests.cli.live import LiveApi
+from tests.cli.conftest import Cli
+from tests.cli.live import LiveApi, Site
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,8 @@ import json
 from collections.abc import Callable
 
 from scripts.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE
-from tests.cli.conftest import Cli, Site
-from tests.cli.live import LiveApi
+from tests.cli.conftest import Cli
+from tests.cli.live import LiveApi, Site
 
 
 def test_create_list_show_update_delete(cli: Cli, api: LiveApi, tmp_path: object) -> None:

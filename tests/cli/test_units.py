@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from scripts.cli.render import human_span
 from services.api.dashboard.rollback import rollback_target
+from services.api.dashboard.timefmt import human_span
 
 
 def dep(id: str, status: str = "ready", ref: str = "main", pr: int | None = None) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.live import LiveApi, Site, create_site, live_api
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    with live_api(tmp_path_factory.mktemp("api")) as live:
+        yield live
+
+
+@pytest.fixture
+def make_site(api: LiveApi, tmp_path: Path) -> Callable[..., Site]:
+    """A project whose builds wait at a gate file until the test opens it."""
+
+    def make(**settings: object) -> Site:
+        return create_site(api, tmp_path, "web", True, **settings)
+
+    return make
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def browser_client(api: LiveApi) -> Iterator[httpx.Client]:
+    """A plain HTTP client signed in to the dashboard (what a browser without JavaScript does)."""
+    with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
+        response = client.post("/dashboard/login", data={"token": api.token})
+        assert response.status_code == 303
+        yield client

@@ -1,0 +1,186 @@
+"""Headless Chromium (Debian's) drives the dashboard: sign-in, deploy, live log, rollback, cancel.
+
+Screenshots land in artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+
+from tests.cli.live import LiveApi, Site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+# Builds take a second or two; a live log may wait for its gate. Generous, never asserted on.
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's Chromium is missing: apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def accept(dialog: Dialog) -> None:
+    dialog.accept()
+
+
+def sign_in(page: Page, api: LiveApi, token: str) -> None:
+    page.goto(f"{api.url}/dashboard/")
+    expect(page).to_have_url(re.compile(r"/dashboard/login\?next="))
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+
+
+def fits_the_screen(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_sign_in_deploy_live_log_rollback_and_cancel(
+    browser: Browser, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site(domains=[f"{'www'}.example.org"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.on("dialog", accept)
+
+    # Sign-in: a wrong token is refused, the right one lands on the projects list.
+    sign_in(page, api, "wrong")
+    expect(page.locator(".error")).to_have_text("That token is not valid.")
+    shot(page, "01-sign-in-refused")
+    page.fill("#token", api.token)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Projects")
+    cookie = next(c for c in context.cookies() if c["name"] == "slipway_session")
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Lax"
+    shot(page, "02-projects")
+
+    # Deploy from the project page and watch the log arrive while the build is held.
+    page.click(f"text={site.name}")
+    expect(page.locator("#domains")).to_contain_text("www.example.org")
+    page.click("button:has-text('Deploy')")
+    expect(page).to_have_url(re.compile(r"/dashboard/deployments/[a-z0-9]{20}"))
+    first_id = page.url.split("/")[-1].split("?")[0]
+    log = page.locator("#log")
+    expect(log).to_contain_text("build step one: first")
+    expect(page.locator("#status")).to_have_text("building")
+    assert "build step two" not in log.inner_text()
+    shot(page, "03-live-log-building")
+    site.open_gate()
+    expect(log).to_contain_text("build step two")
+    expect(page.locator("#status")).to_have_text("ready")  # the page reloads when it ends
+    expect(page.locator(".headline .production")).to_be_visible()
+    shot(page, "04-deployment-ready")
+
+    # A second deployment, then roll back to the first.
+    site.repo.commit({"title.txt": "second"})
+    page.click(f"text={site.name}")
+    page.click("button:has-text('Deploy')")
+    expect(page.locator("#status")).to_have_text("ready")
+    second_id = page.url.split("/")[-1].split("?")[0]
+    page.click(f".crumbs >> text={site.name}")
+    production_row = page.locator("#deployments tr.production")
+    expect(production_row).to_contain_text(second_id[:8])
+    page.click("button:has-text('Roll back to')")
+    expect(page.locator(".notice")).to_have_text(
+        "Rolled back: the previous deployment is in production again."
+    )
+    expect(production_row).to_contain_text(first_id[:8])
+    shot(page, "05-rolled-back")
+    with api.client() as c:
+        project = c.get(f"/api/projects/{site.name}").json()
+    assert project["production_deployment"]["id"] == first_id
+    assert project["promoted_by"] == "dashboard:rollback"
+
+    # Cancel a build that is running: it ends canceled, production stays where it was.
+    site.close_gate()
+    page.click("button:has-text('Deploy')")
+    expect(page.locator("#log")).to_contain_text("build step one")
+    expect(page.locator("#status")).to_have_text("building")
+    page.click("button:has-text('Cancel deployment')")
+    expect(page.locator("#status")).to_have_text("canceled")
+    expect(page.locator("button:has-text('Cancel deployment')")).to_have_count(0)
+    shot(page, "06-canceled")
+    with api.client() as c:
+        assert c.get(f"/api/projects/{site.name}").json()["production_deployment"]["id"] == first_id
+
+    # A phone-sized screen: nothing overflows sideways.
+    page.set_viewport_size(PHONE)
+    page.click(f".crumbs >> text={site.name}")
+    expect(page.locator("#deployments")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "07-project-phone")
+    page.goto(f"{api.url}/dashboard/deployments/{first_id}")
+    assert fits_the_screen(page)
+    shot(page, "08-deployment-phone")
+    context.close()
+    site.open_gate()
+
+
+def test_a_dismissed_confirmation_changes_nothing(
+    browser: Browser, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    sign_in(page, api, api.token)
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    page.click("button:has-text('Deploy')")
+    expect(page.locator("#status")).to_have_text("building")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("button:has-text('Cancel deployment')")
+    expect(page.locator("#status")).to_have_text("building")
+    site.open_gate()
+    expect(page.locator("#status")).to_have_text("ready")
+    context.close()
+
+
+def test_without_javascript(browser: Browser, api: LiveApi, make_site: Callable[..., Site]) -> None:
+    site = make_site()
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    sign_in(page, api, api.token)
+    expect(page.locator("h1")).to_have_text("Projects")
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    page.click("button:has-text('Deploy')")
+    expect(page.locator("#status")).to_have_text(re.compile("queued|building"))
+    page.click("button:has-text('Cancel deployment')")
+    expect(page.locator("h1")).to_have_text("Are you sure?")
+    shot(page, "09-no-js-confirm")
+    page.click("button:has-text('Yes, go ahead')")
+    expect(page.locator(".notice")).to_have_text("Cancel requested.")
+    deployment_id = page.url.split("/")[-1].split("?")[0]
+    assert api.wait_for(deployment_id, ("canceled",))["status"] == "canceled"
+    page.reload()
+    expect(page.locator("#status")).to_have_text("canceled")
+    context.close()
+    site.open_gate()

@@ -1,0 +1,164 @@
+"""The dashboard over plain HTTP: sign-in, CSRF, pages readable without JavaScript."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+
+from services.api.dashboard.session import COOKIE
+from tests.cli.live import LiveApi, Site
+from tests.dashboard.conftest import csrf_of
+
+
+def test_pages_need_a_session(api: LiveApi) -> None:
+    with httpx.Client(base_url=api.url, follow_redirects=False) as client:
+        root = client.get("/")
+        assert (root.status_code, root.headers["location"]) == (303, "/dashboard/")
+        page = client.get("/dashboard/projects/x?tab=1")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/dashboard/login?next=/dashboard/projects/x%3Ftab%3D1"
+        assert client.get("/dashboard/deployments/abc/log").status_code == 303
+        action = client.post("/dashboard/projects/x/deploy", data={})
+        assert action.status_code == 303
+        assert action.headers["location"].startswith("/dashboard/login")
+    with httpx.Client(
+        base_url=api.url, follow_redirects=False, cookies={COOKIE: "1.2.3"}
+    ) as forged:
+        assert forged.get("/dashboard/").status_code == 303
+
+
+def test_sign_in_sets_a_strict_cookie_and_goes_back(api: LiveApi) -> None:
+    with httpx.Client(base_url=api.url, follow_redirects=False) as client:
+        login = client.get("/dashboard/login?next=/dashboard/projects/x")
+        assert login.status_code == 200
+        assert 'value="/dashboard/projects/x"' in login.text
+
+        wrong = client.post("/dashboard/login", data={"token": "wrong"})
+        assert wrong.status_code == 401
+        assert "That token is not valid." in wrong.text
+        assert COOKIE not in wrong.headers.get("set-cookie", "")
+
+        ok = client.post(
+            "/dashboard/login", data={"token": api.token, "next": "https://evil.example/"}
+        )
+        assert (ok.status_code, ok.headers["location"]) == (303, "/dashboard/")
+        cookie = ok.headers["set-cookie"]
+        assert cookie.startswith(f"{COOKIE}=")
+        assert "HttpOnly" in cookie
+        assert "SameSite=lax" in cookie
+        assert "Path=/dashboard" in cookie
+        assert api.token not in cookie
+
+        home = client.get("/dashboard/")
+        assert home.status_code == 200
+        assert home.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
+        assert home.headers["cache-control"] == "no-store"
+
+        out = client.post("/dashboard/logout", data={"csrf_token": csrf_of(home.text)})
+        assert out.status_code == 303
+        assert client.get("/dashboard/").status_code == 303
+
+
+def test_state_changes_need_the_csrf_token_and_our_origin(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    page = browser_client.get(f"/dashboard/projects/{site.name}")
+    token = csrf_of(page.text)
+    url = f"/dashboard/projects/{site.name}/deploy"
+
+    assert browser_client.post(url, data={}).status_code == 403
+    assert browser_client.post(url, data={"csrf_token": "0" * 64}).status_code == 403
+    cross = browser_client.post(
+        url, data={"csrf_token": token}, headers={"Origin": "https://evil.example"}
+    )
+    assert cross.status_code == 403
+    assert "did not come from the dashboard" in cross.text
+    with api.client() as c:
+        assert c.get(f"/api/projects/{site.name}/deployments").json() == []
+
+    ok = browser_client.post(
+        url, data={"csrf_token": token, "ref": "main"}, headers={"Origin": api.url}
+    )
+    assert ok.status_code == 303
+    assert re.fullmatch(
+        r"/dashboard/deployments/[a-z0-9]{20}\?done=deployed", ok.headers["location"]
+    )
+    site.open_gate()
+
+
+def test_readable_without_javascript_and_confirmation_pages(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site(domains=["docs.example.com"])
+    project = browser_client.get(f"/dashboard/projects/{site.name}")
+    token = csrf_of(project.text)
+    deployed = browser_client.post(
+        f"/dashboard/projects/{site.name}/deploy", data={"csrf_token": token, "ref": "main"}
+    )
+    deployment_page = deployed.headers["location"].split("?")[0]
+    deployment_id = deployment_page.rsplit("/", 1)[1]
+    assert api.wait_for(deployment_id, ("building",))["status"] == "building"
+
+    page = browser_client.get(deployment_page)
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh" content="5">' in page.text  # inside <noscript>
+    assert "status-building" in page.text
+    assert "Cancel deployment" in page.text
+
+    project = browser_client.get(f"/dashboard/projects/{site.name}").text
+    assert "docs.example.com" in project
+    assert deployment_id[:8] in project
+    assert "building" in project
+
+    # Without JavaScript, the button leads to a page that asks first.
+    ask = browser_client.post(f"{deployment_page}/cancel", data={"csrf_token": token})
+    assert ask.status_code == 200
+    assert f"Cancel deployment {deployment_id} of {site.name}?" in ask.text
+    assert 'name="confirmed" value="1"' in ask.text
+    assert api.wait_for(deployment_id, ("canceled",), limit=0)["status"] == "building"
+
+    done = browser_client.post(
+        f"{deployment_page}/cancel", data={"csrf_token": csrf_of(ask.text), "confirmed": "1"}
+    )
+    assert (done.status_code, done.headers["location"]) == (
+        303,
+        f"{deployment_page}?done=cancel-requested",
+    )
+    assert api.wait_for(deployment_id, ("canceled",))["status"] == "canceled"
+    final = browser_client.get(deployment_page).text
+    assert "Cancel requested." not in final
+    assert "status-canceled" in final
+    assert "http-equiv" not in final
+
+    again = browser_client.post(
+        f"{deployment_page}/cancel", data={"csrf_token": token, "confirmed": "1"}
+    )
+    assert again.status_code == 409
+    assert "already canceled" in again.text
+    site.open_gate()
+
+
+def test_unknown_things_get_an_html_error(browser_client: httpx.Client) -> None:
+    page = browser_client.get("/dashboard/projects/nope")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "no project named" in page.text
+    assert browser_client.get("/dashboard/deployments/nope0000000000000000").status_code == 404
+
+
+def test_escapes_what_it_shows(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    site.open_gate()
+    site.repo.commit({"title.txt": "<script>alert(1)</script>"}, message="<b>bold</b> move")
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    api.wait_for(d["id"], ("ready", "failed"))
+    page = browser_client.get(f"/dashboard/deployments/{d['id']}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
