@@ -17,7 +17,11 @@ from .errors import EXIT_USAGE, CliError
 def login(
     api_url: Annotated[
         str | None,
-        typer.Option("--api-url", help=f"Base URL of the Slipway API (default {DEFAULT_API_URL})."),
+        typer.Option(
+            "--api-url",
+            metavar="URL",
+            help=f"Base URL of the Slipway API (default {DEFAULT_API_URL}).",
+        ),
     ] = None,
     token_stdin: Annotated[
         bool, typer.Option("--token-stdin", help="Read the token from standard input.")

@@ -23,7 +23,9 @@ deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_h
 
 FINAL = ("ready", "failed", "canceled")
 POLL_SECONDS = 0.5
-DeploymentArg = Annotated[str, typer.Argument(help="Deployment id.", show_default=False)]
+DeploymentArg = Annotated[
+    str, typer.Argument(help="Deployment id.", metavar="DEPLOYMENT", show_default=False)
+]
 
 
 def deployment_path(deployment_id: str) -> str:
@@ -87,10 +89,11 @@ def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
 def deploy(
     project: ProjectArg,
     ref: Annotated[
-        str | None, typer.Option("--ref", help="Branch to build (default: production).")
+        str | None,
+        typer.Option("--ref", metavar="BRANCH", help="Branch to build (default: production)."),
     ] = None,
     commit: Annotated[
-        str | None, typer.Option("--commit", help="Exact commit sha to build.")
+        str | None, typer.Option("--commit", metavar="SHA", help="Exact commit sha to build.")
     ] = None,
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Wait for the build to end (default).")
@@ -145,7 +148,7 @@ def deploy(
 def list_deployments(
     project: ProjectArg,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, max=500, help="How many, newest first.")
+        int, typer.Option("--limit", min=1, max=500, metavar="N", help="How many, newest first.")
     ] = 20,
     as_json: JsonFlag = False,
 ) -> None:

@@ -21,7 +21,9 @@ env_app = typer.Typer(
 domains_app = typer.Typer(help="Custom domains of a project.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ProjectArg = Annotated[str, typer.Argument(help="Project name.", show_default=False)]
+ProjectArg = Annotated[
+    str, typer.Argument(help="Project name.", metavar="PROJECT", show_default=False)
+]
 
 
 def project_path(name: str) -> str:
@@ -64,20 +66,31 @@ def _settings(
 
 
 Repo = Annotated[
-    str | None, typer.Option("--repo", help="Git URL to clone (https://, git@ or file://).")
+    str | None,
+    typer.Option("--repo", metavar="URL", help="Git URL to clone (https://, git@ or file://)."),
 ]
 GithubRepo = Annotated[
-    str | None, typer.Option("--github-repo", help="owner/name whose push webhooks deploy it.")
+    str | None,
+    typer.Option(
+        "--github-repo", metavar="OWNER/NAME", help="owner/name whose push webhooks deploy it."
+    ),
 ]
-Branch = Annotated[str | None, typer.Option("--branch", help="Production branch (default main).")]
+Branch = Annotated[
+    str | None, typer.Option("--branch", metavar="BRANCH", help="Production branch (default main).")
+]
 RootDir = Annotated[
-    str | None, typer.Option("--root-dir", help="Directory of the site in the repository.")
+    str | None,
+    typer.Option("--root-dir", metavar="DIR", help="Directory of the site in the repository."),
 ]
 InstallCommand = Annotated[
-    str | None, typer.Option("--install-command", help="Overrides detection.")
+    str | None, typer.Option("--install-command", metavar="COMMAND", help="Overrides detection.")
 ]
-BuildCommand = Annotated[str | None, typer.Option("--build-command", help="Overrides detection.")]
-OutputDir = Annotated[str | None, typer.Option("--output-dir", help="Overrides detection.")]
+BuildCommand = Annotated[
+    str | None, typer.Option("--build-command", metavar="COMMAND", help="Overrides detection.")
+]
+OutputDir = Annotated[
+    str | None, typer.Option("--output-dir", metavar="DIR", help="Overrides detection.")
+]
 Spa = Annotated[
     bool | None,
     typer.Option("--spa/--no-spa", help="Serve index.html for unknown paths.", show_default=False),
@@ -105,10 +118,12 @@ def create_project(
     spa: Spa = None,
     auto_promote: AutoPromote = None,
     env: Annotated[
-        list[str] | None, typer.Option("--env", help="A build variable KEY=VALUE (repeatable).")
+        list[str] | None,
+        typer.Option("--env", metavar="KEY=VALUE", help="A build variable KEY=VALUE (repeatable)."),
     ] = None,
     domain: Annotated[
-        list[str] | None, typer.Option("--domain", help="A custom domain (repeatable).")
+        list[str] | None,
+        typer.Option("--domain", metavar="HOST", help="A custom domain (repeatable)."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -255,7 +270,10 @@ def env_list(
 @env_app.command("set")
 def env_set(
     project: ProjectArg,
-    assignments: Annotated[list[str], typer.Argument(help="KEY=VALUE pairs.", show_default=False)],
+    assignments: Annotated[
+        list[str],
+        typer.Argument(help="KEY=VALUE pairs.", metavar="KEY=VALUE...", show_default=False),
+    ],
 ) -> None:
     """Set build variables (used by the next deployment)."""
     values = parse_assignments(assignments)
@@ -271,7 +289,9 @@ def env_set(
 @env_app.command("unset")
 def env_unset(
     project: ProjectArg,
-    keys: Annotated[list[str], typer.Argument(help="Variable names.", show_default=False)],
+    keys: Annotated[
+        list[str], typer.Argument(help="Variable names.", metavar="KEY...", show_default=False)
+    ],
 ) -> None:
     """Remove build variables."""
     with api() as client:
@@ -305,7 +325,9 @@ def domains_list(project: ProjectArg, as_json: JsonFlag = False) -> None:
 @domains_app.command("add")
 def domains_add(
     project: ProjectArg,
-    hosts: Annotated[list[str], typer.Argument(help="Host names.", show_default=False)],
+    hosts: Annotated[
+        list[str], typer.Argument(help="Host names.", metavar="HOST...", show_default=False)
+    ],
 ) -> None:
     """Serve a project's production deployment on more host names."""
     with api() as client:
@@ -318,7 +340,9 @@ def domains_add(
 @domains_app.command("remove")
 def domains_remove(
     project: ProjectArg,
-    hosts: Annotated[list[str], typer.Argument(help="Host names.", show_default=False)],
+    hosts: Annotated[
+        list[str], typer.Argument(help="Host names.", metavar="HOST...", show_default=False)
+    ],
 ) -> None:
     """Stop serving a project on some of its custom domains."""
     with api() as client:

@@ -1,0 +1,14 @@
+# Operator experience: the `slipway` CLI and the web dashboard. docs/cli.md, docs/dashboard.md.
+.PHONY: test-cli test-dashboard screenshots
+
+test-cli: install ## CLI tests, every command against a running api with real builds
+	$(PY) -m pytest tests/cli -q
+
+test-dashboard: install ## Dashboard tests, including Debian's headless Chromium
+	@scripts/test-prereqs.sh
+	$(PY) -m pytest tests/dashboard -q
+
+screenshots: install ## Drive the dashboard in Chromium; screenshots in artifacts/screenshots/
+	@scripts/test-prereqs.sh
+	$(PY) -m pytest tests/dashboard -q -m browser
+	@ls artifacts/screenshots/
