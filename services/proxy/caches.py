@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -42,24 +42,37 @@ class LoadingCache(Generic[K, V]):
         self._entries: OrderedDict[K, Entry[V]] = OrderedDict()
         self._loading: dict[K, asyncio.Future[V]] = {}
 
-    def peek(self, key: K) -> Entry[V] | None:
-        """The fresh entry for `key`, without loading."""
+    def peek(self, key: K, *, stale_for: float = 0.0) -> Entry[V] | None:
+        """The entry for `key` without waiting for a load.
+
+        An entry expired less than `stale_for` seconds ago is returned as well, while one
+        reload runs in the background: hot keys never make requests wait at expiry.
+        """
         entry = self._entries.get(key)
-        if entry is None or entry.expires <= self._clock():
+        if entry is None:
             return None
+        now = self._clock()
+        if entry.expires <= now:
+            if entry.expires + stale_for <= now:
+                return None
+            self._refresh(key)
         self._entries.move_to_end(key)
         return entry
+
+    def _refresh(self, key: K) -> asyncio.Future[V]:
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(key))
+            pending.add_done_callback(_retrieve_error)
+            self._loading[key] = pending
+        return pending
 
     async def get(self, key: K) -> V:
         entry = self.peek(key)
         if entry is not None:
             return entry.value
-        pending = self._loading.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._load(key))
-            self._loading[key] = pending
         # A caller that goes away must not cancel the load the others wait for.
-        return await asyncio.shield(pending)
+        return await asyncio.shield(self._refresh(key))
 
     async def _load(self, key: K) -> V:
         try:
@@ -74,6 +87,12 @@ class LoadingCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _retrieve_error(done: asyncio.Future[Any]) -> None:
+    """A background reload that failed is retried by the next caller; its error is dropped."""
+    if not done.cancelled():
+        done.exception()
 
 
 class Weighted(Protocol):

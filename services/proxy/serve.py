@@ -97,7 +97,7 @@ class Proxy:
         request = read_request(scope)
         if request.host is None or request.range is not None:
             return False
-        entry = self.routes.peek(request.host)
+        entry = self.routes.peek(request.host, stale_for=self.settings.route_ttl / 2)
         if entry is None or entry.value is None:
             return False
         ready = self.responses.get(_response_key(request, entry.value.deployment))

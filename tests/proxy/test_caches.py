@@ -116,3 +116,29 @@ def test_byte_budget_evicts_oldest_and_refuses_huge_values() -> None:
     assert cache.used <= cache.budget
     cache.put("a", Blob(50))  # replacing a key frees its old weight
     assert cache.used == 750
+
+
+async def test_recently_expired_entries_are_served_while_one_reload_runs() -> None:
+    clock = Clock()
+    versions = iter(["v1", "v2"])
+    release = anyio.Event()
+
+    async def loader(key: str) -> str:
+        value = next(versions)
+        if value == "v2":
+            await release.wait()
+        return value
+
+    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=1.0, max_entries=10, clock=clock)
+    assert await cache.get("k") == "v1"
+    clock.now = 1.2
+    assert cache.peek("k") is None  # plain peeks never serve stale entries
+    for _ in range(3):  # within the grace: the old value, one reload started
+        entry = cache.peek("k", stale_for=0.5)
+        assert entry is not None
+        assert entry.value == "v1"
+    clock.now = 1.6
+    assert cache.peek("k", stale_for=0.5) is None  # past the grace: callers must wait
+    release.set()
+    assert await cache.get("k") == "v2"
+    assert cache.peek("k") is not None
