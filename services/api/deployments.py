@@ -74,7 +74,8 @@ async def follow_log(app_state: AppState, deployment_id: str) -> AsyncIterator[s
     pending = ""
     deadline = asyncio.get_running_loop().time() + app_state.settings.build_timeout + 120
     async with app_state.sessions() as session:
-        secrets = await secrets_of(app_state, await load_deployment(session, deployment_id))
+        first = await load_deployment(session, deployment_id)
+    secrets = await secrets_of(app_state, first)
     while True:
         async with app_state.sessions() as session:
             d = await load_deployment(session, deployment_id)

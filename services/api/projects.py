@@ -144,10 +144,15 @@ class ProjectController(Controller):
             hosts = production_hosts(app_state.settings, project)
             for d in deployments:
                 hosts += deployment_hosts(app_state.settings, project, d)
-                if d.status in ("queued", "building"):
-                    await app_state.dispatcher.cancel(d.id)
-            # Routes go first: once they are gone nothing serves the project.
-            await app_state.routes.remove_hosts(sorted(set(hosts)))
+            running = [(d.id, d.builder_handle) for d in deployments if d.status == "building"]
+        # The rows go with the project, so running builds are stopped here, not by the dispatcher.
+        for deployment_id, handle in running:
+            if handle:
+                await app_state.builder.stop(deployment_id, handle)
+        # Routes go before the record: once they are gone nothing serves the project.
+        await app_state.routes.remove_hosts(sorted(set(hosts)))
+        async with app_state.sessions() as session, session.begin():
+            project = await load_project(session, name)
             await session.delete(project)
 
     @post("/{name:str}/deployments", operation_id="createDeployment", status_code=202)

@@ -28,11 +28,7 @@ def to_async_url(url: str) -> str:
 def create_engine(url: str) -> AsyncEngine:
     url = to_async_url(url)
     if url.startswith("sqlite"):
-        # One connection, shared in turn: SQLite has one writer at a time anyway, and waiting
-        # in the pool's queue is fair and prompt where SQLite's busy handler sleeps and retries.
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -56,7 +56,8 @@
 
     window.fetch(log.getAttribute("data-follow"), { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok || !response.body) {
+        // A redirect here means the session ended: reloading shows the sign-in page.
+        if (!response.ok || response.redirected || !response.body) {
           throw new Error("log stream unavailable");
         }
         var reader = response.body.getReader();
