@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Litestar, asgi
 from litestar.types import Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.core.settings import Settings
 from services.proxy.reply import plain, send_whole
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> FastPath:
     async def metrics(scope: Scope, receive: Receive, send: Send) -> None:
         if await proxy.is_site(read_request(scope).host):
             return await proxy.serve(scope, send)
-        body = generate_latest(proxy.observer.registry)
+        body = proxy.observer.exposition()
         headers = [
             (b"content-type", CONTENT_TYPE_LATEST.encode()),
             (b"content-length", str(len(body)).encode()),
@@ -77,3 +77,8 @@ def create_app(settings: Settings) -> FastPath:
     )
     litestar.state.proxy = proxy
     return FastPath(litestar, proxy)
+
+
+def app_from_env() -> FastPath:
+    """Each worker process builds its app from the environment (SLIPWAY_*)."""
+    return create_app(Settings())

@@ -1,15 +1,24 @@
 """Per-request observability: one JSON access-log line and Prometheus metrics.
 
-Each worker process keeps its own registry; `/metrics` shows the worker that answered.
+Under `python -m services.proxy` the workers share a PROMETHEUS_MULTIPROC_DIR, so `/metrics`
+adds up every worker; an app built alone (tests) reports its own registry.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import msgspec
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -41,6 +50,14 @@ class Observer:
         self._misses = cache.labels("miss")
         self._by_status: dict[int, Counter] = {}
         self._encode = msgspec.json.Encoder()
+
+    def exposition(self) -> bytes:
+        """The metrics text: every worker's when they share a directory, else this app's."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
     def cache_lookup(self, hit: bool) -> None:
         (self._hits if hit else self._misses).inc()

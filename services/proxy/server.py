@@ -1,22 +1,31 @@
-"""Running the proxy on granian with several worker processes."""
+"""Running the proxy on granian with several worker processes.
+
+This module imports neither the app nor prometheus_client: workers are forked from this
+process, and metrics must see PROMETHEUS_MULTIPROC_DIR before prometheus_client is loaded.
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 from granian.constants import HTTPModes, Interfaces
 from granian.server import Server
 
 from services.core.settings import Settings
-from services.proxy.app import FastPath, create_app
 
-
-def app_from_env() -> FastPath:
-    """Each worker process builds its app from the environment (SLIPWAY_*)."""
-    return create_app(Settings())
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def run(settings: Settings) -> None:
+    own_metrics_dir = None
+    if METRICS_DIR_ENV not in os.environ:
+        # Workers add their metrics up through files here, so any scrape sees them all.
+        own_metrics_dir = tempfile.mkdtemp(prefix="slipway-proxy-metrics-")
+        os.environ[METRICS_DIR_ENV] = own_metrics_dir
     server = Server(
-        "services.proxy.server:app_from_env",
+        "services.proxy.app:app_from_env",
         address=settings.bind,
         port=settings.proxy_port,
         interface=Interfaces.ASGI,
@@ -27,4 +36,8 @@ def run(settings: Settings) -> None:
         log_access=False,  # the proxy writes its own structured access log
         workers_kill_timeout=10,  # a worker that ignores shutdown is killed, not waited for
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if own_metrics_dir is not None:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)

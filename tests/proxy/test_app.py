@@ -64,8 +64,14 @@ async def test_storage_outage_is_503_and_unhealthy() -> None:
         assert site.headers["retry-after"] == "1"
 
 
-def test_entry_point_serves_with_two_workers(local_storage_url: str) -> None:
+def test_entry_point_with_two_workers_counts_every_request(
+    local_storage_url: str,
+) -> None:
     with proxy_process(local_storage_url, proxy_workers="2") as proxy:
         assert httpx.get(f"{proxy.base_url}/healthz").status_code == 200
-        unknown = httpx.get(f"{proxy.base_url}/", headers={"host": "nobody.localhost"})
-        assert unknown.status_code == 404
+        for _ in range(30):  # a new connection each: the workers share them out
+            unknown = httpx.get(f"{proxy.base_url}/", headers={"host": "nobody.localhost"})
+            assert unknown.status_code == 404
+        metrics = httpx.get(f"{proxy.base_url}/metrics").text
+    # Whichever worker answered the scrape, it reports the requests of both.
+    assert 'slipway_proxy_requests_total{status="404"} 30.0' in metrics
