@@ -1,0 +1,34 @@
+# The services image: the api (`python -m services.api`, the default) and the proxy
+# (`python -m services.proxy`) run from it with different commands.
+# Build from the repository root: docker build -t slipway-services .
+
+# Dependencies are built in their own stage; only the virtual environment is copied on.
+FROM python:3.11.13-slim-bookworm AS deps
+RUN python -m venv /opt/venv
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY services/ services/
+COPY build_runner/ build_runner/
+COPY scripts/ scripts/
+RUN /opt/venv/bin/pip install --no-cache-dir .
+
+FROM python:3.11.13-slim-bookworm
+# git resolves branches to commits for API deploys (ls-remote runs no repository code).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git=1:2.39.* tini=0.19.* ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin slipway
+COPY --from=deps /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    SLIPWAY_DATA_DIR=/tmp/slipway \
+    SLIPWAY_BIND=0.0.0.0
+WORKDIR /tmp
+USER slipway
+EXPOSE 8000 8080
+# The port of whichever service the container runs (the task definition sets HEALTH_PORT).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('HEALTH_PORT', '8000') + '/healthz', timeout=4)"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["python", "-m", "services.api"]
