@@ -112,7 +112,7 @@ def test_builder_task_definition(example_env: Environment, outputs: dict[str, An
     assert main["name"] == "builder"
     assert main["image"] == f"{outputs['builder_repository_url']}:{TAG}"
     # Only the GitHub token, for private clones: no control-plane secret reaches a build.
-    assert secrets_of(builder) == {"SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"]}
+    assert secrets_of(builder) == {"SLIPWAY_GIT_TOKEN": outputs["github_token_secret_arn"]}
     assert main["logConfiguration"]["options"]["awslogs-group"] == outputs["builder_log_group"]
     assert main["logConfiguration"]["options"]["awslogs-stream-prefix"] == "build"
 
