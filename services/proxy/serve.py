@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
 MAX_ROUTES = 100_000
-MAX_SITES = 1024
+MAX_SITES = 256  # parsed manifests kept; a large site's is a few MB
 PUBLIC_KINDS = frozenset({"production", "domain"})
 ResponseKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
 
