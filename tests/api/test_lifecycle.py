@@ -26,11 +26,11 @@ def repo(tmp_path: Path) -> GitRepo:
 
 
 @pytest.fixture
-async def live(tmp_path: Path, repo: GitRepo) -> AsyncIterator[tuple[Client, Storage]]:
-    """The api with its dispatcher and the local builder, on SQLite."""
-    settings = make_settings(
-        tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", build_timeout=10
-    )
+async def live(
+    tmp_path: Path, repo: GitRepo, database_url: str
+) -> AsyncIterator[tuple[Client, Storage]]:
+    """The api with its dispatcher and the local builder, on SQLite and on PostgreSQL."""
+    settings = make_settings(tmp_path, database_url, build_timeout=10)
     async with AsyncTestClient(app=create_app(settings)) as client:
         client.headers["Authorization"] = f"Bearer {TOKEN}"
         created = await client.post(
