@@ -23,6 +23,19 @@ from prometheus_client.multiprocess import MultiProcessCollector
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
+class AccessLine(msgspec.Struct):
+    """One access-log line (a Struct encodes several times faster than a dict)."""
+
+    ts: float
+    method: str
+    host: str | None
+    path: str
+    status: int
+    bytes: int
+    ms: float
+    deployment: str | None
+
+
 class Observer:
     def __init__(self, *, access_log: bool) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series are noise
@@ -80,16 +93,15 @@ class Observer:
         counter.inc()
         self._latency.observe(elapsed)
         if self.access_log:
-            line = self._encode.encode(
-                {
-                    "ts": round(time.time(), 3),
-                    "method": method,
-                    "host": host,
-                    "path": path.decode("latin-1"),
-                    "status": status,
-                    "bytes": sent,
-                    "ms": round(elapsed * 1000, 3),
-                    "deployment": deployment,
-                }
+            line = AccessLine(
+                round(time.time(), 3),
+                method,
+                host,
+                path.decode("latin-1"),
+                status,
+                sent,
+                round(elapsed * 1000, 3),
+                deployment,
             )
-            sys.stdout.write(line.decode() + "\n")
+            out = sys.stdout
+            out.buffer.write(self._encode.encode(line) + b"\n")
