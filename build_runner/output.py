@@ -33,8 +33,14 @@ def inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def locate_output(project_dir: Path, checkout: Path, configured: str, preset_dir: str) -> Path:
-    """The project's setting, else the preset's, else a conventional name, else the root."""
+def locate_output(
+    project_dir: Path, checkout: Path, configured: str, preset_dir: str, preset_name: str = ""
+) -> Path:
+    """The project's setting, else the preset's, else a conventional name, else the root.
+
+    When a framework was detected, `public/` is its input (static files it copies into the
+    output), never the output itself, unless it is the framework's own output (Gatsby).
+    """
     if configured:
         chosen = (project_dir / configured).resolve()
         if not inside(chosen, checkout.resolve()):
@@ -44,16 +50,19 @@ def locate_output(project_dir: Path, checkout: Path, configured: str, preset_dir
         if not chosen.is_dir():
             raise BuildFailure(EXIT_OUTPUT, f"output directory {configured!r} does not exist")
         return chosen
-    for name in (preset_dir, *CONVENTIONAL_DIRS):
-        if name and (project_dir / name).is_dir() and not (project_dir / name).is_symlink():
+    candidates = [n for n in dict.fromkeys((preset_dir, *CONVENTIONAL_DIRS)) if n]
+    if preset_dir and preset_dir != "public":
+        candidates.remove("public")
+    for name in candidates:
+        if (project_dir / name).is_dir() and not (project_dir / name).is_symlink():
             return (project_dir / name).resolve()
     if (project_dir / "index.html").is_file():
         return project_dir.resolve()
-    looked = ", ".join(n for n in dict.fromkeys((preset_dir, *CONVENTIONAL_DIRS)) if n)
+    expected = f" ({preset_name} writes {preset_dir}/)" if preset_name and preset_dir else ""
     raise BuildFailure(
         EXIT_OUTPUT,
-        f"no output found: none of {looked} exists and there is no index.html at the root; "
-        "set the project's output directory",
+        f"no output found{expected}: none of {', '.join(candidates)} exists and there is no "
+        "index.html at the root; set the project's output directory",
     )
 
 

@@ -184,7 +184,11 @@ async def _build(
 
     with log.step("publish"):
         output = locate_output(
-            plan.project_dir, work.checkout, inputs.output_dir, plan.preset.output_dir
+            plan.project_dir,
+            work.checkout,
+            inputs.output_dir,
+            plan.preset.output_dir,
+            plan.preset.name,
         )
         log.line("publish", f"output directory: {_relative(output, work.checkout)}")
         files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)

@@ -53,6 +53,14 @@ def test_locate_output_failures(tmp_path: Path, configured: str, message: str) -
     assert failure.value.exit_code == EXIT_OUTPUT
 
 
+def test_a_framework_never_publishes_its_public_input(tmp_path: Path) -> None:
+    make(tmp_path, ["public/favicon.svg", "src/main.js"])
+    with pytest.raises(BuildFailure, match=r"no output found \(Vite writes dist/\)"):
+        locate_output(tmp_path, tmp_path, "", "dist", "Vite")
+    assert locate_output(tmp_path, tmp_path, "", "public", "Gatsby") == tmp_path / "public"
+    assert locate_output(tmp_path, tmp_path, "", "", "plain static") == tmp_path / "public"
+
+
 def collect(
     root: Path, limits: Limits | None = None, is_root: bool = False
 ) -> tuple[set[str], str]:
