@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -23,6 +24,7 @@ deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_h
 
 FINAL = ("ready", "failed", "canceled")
 POLL_SECONDS = 0.5
+PROMOTION_POLLS = 20  # up to 10 s
 DeploymentArg = Annotated[
     str, typer.Argument(help="Deployment id.", metavar="DEPLOYMENT", show_default=False)
 ]
@@ -67,6 +69,39 @@ def settle(client: ApiClient, deployment_id: str) -> dict[str, Any]:
     """The deployment once final (a followed log can end early when the connection drops)."""
     d: dict[str, Any] = client.get(deployment_path(deployment_id))
     return wait_while(client, d, ("queued", "building"))
+
+
+def created(d: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(d["created_at"]).replace("Z", "+00:00"))
+
+
+def await_promotion(
+    client: ApiClient,
+    d: dict[str, Any],
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deployment and its project once an automatic promotion has had its moment.
+
+    The api marks a build `ready` and then promotes it, so a production-branch build can
+    be ready for an instant before it is in production.
+    """
+    p: dict[str, Any] = client.get(project_path(d["project"]))
+    expected = (
+        d["status"] == "ready"
+        and p.get("auto_promote", True)
+        and d.get("pull_request") is None
+        and d.get("ref") == p["production_branch"]
+    )
+    for _ in range(PROMOTION_POLLS):
+        current = p.get("production_deployment")
+        if not expected or d.get("production"):
+            break
+        if current and created(current) > created(d):
+            break  # a newer build is in production: this one is not promoted
+        sleep(POLL_SECONDS)
+        d = client.get(deployment_path(d["id"]))
+        p = client.get(project_path(d["project"]))
+    return d, p
 
 
 def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
@@ -134,7 +169,8 @@ def deploy(
                 hint=f"follow it with `slipway logs {d['id']} --follow`, stop it with "
                 f"`slipway cancel {d['id']}`",
             ) from None
-        production_url = client.get(project_path(project))["url"] if d.get("production") else None
+        d, p = await_promotion(client, d)
+        production_url = p["url"] if d.get("production") else None
     if as_json:
         render.print_json(d)
         code = 0 if d["status"] == "ready" else EXIT_FAILED

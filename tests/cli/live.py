@@ -64,6 +64,19 @@ class LiveApi:
                     return d  # type: ignore[no-any-return]
                 time.sleep(0.1)
 
+    def wait_for_production(
+        self, project: str, deployment_id: str, limit: float = 30
+    ) -> str | None:
+        """Poll until `deployment_id` is the project's production deployment; returns it."""
+        deadline = time.monotonic() + limit
+        with self.client() as c:
+            while True:
+                current = c.get(f"/api/projects/{project}").json()["production_deployment"]
+                found = current["id"] if current else None
+                if found == deployment_id or time.monotonic() > deadline:
+                    return found  # type: ignore[no-any-return]
+                time.sleep(0.1)
+
 
 @contextmanager
 def live_api(tmp: Path, **overrides: object) -> Iterator[LiveApi]:

@@ -96,6 +96,9 @@ def test_sign_in_deploy_live_log_rollback_and_cancel(
     site.open_gate()
     expect(log).to_contain_text("build step two")
     expect(page.locator("#status")).to_have_text("ready")  # the page reloads when it ends
+    # Auto-promotion follows `ready` (a separate step in the api): wait for it, then look.
+    assert api.wait_for_production(site.name, first_id) == first_id
+    page.reload()
     expect(page.locator(".headline .production")).to_be_visible()
     shot(page, "04-deployment-ready")
 
@@ -105,6 +108,7 @@ def test_sign_in_deploy_live_log_rollback_and_cancel(
     page.click("button:has-text('Deploy')")
     expect(page.locator("#status")).to_have_text("ready")
     second_id = page.url.split("/")[-1].split("?")[0]
+    assert api.wait_for_production(site.name, second_id) == second_id
     page.click(f".crumbs >> text={site.name}")
     production_row = page.locator("#deployments tr.production")
     expect(production_row).to_contain_text(second_id[:8])

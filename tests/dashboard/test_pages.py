@@ -111,6 +111,8 @@ def test_readable_without_javascript_and_confirmation_pages(
 
     project = browser_client.get(f"/dashboard/projects/{site.name}").text
     assert "docs.example.com" in project
+    assert "GATE" in project  # build variable names are shown, their values never
+    assert str(site.gate) not in project
     assert deployment_id[:8] in project
     assert "building" in project
 
