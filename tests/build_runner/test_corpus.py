@@ -137,17 +137,30 @@ def test_spa_and_serving_files(repo: GitRepo, local_storage_url: str) -> None:
     assert "X-Frame-Options" in (manifest.config.headers or "")
 
 
-def test_failing_install(repo: GitRepo, local_storage_url: str) -> None:
-    # package.json wants a dependency the lockfile does not list: npm ci refuses.
-    commit = repo.commit(
-        {
-            "package.json": corpus.package_json(dependencies={"left-pad": "^1.3.0"}),
-            "package-lock.json": corpus.NPM_LOCK,
-        }
-    )
+@pytest.mark.parametrize(
+    ("manager", "lockfile", "hint"),
+    [
+        pytest.param(None, ("package-lock.json", corpus.NPM_LOCK), "npm install", id="npm"),
+        pytest.param(
+            "pnpm@9.15.9", ("pnpm-lock.yaml", corpus.PNPM_LOCK), "pnpm install", id="pnpm"
+        ),
+    ],
+)
+def test_failing_install(
+    repo: GitRepo,
+    local_storage_url: str,
+    manager: str | None,
+    lockfile: tuple[str, str],
+    hint: str,
+) -> None:
+    # package.json wants a dependency the lockfile does not list: a frozen install refuses.
+    fields: dict[str, object] = {"dependencies": {"left-pad": "^1.3.0"}}
+    if manager:
+        fields["packageManager"] = manager
+    commit = repo.commit({"package.json": corpus.package_json(**fields), lockfile[0]: lockfile[1]})
     result = build(repo, commit, local_storage_url)
     assert result.code == EXIT_INSTALL, result.stdout
-    assert "run `npm install` and commit the updated lockfile" in result.stdout
+    assert f"run `{hint}` and commit the updated lockfile" in result.stdout
     assert not has_manifest(local_storage_url, result.deployment_id)
     log = build_log(local_storage_url, result.deployment_id)
     assert "build failed: install (exit code 11)" in (log or "")
