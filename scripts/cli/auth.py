@@ -34,7 +34,9 @@ def login(
     """Save the API URL and token in the config file (readable by you only)."""
     path = config_path(os.environ)
     saved = load_config(path)
-    url = (api_url or saved.get("api_url") or DEFAULT_API_URL).rstrip("/")
+    url = (
+        api_url or os.environ.get("SLIPWAY_API_URL") or saved.get("api_url") or DEFAULT_API_URL
+    ).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--api-url must start with http:// or https://, got {url!r}", EXIT_USAGE)
     if token_stdin:

@@ -93,6 +93,17 @@ def test_login_saves_a_private_config_and_later_commands_use_it(
     assert "no API token configured" in result.err
 
 
+def test_login_goes_to_the_api_url_of_the_environment(
+    cli: Cli, api: LiveApi, cli_env: Path
+) -> None:
+    result = cli("login", "--token-stdin", stdin=api.token)
+    assert result.code == 0, result.err
+    assert f"Logged in to {api.url}" in result.err
+    assert "SLIPWAY_API_TOKEN is set in the environment" in result.err
+    saved = json.loads((cli_env.parent / "config" / "slipway" / "config.json").read_text())
+    assert saved["api_url"] == api.url
+
+
 def test_login_with_a_wrong_token_saves_nothing(cli: Cli, api: LiveApi, cli_env: Path) -> None:
     result = cli("login", "--api-url", api.url, "--token-stdin", stdin="wrong\n")
     assert result.code == EXIT_AUTH

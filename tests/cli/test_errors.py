@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from scripts.cli.errors import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE
+from scripts.cli.main import run
 from tests.cli.conftest import Cli
 
 
@@ -80,3 +84,17 @@ def test_dev_is_registered(cli: Cli) -> None:
     result = cli("dev", "--help")
     assert result.code == 0
     assert "local builder" in result.out
+
+
+def test_run_exits_with_the_code_of_main(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["slipway", "projects", "show", "nope"])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    assert exited.value.code == EXIT_NOT_FOUND
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "slipway"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "rollback" in result.stdout
