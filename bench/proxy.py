@@ -240,10 +240,15 @@ def report(
         "",
         f"Proxy memory (main process and workers, resident): {rss_start:.0f} MB before, "
         f"{rss_peak:.0f} MB peak under load, {rss_end:.0f} MB after.",
-        "Figures move ±30% between runs on shared machines: compare the ratios.",
+        f"Load average when the report was written: {_load_average()} (other work on the "
+        "same 2 vCPU skews both servers). Figures move ±30% between runs: compare the ratios.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def write_section(section: str, path: Path = DOCS) -> None:
