@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from services.core.settings import Settings
 from services.core.storage import Storage
 from services.proxy.app import create_app
+from services.proxy.serve import MAX_SITES
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
 
@@ -75,3 +76,25 @@ def test_entry_point_with_two_workers_counts_every_request(
         metrics = httpx.get(f"{proxy.base_url}/metrics").text
     # Whichever worker answered the scrape, it reports the requests of both.
     assert 'slipway_proxy_requests_total{status="404"} 30.0' in metrics
+
+
+async def test_more_hosts_than_cached_manifests(
+    local_client: AsyncTestClient,  # type: ignore[type-arg]
+    local_storage_url: str,
+) -> None:
+    storage = Storage(local_storage_url)
+    hosts = {}
+    for number in range(MAX_SITES + 44):
+        manifest = await publish(storage, f"site{number}", {"index.html": f"{number}".encode()})
+        hosts[f"site{number}.localhost"] = manifest
+        await point(storage, f"site{number}.localhost", manifest)
+    # A new path in the second round misses the response cache: the early manifests were
+    # evicted by the later ones and are loaded again.
+    for path in ("/", "/index.html"):
+        for host, manifest in hosts.items():
+            response = await local_client.get(
+                path, headers={"host": host, "accept-encoding": "identity"}
+            )
+            assert response.status_code == 200
+            assert response.headers["x-slipway-deployment"] == manifest.deployment
+            assert response.content == manifest.project.removeprefix("site").encode()
