@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from scripts.cli.deployments import await_promotion
 from services.api.dashboard.rollback import rollback_target
 from services.api.dashboard.timefmt import human_span
 
@@ -47,3 +48,66 @@ def test_rollback_target(
 )
 def test_human_span(seconds: int, text: str) -> None:
     assert human_span(seconds) == text
+
+
+class ScriptedApi:
+    """Answers GETs from a script of successive states (the api between polls)."""
+
+    def __init__(self, deployments: list[dict[str, Any]], projects: list[dict[str, Any]]) -> None:
+        self.deployments = deployments
+        self.projects = projects
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        queue = self.deployments if path.startswith("/api/deployments/") else self.projects
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def deployment(production: bool, created: str = "2026-11-27T10:00:00Z") -> dict[str, Any]:
+    return {
+        "id": "d1",
+        "project": "site",
+        "status": "ready",
+        "ref": "main",
+        "pull_request": None,
+        "production": production,
+        "created_at": created,
+    }
+
+
+def project(current: dict[str, Any] | None, auto_promote: bool = True) -> dict[str, Any]:
+    return {
+        "name": "site",
+        "url": "http://site.localhost:8080/",
+        "production_branch": "main",
+        "auto_promote": auto_promote,
+        "production_deployment": current,
+    }
+
+
+def test_deploy_waits_for_the_promotion_that_follows_ready() -> None:
+    api = ScriptedApi([deployment(True)], [project(None), project(deployment(True))])
+    sleeps: list[float] = []
+    d, p = await_promotion(api, deployment(False), sleep=sleeps.append)  # type: ignore[arg-type]
+    assert d["production"]
+    assert p["production_deployment"]["id"] == "d1"
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "current_project",
+    [
+        pytest.param(project(None, auto_promote=False), id="no-auto-promotion"),
+        pytest.param(
+            project({**deployment(True), "id": "d2", "created_at": "2026-11-27T11:00:00Z"}),
+            id="a-newer-build-is-in-production",
+        ),
+    ],
+)
+def test_deploy_does_not_wait_for_a_promotion_that_will_not_come(
+    current_project: dict[str, Any],
+) -> None:
+    api = ScriptedApi([deployment(False)], [current_project])
+    sleeps: list[float] = []
+    d, _ = await_promotion(api, deployment(False), sleep=sleeps.append)  # type: ignore[arg-type]
+    assert not d["production"]
+    assert sleeps == []
