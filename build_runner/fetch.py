@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +12,7 @@ from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from build_runner.process import run_logged
 from services.core.build_protocol import EXIT_CLONE
+from services.core.git_auth import git_environment
 
 ALLOWED_SCHEMES = ("https", "http", "file")
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
@@ -26,13 +26,17 @@ _GIT_ENV = {
 
 
 def git_base_args(repo_url: str, token: str) -> list[str]:
-    """`git -c …`: only the allowed transports, and the token as a header, never in the URL."""
+    """`git -c …`: only the allowed transports. The token never appears here (see git_env)."""
     args = ["git", "-c", "protocol.allow=never"]
     args += [arg for scheme in ALLOWED_SCHEMES for arg in ("-c", f"protocol.{scheme}.allow=always")]
-    if token and urlsplit(repo_url).scheme == "https":
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        args += ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
     return args
+
+
+def git_env(repo_url: str, token: str, workspace: Path) -> dict[str, str]:
+    """git's environment: over https the token is answered by askpass, from the environment
+    only, so it is never in a URL, an argv, a file or a log line."""
+    use_token = token if urlsplit(repo_url).scheme == "https" else ""
+    return {**_GIT_ENV, **git_environment(use_token, workspace), "PATH": _GIT_ENV["PATH"]}
 
 
 def check_repo_url(url: str) -> None:
@@ -62,10 +66,11 @@ async def fetch_commit(
     target = commit_sha or (f"refs/heads/{ref}" if ref else "HEAD")
     base = git_base_args(repo_url, token)
     git = [*base, "-C", str(dest)]
+    env = git_env(repo_url, token, dest.parent / ".git-auth")
 
     async def run(*args: str) -> int:
         return await run_logged(
-            [*git, *args], cwd=dest, env=_GIT_ENV, log=log, step="fetch", deadline=deadline
+            [*git, *args], cwd=dest, env=env, log=log, step="fetch", deadline=deadline
         )
 
     log.line("fetch", f"fetching {target} from {repo_url}")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 
@@ -15,13 +14,15 @@ from services.core.build_protocol import EXIT_CLONE
 from tests.support.gitrepo import GitRepo
 
 
-def test_token_travels_as_a_header_only_for_https() -> None:
+def test_token_reaches_git_only_through_askpass_for_https(tmp_path: Path) -> None:
     args = git_base_args("https://github.com/o/r.git", "ghs_token123")
-    header = next(a for a in args if a.startswith("http.extraHeader="))
-    encoded = header.rsplit(" ", 1)[1]
-    assert base64.b64decode(encoded) == b"x-access-token:ghs_token123"
     assert "ghs_token123" not in " ".join(args)
-    assert not any("extraHeader" in a for a in git_base_args("file:///tmp/r", "ghs_token123"))
+    env = fetch.git_env("https://github.com/o/r.git", "ghs_token123", tmp_path)
+    askpass = Path(env["GIT_ASKPASS"])
+    assert "ghs_token123" not in askpass.read_text()
+    assert "ghs_token123" in env.values()
+    assert "GIT_ASKPASS" not in fetch.git_env("file:///tmp/r", "ghs_token123", tmp_path)
+    assert "ghs_token123" not in fetch.git_env("file:///tmp/r", "ghs_token123", tmp_path).values()
 
 
 def test_only_known_transports() -> None:
