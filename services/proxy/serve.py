@@ -156,7 +156,7 @@ class Proxy:
         if isinstance(decision, Redirect):
             headers = [
                 *base,
-                (b"location", decision.location.encode()),
+                (b"location", decision.location.encode("latin-1")),  # query bytes kept as sent
                 (b"cache-control", CACHE_CONTROL["html"].encode()),
             ]
             return self._keep(

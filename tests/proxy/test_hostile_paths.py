@@ -126,6 +126,7 @@ def corpus(p: Planted) -> list[bytes]:
         "/r/page.html",
         "/docs/page",
         "/docs",
+        "/docs?q=%ff\u00e9",  # a raw latin-1 byte in the query of a slash redirect
         "/\u00e9t\u00e9".encode().decode("latin-1"),
     ]
     return [path.encode("latin-1") for path in paths]
