@@ -24,7 +24,8 @@ class LoadingCache(Generic[K, V]):
     """Values loaded on demand, kept `ttl` seconds (None: until evicted), LRU-bounded.
 
     Concurrent callers asking for the same missing key share one load, so an expiring
-    route under load costs one storage read, not one per request.
+    route under load costs one storage read, not one per request. When a reload fails with
+    one of `keep_on`, the value already held is kept for another `ttl` (stale-if-error).
     """
 
     def __init__(
@@ -33,9 +34,11 @@ class LoadingCache(Generic[K, V]):
         *,
         ttl: float | None,
         max_entries: int,
+        keep_on: tuple[type[Exception], ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._loader = loader
+        self._keep_on = keep_on
         self._ttl = math.inf if ttl is None else ttl
         self._max_entries = max_entries
         self._clock = clock
@@ -77,6 +80,11 @@ class LoadingCache(Generic[K, V]):
     async def _load(self, key: K) -> V:
         try:
             value = await self._loader(key)
+        except self._keep_on:
+            held = self._entries.get(key)
+            if held is None:
+                raise
+            value = held.value
         finally:
             self._loading.pop(key, None)
         self._entries[key] = Entry(value, self._clock() + self._ttl)

@@ -52,8 +52,13 @@ class Proxy:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._storage: Storage | None = None
+        # While storage is unreachable, hosts keep the route they had: whatever is in
+        # memory is still served, and only what needs storage gets a 503.
         self.routes: LoadingCache[str, Route | None] = LoadingCache(
-            self._load_route, ttl=settings.route_ttl, max_entries=MAX_ROUTES
+            self._load_route,
+            ttl=settings.route_ttl,
+            max_entries=MAX_ROUTES,
+            keep_on=(StorageError,),
         )
         self.sites: LoadingCache[str, Site] = LoadingCache(
             self._load_site, ttl=None, max_entries=MAX_SITES
@@ -132,6 +137,10 @@ class Proxy:
             route = await self.routes.get(request.host)
             if route is None:
                 return plain(404, "not found")
+            if request.range is None:  # e.g. the first request after a route reload
+                kept = self.responses.get(_response_key(request, route.deployment))
+                if kept is not None:
+                    return kept
             site = await self.sites.get(route.deployment)
         except ManifestMissing:
             log.error(

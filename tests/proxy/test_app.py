@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
+import anyio
+import boto3
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,6 +18,7 @@ from services.proxy.app import create_app
 from services.proxy.serve import MAX_SITES
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
+from tests.support.moto import moto_server
 
 pytestmark = pytest.mark.anyio
 
@@ -98,3 +102,31 @@ async def test_more_hosts_than_cached_manifests(
             assert response.status_code == 200
             assert response.headers["x-slipway-deployment"] == manifest.deployment
             assert response.content == manifest.project.removeprefix("site").encode()
+
+
+async def test_storage_outage_keeps_serving_what_is_in_memory(moto_endpoint: str) -> None:
+    # A private S3 server (moto_endpoint only provides the test credentials), stopped midway.
+    outage = contextlib.ExitStack()
+    try:
+        endpoint = outage.enter_context(moto_server())
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="steady"
+        )
+        url = f"s3://steady/?endpoint={endpoint}&region=us-east-1"
+        storage = Storage(url)
+        manifest = await publish(storage, "steady", {"index.html": b"up", "cold.html": b"x"})
+        await point(storage, "steady.localhost", manifest)
+        settings = Settings(storage_url=url, proxy_access_log=False, route_ttl=0.1)
+        async with AsyncTestClient(app=create_app(settings)) as client:  # type: ignore[arg-type]
+            headers = {"host": "steady.localhost", "accept-encoding": "identity"}
+            assert (await client.get("/", headers=headers)).content == b"up"
+            outage.close()
+            await anyio.sleep(0.3)  # the route's TTL and grace are over: it must be reloaded
+            for _ in range(3):
+                served = await client.get("/", headers=headers)
+                assert served.status_code == 200
+                assert served.content == b"up"
+            cold = await client.get("/cold.html", headers=headers)  # never read: needs storage
+            assert cold.status_code == 503
+    finally:
+        outage.close()

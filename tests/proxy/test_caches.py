@@ -142,3 +142,29 @@ async def test_recently_expired_entries_are_served_while_one_reload_runs() -> No
     release.set()
     assert await cache.get("k") == "v2"
     assert cache.peek("k") is not None
+
+
+async def test_a_failed_reload_keeps_the_value_held_when_asked() -> None:
+    clock = Clock()
+    outcomes: list[str | Exception] = ["v1", OSError("down"), OSError("down"), "v2"]
+
+    async def loader(key: str) -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    cache: LoadingCache[str, str] = LoadingCache(
+        loader, ttl=1.0, max_entries=10, keep_on=(OSError,), clock=clock
+    )
+    assert await cache.get("k") == "v1"
+    clock.now = 1.5
+    assert await cache.get("k") == "v1"  # storage down: the held value, for another TTL
+    assert cache.peek("k") is not None
+    clock.now = 3.0
+    assert await cache.get("k") == "v1"
+    clock.now = 4.5
+    assert await cache.get("k") == "v2"
+    outcomes.append(OSError("down"))
+    with pytest.raises(OSError, match="down"):  # nothing held for a new key: it fails
+        await cache.get("other")
