@@ -56,14 +56,17 @@ def bwrap_args(workdir: Path, cwd: Path, extra_ro: Iterable[Path] = ()) -> list[
             args += ["--symlink", os.readlink(directory), directory]
         else:
             args += ["--ro-bind", directory, directory]
-    for path in sorted({p.resolve() for p in extra_ro if p.exists()}):
-        if not any(str(path).startswith(d + "/") for d in system):
-            args += ["--ro-bind", str(path), str(path)]
     args += [
         "--dev", "/dev",
         "--proc", "/proc",
         "--tmpfs", "/tmp",  # noqa: S108  a fresh, empty tmpfs inside the sandbox
         "--tmpfs", "/home",
+    ]  # fmt: skip
+    # After the tmpfs mounts, so that a toolchain under /tmp or /home stays visible.
+    for path in sorted({p.resolve() for p in extra_ro if p.exists()}):
+        if not any(str(path).startswith(d + "/") for d in system):
+            args += ["--ro-bind", str(path), str(path)]
+    args += [
         "--dir", SANDBOX_HOME,
         "--bind", str(workdir), str(workdir),
         "--chdir", str(cwd),
