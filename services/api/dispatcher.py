@@ -150,25 +150,23 @@ class Dispatcher:
             return
         async with self.sessions() as session:
             project = await session.get(Project, d.project_name)
-            if project is None:
-                return
-            await self.routes.publish_previews(project, d)
-        promote = await self._should_promote(d)
+            current = (
+                await session.get(Deployment, project.production_deployment_id)
+                if project and project.production_deployment_id
+                else None
+            )
+        if project is None:
+            return
+        await self.routes.publish_previews(project, d)
+        promote = should_promote(project, d, current)
+        if promote:
+            # The route first: once the row says `ready` and production, the site serves it.
+            await self.routes.promote(project, d.id)
         files = len(manifest.files)
         size = sum(f.size for f in manifest.files.values())
-        if not await self._finish(d, "ready", None, None, file_count=files, total_bytes=size):
-            return
-        if promote:
-            await self.promote(d.id, actor="auto:" + (d.trigger or "api"), only_if_newer=True)
-
-    async def _should_promote(self, d: Deployment) -> bool:
-        async with self.sessions() as session:
-            project = await session.get(Project, d.project_name)
-        return bool(
-            project
-            and project.auto_promote
-            and d.pull_request is None
-            and d.ref == project.production_branch
+        actor = "auto:" + (d.trigger or "api") if promote else None
+        await self._finish(
+            d, "ready", None, None, promoted_by=actor, file_count=files, total_bytes=size
         )
 
     async def _finish(
@@ -177,15 +175,19 @@ class Dispatcher:
         status: str,
         reason: str | None,
         error: str | None,
+        promoted_by: str | None = None,
         **extra: int,
     ) -> bool:
+        """Leave `building` (compare-and-set); a promotion is recorded in the same transaction."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(
                 update(Deployment)
                 .where((Deployment.id == d.id) & (Deployment.status == "building"))
                 .values(status=status, reason=reason, error=error, finished_at=now(), **extra)
             )
-        finished = bool(result.rowcount)  # type: ignore[attr-defined]
+            finished = bool(result.rowcount)  # type: ignore[attr-defined]
+            if finished and promoted_by:
+                await self._record_promotion(session, d.project_name, d.id, promoted_by)
         if finished:
             log.info("deployment %s %s%s", d.id, status, f" ({reason})" if reason else "")
             await self.builder.cleanup(d.id)
@@ -208,7 +210,7 @@ class Dispatcher:
 
     # -- promotion -------------------------------------------------------------------------
 
-    async def promote(self, deployment_id: str, actor: str, only_if_newer: bool = False) -> bool:
+    async def promote(self, deployment_id: str, actor: str) -> bool:
         """Point production at a ready deployment: the route first, then the record."""
         async with self.sessions() as session, session.begin():
             d = await session.get(Deployment, deployment_id)
@@ -217,16 +219,19 @@ class Dispatcher:
             project = await session.get(Project, d.project_name, with_for_update=True)
             if project is None:
                 return False
-            if only_if_newer and project.production_deployment_id:
-                current = await session.get(Deployment, project.production_deployment_id)
-                if current is not None and current.created_at > d.created_at:
-                    return False  # an older build finishing late never replaces a newer one
             await self.routes.promote(project, d.id)
-            project.production_deployment_id = d.id
-            project.promoted_at = now()
-            project.promoted_by = actor
-            session.add(Promotion(project_name=project.name, deployment_id=d.id, actor=actor))
+            await self._record_promotion(session, project.name, d.id, actor)
         return True
+
+    async def _record_promotion(
+        self, session: AsyncSession, project_name: str, deployment_id: str, actor: str
+    ) -> None:
+        await session.execute(
+            update(Project)
+            .where(Project.name == project_name)
+            .values(production_deployment_id=deployment_id, promoted_at=now(), promoted_by=actor)
+        )
+        session.add(Promotion(project_name=project_name, deployment_id=deployment_id, actor=actor))
 
     # -- starting runs ---------------------------------------------------------------------
 
@@ -335,6 +340,13 @@ class Dispatcher:
                 .values(cancel_requested=True)
             )
         self.wake()
+
+
+def should_promote(project: Project, d: Deployment, current: Deployment | None) -> bool:
+    """Production-branch builds go live by themselves, unless a newer deployment already is."""
+    if not project.auto_promote or d.pull_request is not None or d.ref != project.production_branch:
+        return False
+    return current is None or current.created_at <= d.created_at
 
 
 def runner_environment(
