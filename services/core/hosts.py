@@ -11,7 +11,9 @@ MAX_LABEL = 63
 PROJECT_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9]{20}$")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
-_HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+_HOST_RE = re.compile(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def valid_project_name(name: str) -> bool:

@@ -25,7 +25,9 @@ def counting_site(title: str) -> dict[str, str]:
         f"'{title}\\\\n');fs.mkdirSync('dist',{{recursive:true}});"
         f"fs.writeFileSync('dist/index.html','{title}')\""
     )
-    return {"package.json": json.dumps({"name": "s", "private": True, "scripts": {"build": script}})}
+    return {
+        "package.json": json.dumps({"name": "s", "private": True, "scripts": {"build": script}})
+    }
 
 
 def test_two_replicas_build_each_deployment_once(tmp_path: Path, postgres_url: str) -> None:
