@@ -7,7 +7,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,17 +17,6 @@ from tests.support.platform import Platform
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    p = Platform(tmp_path)
-    p.start("api")
-    p.start("proxy")
-    try:
-        yield p
-    finally:
-        p.stop()
 
 
 def many_files_site(title: str, files: int) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,6 @@ from tests.support.gitrepo import GitRepo, node_site
 from tests.support.platform import Platform
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    p = Platform(tmp_path)
-    p.start("api")
-    p.start("proxy")
-    try:
-        yield p
-    finally:
-        p.stop()
 
 
 @pytest.fixture
