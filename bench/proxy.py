@@ -55,7 +55,10 @@ class WrkResult:
 
 def wrk(url: str, seconds: float) -> WrkResult:
     argv = ["wrk", "-t2", "-c64", f"-d{round(seconds)}s", "--latency", "-H", f"Host: {HOST}", url]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(out: str) -> WrkResult:
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
