@@ -40,7 +40,8 @@ async def test_ranges_and_streams(storage: Storage) -> None:
     assert len(chunks) > 1
     assert b"".join([c async for c in storage.stream("big.bin", 100, 300)]) == data[100:300]
     info = await storage.head("big.bin")
-    assert info is not None and info.size == len(data)
+    assert info is not None
+    assert info.size == len(data)
 
 
 @pytest.mark.parametrize(
