@@ -71,22 +71,35 @@ def test_bad_signatures_and_redeliveries_build_nothing(platform: Platform, repo:
     assert len(platform.deployments("site")) == 1
 
 
+def counted(files: dict[str, str]) -> dict[str, str]:
+    """The same site, its build appending a line to $COUNTER_FILE each time it runs."""
+    count = "node -e \\\"require('fs').appendFileSync(process.env.COUNTER_FILE,'run\\\\n')\\\" && "
+    files["package.json"] = files["package.json"].replace('"build": "', '"build": "' + count)
+    return files
+
+
 def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRepo) -> None:
-    platform = Platform(tmp_path, SLIPWAY_MAX_CONCURRENT_BUILDS="1")
+    counter = tmp_path / "runs.txt"
+    counter.touch()
+    # No sandbox here: the build writes its run count outside its checkout.
+    platform = Platform(tmp_path, SLIPWAY_MAX_CONCURRENT_BUILDS="1", SLIPWAY_SANDBOX="none")
     platform.start("api")
     platform.start("proxy")
     try:
-        platform.create_project("site", repo.url, cancel_superseded=False)
-        slow = repo.commit(node_site("slow", build="slow"))
+        platform.create_project(
+            "site", repo.url, cancel_superseded=False, env={"COUNTER_FILE": str(counter)}
+        )
+        slow = repo.commit(counted(node_site("slow", build="slow")))
         [building] = platform.push("site", slow).json()["deployments"]
         platform.wait_status(building, "building")
-        quick = repo.commit(node_site("quick"))
+        quick = repo.commit(counted(node_site("quick")))
         [queued] = platform.push("site", quick).json()["deployments"]
         assert platform.deployment(queued)["status"] == "queued"
         platform.kill("api", signal.SIGKILL)
         platform.start("api")
         assert platform.wait_final(building)["status"] == "ready"
         assert platform.wait_final(queued)["status"] == "ready"
+        assert counter.read_text().split() == ["run", "run"]  # each built exactly once
         assert platform.site_eventually("site.localhost", "quick").text == "<h1>quick</h1>"
     finally:
         platform.stop()
