@@ -24,11 +24,12 @@ from .deployments import DeploymentController
 from .dispatcher import Dispatcher
 from .errors import handle_exception
 from .github_status import CommitStatusReporter
+from .intake import DeliveryIntake
 from .projects import ProjectController
 from .schemas import Health
 from .site_routes import RouteWriter
 from .state import AppState, StateDep
-from .webhooks import github_webhook
+from .webhooks import github_webhook, intake_handler
 
 log = logging.getLogger("slipway.api")
 
@@ -79,7 +80,9 @@ def create_app(
         chosen = builder or default_builder(settings, storage)
         statuses = CommitStatusReporter(settings.github_token, settings.github_api_url)
         dispatcher = Dispatcher(settings, sessions, storage, chosen, routes, statuses)
-        app.state.slipway = AppState(
+        # The intake's handler needs the state, and the state holds the intake.
+        intake = DeliveryIntake(sessions, lambda session, d: handler(session, d))
+        state = AppState(
             settings,
             engine,
             sessions,
@@ -89,11 +92,18 @@ def create_app(
             dispatcher,
             api_token,
             webhook_secret,
+            intake,
         )
+        handler = intake_handler(state)
+        app.state.slipway = state
         task = asyncio.create_task(dispatcher.run_forever()) if run_dispatcher else None
+        intake_task = asyncio.create_task(intake.run_forever())
         try:
             yield
         finally:
+            intake_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await intake_task
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -13,6 +13,7 @@ from services.core.storage import Storage
 
 from .builders import Builder
 from .dispatcher import Dispatcher
+from .intake import DeliveryIntake
 from .site_routes import RouteWriter
 
 
@@ -27,6 +28,7 @@ class AppState:
     dispatcher: Dispatcher
     api_token: str
     webhook_secret: str
+    intake: DeliveryIntake
 
 
 # How handlers ask for the state (Litestar wants named dependencies marked explicitly).

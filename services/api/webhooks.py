@@ -17,13 +17,13 @@ from urllib.parse import parse_qs
 
 from litestar import Request, Response, post
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core import hosts
 
-from .db.models import Deployment, Project, WebhookDelivery
+from .db.models import Deployment, Project
 from .errors import BadRequest, Unauthorized
+from .intake import Delivery, Handler
 from .queue import enqueue
 from .schemas import WebhookAnswer
 from .state import AppState, StateDep
@@ -89,17 +89,8 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
         raise BadRequest("missing or invalid X-GitHub-Delivery header")
     payload = parse_payload(body, request.headers.get("content-type", "application/json"))
 
-    try:
-        async with app_state.sessions() as session, session.begin():
-            outcome = await handle_event(
-                app_state, session, event, payload, accepted_secret, delivery
-            )
-            # Inserted with the deployments at commit: a second copy of this delivery fails
-            # there on the primary key and rolls back everything it would have created.
-            session.add(
-                WebhookDelivery(id=delivery, event=event[:64], outcome=outcome.message[:255])
-            )
-    except IntegrityError:
+    outcome = await app_state.intake.submit(Delivery(delivery, event, payload, accepted_secret))
+    if outcome is None:
         answer = WebhookAnswer(
             status="duplicate", message=f"delivery {delivery} was already received"
         )
@@ -110,6 +101,15 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
         app_state.dispatcher.wake()
     answer = WebhookAnswer(outcome.status, outcome.message, outcome.deployments)
     return Response(answer, status_code=outcome.status_code)
+
+
+def intake_handler(app_state: AppState) -> Handler:
+    """What recording one delivery means: the records its event calls for."""
+
+    async def handle(session: AsyncSession, d: Delivery) -> Outcome:
+        return await handle_event(app_state, session, d.event, d.payload, d.secret, d.id)
+
+    return handle
 
 
 async def _matching_secret(
@@ -151,11 +151,17 @@ async def _projects_for(
     full_name = repository.get("full_name") if isinstance(repository, dict) else None
     if not isinstance(full_name, str) or not full_name:
         return []
-    found = await session.scalars(
-        select(Project)
-        .where(func.lower(Project.github_repo) == full_name.lower())
-        .order_by(Project.name)
-    )
+    # Deliveries recorded together share one transaction and one read per repository.
+    cache: dict[str, list[Project]] = session.info.setdefault("projects_by_repo", {})
+    if full_name.lower() not in cache:
+        cache[full_name.lower()] = list(
+            await session.scalars(
+                select(Project)
+                .where(func.lower(Project.github_repo) == full_name.lower())
+                .order_by(Project.name)
+            )
+        )
+    found = cache[full_name.lower()]
     # A project with its own secret only trusts deliveries signed with it.
     return [
         p

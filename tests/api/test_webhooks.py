@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from litestar.testing import AsyncTestClient
 
+from services.api.app import create_app
 from tests.api.conftest import SECRET, post_webhook, push_payload, sign
 
 pytestmark = pytest.mark.anyio
@@ -234,3 +235,28 @@ async def test_fork_pull_requests_need_opt_in(client: Client) -> None:
     )
     assert response.json()["status"] == "ignored"
     assert await deployments(client) == []
+
+
+async def test_same_delivery_to_two_api_processes_is_recorded_once(
+    settings: Any, client: Client
+) -> None:
+    """Two apps on one database: the primary key, not memory, decides between them."""
+    await create_project(client)
+    other = create_app(settings, run_dispatcher=False)
+    async with AsyncTestClient(app=other) as second:
+        second.headers["Authorization"] = client.headers["Authorization"]
+        delivery = str(uuid.uuid4())
+        answers = await asyncio.gather(
+            *(post_webhook(c, push_payload(), delivery=delivery) for c in [client, second] * 5)
+        )
+    assert sorted(a.status_code for a in answers) == [200] * 9 + [202]
+    assert len(await deployments(client)) == 1
+
+
+async def test_a_bad_delivery_does_not_spoil_the_others_recorded_with_it(client: Client) -> None:
+    await create_project(client)
+    good = [post_webhook(client, push_payload(branch=f"b{n}", after=f"{n}" * 40)) for n in range(5)]
+    bad = [post_webhook(client, push_payload(after="not-a-sha")) for _ in range(3)]
+    answers = await asyncio.gather(*good, *bad)
+    assert [a.status_code for a in answers] == [202] * 5 + [400] * 3
+    assert len(await deployments(client)) == 5
