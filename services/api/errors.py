@@ -47,11 +47,6 @@ class TooManyRequests(ApiError):
     code = "too_many_requests"
 
 
-class Unavailable(ApiError):
-    status_code = 503
-    code = "unavailable"
-
-
 def _body(code: str, message: str, status: int) -> dict[str, object]:
     # `status_code` and `detail` keep the shape Litestar documents for its own errors.
     return {"error": code, "message": message, "status_code": status, "detail": message}

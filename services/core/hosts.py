@@ -68,10 +68,5 @@ def normalize_host(raw: str | None) -> str | None:
     return host
 
 
-def valid_domain(domain: str) -> bool:
-    host = normalize_host(domain)
-    return host is not None and host == domain and "." in host
-
-
 def route_key(host: str) -> str:
     return f"routes/{host}.json"
