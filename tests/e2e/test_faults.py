@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -154,3 +156,47 @@ def test_database_outage_answers_503_and_recovers(tmp_path: Path) -> None:
     finally:
         platform.stop()
         server.remove()
+
+
+@pytest.fixture
+def tiny_storage(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB filesystem for object storage (mounting needs root, as CI runs)."""
+    store = tmp_path / "tiny-store"
+    store.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(store)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode:
+        pytest.fail(f"this test mounts a small tmpfs and needs root: {mounted.stderr.strip()}")
+    try:
+        yield store
+    finally:
+        subprocess.run(["umount", "-l", str(store)], check=False)
+
+
+def test_full_storage_fails_the_publish(tmp_path: Path, tiny_storage: Path) -> None:
+    platform = Platform(tmp_path / "p", SLIPWAY_STORAGE_URL=tiny_storage.as_uri())
+    platform.start("api")
+    platform.start("proxy")
+    try:
+        repo = GitRepo(tmp_path / "repo")
+        platform.create_project("site", repo.url)
+        first = platform.push("site", repo.commit(node_site("v1"))).json()["deployments"][0]
+        assert platform.wait_final(first)["status"] == "ready"
+        script = (
+            "node -e \"const fs=require('fs');fs.mkdirSync('dist',{recursive:true});"
+            "fs.writeFileSync('dist/big.bin',require('crypto').randomBytes(2*1024*1024));"
+            "fs.writeFileSync('dist/index.html','v2')\""
+        )
+        files = {
+            "package.json": json.dumps({"name": "s", "private": True, "scripts": {"build": script}})
+        }
+        second = platform.push("site", repo.commit(files)).json()["deployments"][0]
+        final = platform.wait_final(second)
+        assert (final["status"], final["reason"]) == ("failed", "publish")
+        assert platform.site(f"site-{second[:8]}.localhost").status_code == 404
+        assert platform.site_eventually("site.localhost", "v1").text == "<h1>v1</h1>"
+    finally:
+        platform.stop()
