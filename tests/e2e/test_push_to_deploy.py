@@ -103,3 +103,19 @@ def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRep
         assert platform.site_eventually("site.localhost", "quick").text == "<h1>quick</h1>"
     finally:
         platform.stop()
+
+
+def test_push_to_live_on_s3(tmp_path: Path, repo: GitRepo, s3_storage_url: str) -> None:
+    """The same flow with every object in an S3 bucket (moto server) instead of a directory."""
+    platform = Platform(tmp_path / "s3", SLIPWAY_STORAGE_URL=s3_storage_url)
+    platform.start("api")
+    platform.start("proxy")
+    try:
+        platform.create_project("site", repo.url)
+        d = deploy_push(platform, repo, "on-s3")
+        assert d["status"] == "ready", platform.api.get(f"/api/deployments/{d['id']}/logs").text
+        assert platform.site_eventually("site.localhost", "on-s3").text == "<h1>on-s3</h1>"
+        log = platform.api.get(f"/api/deployments/{d['id']}/logs")
+        assert "summary" in log.text
+    finally:
+        platform.stop()
