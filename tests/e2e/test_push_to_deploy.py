@@ -46,6 +46,10 @@ def test_push_builds_and_serves_then_updates(platform: Platform, repo: GitRepo) 
     log = platform.api.get(f"/api/deployments/{second['id']}/logs")
     assert log.status_code == 200
     assert log.text.strip()
+    # The data plane does not need the control plane: sites serve with the api stopped.
+    platform.kill("api")
+    assert platform.site("site.localhost").text == "<h1>second</h1>"
+    assert platform.site(first_host).text == "<h1>first</h1>"
 
 
 def test_failing_build_leaves_production_alone(platform: Platform, repo: GitRepo) -> None:
