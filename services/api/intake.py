@@ -50,9 +50,13 @@ class DeliveryIntake:
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
 
     async def submit(self, delivery: Delivery) -> Any:
-        """Queue a delivery and wait for its outcome (None when it was already received)."""
+        """Queue a delivery and wait for its outcome (None when it was already received).
+
+        A client that hangs up does not cancel the recording: its delivery is still recorded.
+        """
+        delivery.answer.add_done_callback(_observe)
         await self._queue.put(delivery)
-        return await delivery.answer
+        return await asyncio.shield(delivery.answer)
 
     async def run_forever(self) -> None:
         while True:
@@ -63,15 +67,14 @@ class DeliveryIntake:
                 await self._record_group(group)
             except Exception as exc:  # the database is down: every waiting request says so
                 for d in group:
-                    if not d.answer.done():
-                        d.answer.set_exception(exc)
+                    _settle(d, exc)
 
     async def _record_group(self, group: list[Delivery]) -> None:
         seen: set[str] = set()
         unique = []
         for d in group:
             if d.id in seen:
-                d.answer.set_result(None)
+                _settle(d, None)
             else:
                 seen.add(d.id)
                 unique.append(d)
@@ -102,10 +105,7 @@ class DeliveryIntake:
                 await self._record_alone(d)
             return
         for d, outcome in outcomes:
-            if isinstance(outcome, ApiError):
-                d.answer.set_exception(outcome)
-            else:
-                d.answer.set_result(outcome)
+            _settle(d, outcome)
 
     async def _record_alone(self, d: Delivery) -> None:
         try:
@@ -115,8 +115,24 @@ class DeliveryIntake:
                     WebhookDelivery(id=d.id, event=d.event[:64], outcome=outcome.message[:255])
                 )
         except IntegrityError:
-            d.answer.set_result(None)
+            _settle(d, None)
         except Exception as exc:
-            d.answer.set_exception(exc)
+            _settle(d, exc)
         else:
-            d.answer.set_result(outcome)
+            _settle(d, outcome)
+
+
+def _settle(d: Delivery, outcome: Any) -> None:
+    """Answer a waiting request once: an outcome, None for a duplicate, or an exception."""
+    if d.answer.done():
+        return
+    if isinstance(outcome, BaseException):
+        d.answer.set_exception(outcome)
+    else:
+        d.answer.set_result(outcome)
+
+
+def _observe(answer: asyncio.Future[Any]) -> None:
+    """Mark an exception as seen even when its request has gone away."""
+    if not answer.cancelled():
+        answer.exception()
