@@ -45,7 +45,11 @@ def create_app(settings: Settings) -> FastPath:
     @asynccontextmanager
     async def open_storage(_: Litestar) -> AsyncIterator[None]:
         proxy.open()
-        yield
+        proxy.observer.start()
+        try:
+            yield
+        finally:
+            await proxy.observer.stop()
 
     @asgi("/healthz", http_method=["GET", "HEAD"], copy_scope=False)
     async def healthz(scope: Scope, receive: Receive, send: Send) -> None:

@@ -2,10 +2,17 @@
 
 Under `python -m services.proxy` the workers share a PROMETHEUS_MULTIPROC_DIR, so `/metrics`
 adds up every worker; an app built alone (tests) reports its own registry.
+
+Metrics are tallied in plain integers per request and handed to prometheus_client a few
+times a second: its multiprocess values are memory-mapped files behind a lock, and three
+updates per request cost a fifth of the proxy's throughput on small files.
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
+import contextlib
 import os
 import sys
 import time
@@ -21,6 +28,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+FLUSH_EVERY = 0.25  # seconds; a scrape also flushes the worker that answers it
 
 
 class AccessLine(msgspec.Struct):
@@ -63,9 +71,59 @@ class Observer:
         self._misses = cache.labels("miss")
         self._by_status: dict[int, Counter] = {}
         self._encode = msgspec.json.Encoder()
+        # Tallies not yet handed to prometheus_client (see the module's docstring).
+        self._status_tally: dict[int, int] = {}
+        self._bucket_tally = [0] * (len(LATENCY_BUCKETS) + 1)  # the last one is +Inf
+        self._seconds_tally = 0.0
+        self._hit_tally = 0
+        self._miss_tally = 0
+        self._flusher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Flush the tallies periodically (each worker runs this in its own event loop)."""
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_forever())
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            self.flush()
+
+    async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Hand the tallies to prometheus_client in one update per series."""
+        for status, count in self._status_tally.items():
+            counter = self._by_status.get(status)
+            if counter is None:
+                counter = self._by_status[status] = self._requests.labels(str(status))
+            counter.inc(count)
+        self._status_tally.clear()
+        if self._hit_tally:
+            self._hits.inc(self._hit_tally)
+            self._hit_tally = 0
+        if self._miss_tally:
+            self._misses.inc(self._miss_tally)
+            self._miss_tally = 0
+        if any(self._bucket_tally):
+            # What Histogram.observe does per value, once per bucket: one bucket per
+            # observation (the first bound it fits under) and the running sum.
+            for index, count in enumerate(self._bucket_tally):
+                if count:
+                    self._latency._buckets[index].inc(count)
+            self._latency._sum.inc(self._seconds_tally)
+            self._bucket_tally = [0] * len(self._bucket_tally)
+            self._seconds_tally = 0.0
 
     def exposition(self) -> bytes:
         """The metrics text: every worker's when they share a directory, else this app's."""
+        self.flush()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -73,7 +131,10 @@ class Observer:
         return generate_latest(self.registry)
 
     def cache_lookup(self, hit: bool) -> None:
-        (self._hits if hit else self._misses).inc()
+        if hit:
+            self._hit_tally += 1
+        else:
+            self._miss_tally += 1
 
     def request(
         self,
@@ -87,11 +148,9 @@ class Observer:
         deployment: str | None,
     ) -> None:
         elapsed = time.perf_counter() - started
-        counter = self._by_status.get(status)
-        if counter is None:
-            counter = self._by_status[status] = self._requests.labels(str(status))
-        counter.inc()
-        self._latency.observe(elapsed)
+        self._status_tally[status] = self._status_tally.get(status, 0) + 1
+        self._bucket_tally[bisect.bisect_left(LATENCY_BUCKETS, elapsed)] += 1
+        self._seconds_tally += elapsed
         if self.access_log:
             line = AccessLine(
                 round(time.time(), 3),

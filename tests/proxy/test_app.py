@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -77,9 +78,16 @@ def test_entry_point_with_two_workers_counts_every_request(
         for _ in range(30):  # a new connection each: the workers share them out
             unknown = httpx.get(f"{proxy.base_url}/", headers={"host": "nobody.localhost"})
             assert unknown.status_code == 404
-        metrics = httpx.get(f"{proxy.base_url}/metrics").text
-    # Whichever worker answered the scrape, it reports the requests of both.
-    assert 'slipway_proxy_requests_total{status="404"} 30.0' in metrics
+        # Whichever worker answers the scrape reports the requests of both, once each
+        # has flushed its tallies (a few times a second).
+        wanted = 'slipway_proxy_requests_total{status="404"} 30.0'
+        metrics = ""
+        for _ in range(50):  # 5 s at most
+            metrics = httpx.get(f"{proxy.base_url}/metrics").text
+            if wanted in metrics:
+                break
+            time.sleep(0.1)
+    assert wanted in metrics
 
 
 async def test_more_hosts_than_cached_manifests(
