@@ -58,8 +58,11 @@ async def fetch_commit(
     dest: Path,
     log: BuildLog,
     deadline: Deadline,
+    depth: int = 1,
 ) -> str:
-    """Fetch `commit_sha` (or the tip of `ref` when no commit is given); return the full sha."""
+    """Fetch `commit_sha` (or the tip of `ref` when no commit is given); return the full sha.
+
+    `depth` commits of history come along (1: the commit alone)."""
     check_repo_url(repo_url)
     if commit_sha and not _SHA_RE.match(commit_sha):
         raise BuildFailure(EXIT_CLONE, f"not a full commit sha: {commit_sha!r}")
@@ -84,7 +87,7 @@ async def fetch_commit(
     ):
         raise BuildFailure(EXIT_CLONE, "git init failed")
     checkout_target = "FETCH_HEAD"
-    if await run("fetch", "-q", "--no-tags", "--depth", "1", "--", repo_url, target):
+    if await run("fetch", "-q", "--no-tags", "--depth", str(depth), "--", repo_url, target):
         if not commit_sha:
             raise BuildFailure(EXIT_CLONE, f"could not fetch {target} from {repo_url}")
         # Some servers refuse to hand out a commit by its sha: fetch the branches instead.

@@ -151,6 +151,8 @@ async def _build(
             dest=work.checkout,
             log=log,
             deadline=deadline,
+            # Ignore commands compare the commit with its parent (`git diff HEAD^ HEAD`).
+            depth=2 if inputs.ignore_command else 1,
         )
     executor.env["SLIPWAY_GIT_COMMIT_SHA"] = sha
 

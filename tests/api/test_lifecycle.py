@@ -187,3 +187,22 @@ async def test_logs_follow_a_build_and_mask_build_variables(
     for text in (followed, stored):
         assert "key=" in text
         assert "hunter2-value" not in text
+
+
+async def test_ignore_command_exit_zero_skips_the_build(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, storage = live
+    await client.patch(
+        "/api/projects/site", json={"ignore_command": "git diff --quiet HEAD^ HEAD -- docs"}
+    )
+    repo.commit(node_site("first"))
+    commit = repo.commit({"README.md": "only the readme changed"})  # nothing under docs/
+    [d] = (await post_webhook(client, push_payload(after=commit))).json()["deployments"]
+    final = await wait_for(client, d, ("ready", "failed", "canceled"))
+    assert (final["status"], final["reason"]) == ("canceled", "skipped")
+    assert not await storage.exists(manifest.manifest_key(d))
+    # A change under docs/ makes the ignore command exit 1: that commit builds.
+    commit = repo.commit({"docs/index.md": "new page"})
+    [d] = (await post_webhook(client, push_payload(after=commit))).json()["deployments"]
+    assert (await wait_for(client, d, ("ready", "failed", "canceled")))["status"] == "ready"
