@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.quiet import IdleGate
 from services.core.storage import Storage
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
@@ -143,13 +144,17 @@ def proxy_pid(port: int) -> int:
     raise RuntimeError("proxy process not found")
 
 
-def compare(nginx: str, proxy: str, seconds: int, rounds: int) -> tuple[WrkResult, WrkResult]:
+def compare(
+    nginx: str, proxy: str, seconds: int, rounds: int, gate: IdleGate
+) -> tuple[WrkResult, WrkResult]:
     """Alternate nginx and the proxy `rounds` times; the median of each figure."""
     wrk(proxy, 1)  # warm the caches
     theirs: list[WrkResult] = []
     ours: list[WrkResult] = []
     for _ in range(rounds):
+        gate.wait()
         theirs.append(wrk(nginx, seconds))
+        gate.wait()
         ours.append(wrk(proxy, seconds))
     return _median(theirs), _median(ours)
 
@@ -164,6 +169,7 @@ def _median(results: list[WrkResult]) -> WrkResult:
 
 def run(seconds: int, rounds: int) -> str:
     rows: list[tuple[str, WrkResult, WrkResult]] = []
+    gate = IdleGate()
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         root = workdir / "root"
@@ -187,7 +193,9 @@ def run(seconds: int, rounds: int) -> str:
                 rss_start = tree_rss_mb(memory.pid)
                 memory.start()
                 for label, path in TARGETS.items():
-                    theirs, ours = compare(nginx_url + path, proxy.base_url + path, seconds, rounds)
+                    theirs, ours = compare(
+                        nginx_url + path, proxy.base_url + path, seconds, rounds, gate
+                    )
                     rows.append((label, theirs, ours))
                     print(f"{label}: nginx {theirs}, proxy {ours}", file=sys.stderr)
                 memory.done.set()
@@ -198,13 +206,13 @@ def run(seconds: int, rounds: int) -> str:
                 storage_url, proxy_workers="2", route_ttl="1", proxy_access_log="true"
             ) as logging_proxy:
                 theirs, ours = compare(
-                    nginx_url + "/", logging_proxy.base_url + "/", seconds, rounds
+                    nginx_url + "/", logging_proxy.base_url + "/", seconds, rounds, gate
                 )
                 rows.append(("index.html, proxy access log on", theirs, ours))
         finally:
             nginx.terminate()
             nginx.wait(timeout=10)
-    return report(rows, seconds, rounds, rss_start, memory.peak, rss_end)
+    return report(rows, seconds, rounds, rss_start, memory.peak, rss_end, gate.describe())
 
 
 def report(
@@ -214,6 +222,7 @@ def report(
     rss_start: float,
     rss_peak: float,
     rss_end: float,
+    idle: str = "",
 ) -> str:
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -243,15 +252,12 @@ def report(
         "",
         f"Proxy memory (main process and workers, resident): {rss_start:.0f} MB before, "
         f"{rss_peak:.0f} MB peak under load, {rss_end:.0f} MB after.",
-        f"Load average when the report was written: {_load_average()} (other work on the "
-        "same 2 vCPU skews both servers). Figures move ±30% between runs: compare the ratios.",
+        f"Before every wrk run the benchmark waits (up to 2 minutes) for the CPUs to be 90% "
+        f"idle: {idle or 'not recorded'}. Other work on the same 2 vCPU skews both servers, "
+        "and figures still move ±15% between runs: compare the ratios.",
         "",
     ]
     return "\n".join(lines)
-
-
-def _load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def write_section(section: str, path: Path = DOCS) -> None:

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 
-from granian.constants import HTTPModes, Interfaces
+from granian.constants import HTTPModes, Interfaces, Loops
 from granian.server import Server
 
 from services.core.settings import Settings
@@ -31,6 +31,8 @@ def run(settings: Settings) -> None:
         interface=Interfaces.ASGI,
         workers=settings.proxy_workers,
         http=HTTPModes.http1,
+        # uvloop: about a tenth more requests/s than asyncio's loop (docs/benchmarks.md).
+        loop=Loops.uvloop,
         factory=True,
         backlog=2048,
         log_access=False,  # the proxy writes its own structured access log

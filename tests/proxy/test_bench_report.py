@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.proxy import WrkResult, parse_wrk, write_section
+from bench.quiet import IdleGate, cpu_idle_fraction
 
 WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:40000/
   2 threads and 64 connections
@@ -47,3 +48,11 @@ def test_a_missing_file_is_created(tmp_path: Path) -> None:
     docs = tmp_path / "docs" / "benchmarks.md"
     write_section("## Proxy\n\nfirst\n", docs)
     assert docs.read_text() == "# Benchmarks\n\n## Proxy\n\nfirst\n"
+
+
+def test_idle_gate_waits_no_longer_than_its_timeout() -> None:
+    assert 0.0 <= cpu_idle_fraction(0.05) <= 1.0
+    gate = IdleGate(min_idle=1.01, timeout=0.0)  # never idle enough: one reading, then on
+    gate.wait()
+    assert gate.lowest <= 1.0
+    assert gate.describe().startswith("each run started with the CPUs at least")
