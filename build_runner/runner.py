@@ -194,7 +194,7 @@ async def _build(
         )
         log.line("publish", f"output directory: {_relative(output, work.checkout)}")
         files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)
-        config = serving_config(output, inputs.spa)
+        config = serving_config(output, inputs.spa, log)
         try:
             async with asyncio.timeout(deadline.remaining()):
                 stats = await publish_site(

@@ -1,7 +1,8 @@
 """The serving config of a deployment: SPA fallback and the `_redirects` / `_headers` files.
 
 Both files are parsed here with the proxy's own parser, so a mistake fails the build rather
-than the site. Their text is kept as written; the proxy parses it again when it loads.
+than the site. Their text is kept as written; the proxy parses it again when it loads. Rules
+the proxy can never match (a `Role=` condition) are accepted with a warning in the build log.
 """
 
 from __future__ import annotations
@@ -9,9 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from build_runner.errors import BuildFailure
+from build_runner.log import BuildLog
 from services.core.build_protocol import EXIT_OUTPUT
 from services.core.manifest import ServingConfig
-from services.core.site_rules import SiteRulesError, parse_headers, parse_redirects
+from services.core.site_rules import (
+    SiteRulesError,
+    condition_warnings,
+    parse_headers,
+    parse_redirects,
+)
 
 MAX_RULES_BYTES = 256 * 1024
 
@@ -27,12 +34,13 @@ def _read(path: Path) -> str | None:
         raise BuildFailure(EXIT_OUTPUT, f"{path.name} is not UTF-8 text") from None
 
 
-def serving_config(output: Path, spa: bool) -> ServingConfig:
+def serving_config(output: Path, spa: bool, log: BuildLog) -> ServingConfig:
     redirects = _read(output / "_redirects")
     headers = _read(output / "_headers")
     try:
         if redirects is not None:
-            parse_redirects(redirects)
+            for warning in condition_warnings(parse_redirects(redirects)):
+                log.line("publish", f"warning: {warning}")
         if headers is not None:
             parse_headers(headers)
     except SiteRulesError as exc:

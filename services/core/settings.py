@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     proxy_workers: int = Field(default=2, ge=1)
     proxy_access_log: bool = True  # one JSON line per request on stdout
+    # A request header a CDN in front sets to the viewer's country (e.g.
+    # cloudfront-viewer-country), for `Country=` conditions; empty: the country is unknown.
+    proxy_country_header: str = ""
 
     @field_validator("base_domain")
     @classmethod

@@ -5,8 +5,12 @@
 - `to` is a path or an absolute URL that may use `:name` and `:splat`;
 - status 301 (default), 302, 303, 307, 308 redirect; 200 rewrites; 404 and 410 serve `to`
   with that status; `!` forces the rule even when a file exists at the request path;
-- the first matching rule wins. Rules with conditions (Country, Language, Role, Cookie) are
-  kept but never match: the proxy knows none of them.
+- the first matching rule wins;
+- conditions after the status narrow a rule to some viewers: `Language=fr,de` (the request's
+  Accept-Language lists one of them, compared by primary tag), `Country=us,ca` (the viewer's
+  country, as told by a CDN header), `Cookie=a,b` (the request carries one of those cookies).
+  Values of one condition are alternatives; several conditions must all hold. `Role=` (and any
+  other name) never holds: Slipway has no identity service to say what role a viewer has.
 
 `_headers`: a path pattern on its own line, then indented `Name: value` lines for it. Every
 matching rule applies; values of one header from several rules are joined with ", ".
@@ -73,6 +77,44 @@ class PathPattern:
 
 
 @dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who asks, as far as conditions can tell: what they hold is matched against this."""
+
+    languages: frozenset[str] = frozenset()  # primary tags, lower-case, from Accept-Language
+    country: str | None = None  # lower-case ISO 3166 code; None when unknown
+    cookies: frozenset[str] = frozenset()  # cookie names, as sent
+
+
+NOBODY = Viewer()
+# Conditions the proxy can decide; any other (Role needs an identity service) never holds.
+DECIDABLE_CONDITIONS = frozenset({"language", "country", "cookie"})
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    name: str  # as written
+    values: frozenset[str]  # normalised as the viewer's side is: see `_condition_values`
+
+    @property
+    def kind(self) -> str:
+        return self.name.lower()
+
+    @property
+    def decidable(self) -> bool:
+        return self.kind in DECIDABLE_CONDITIONS
+
+    def holds(self, viewer: Viewer) -> bool:
+        kind = self.kind
+        if kind == "language":
+            return not self.values.isdisjoint(viewer.languages)
+        if kind == "country":
+            return viewer.country in self.values
+        if kind == "cookie":
+            return not self.values.isdisjoint(viewer.cookies)
+        return False
+
+
+@dataclass(frozen=True, slots=True)
 class RedirectRule:
     line: int
     pattern: PathPattern
@@ -80,15 +122,32 @@ class RedirectRule:
     to: str
     status: int
     force: bool
-    conditions: tuple[tuple[str, str], ...]
+    conditions: tuple[Condition, ...]
 
     @property
     def is_redirect(self) -> bool:
         return self.status in REDIRECT_STATUSES
 
-    def match(self, host: str | None, path: str, query: Mapping[str, str]) -> dict[str, str] | None:
-        if self.conditions:
+    @property
+    def depends_on_viewer(self) -> bool:
+        """Whether some viewers match this rule and others not (a Role rule matches nobody)."""
+        return bool(self.conditions) and all(c.decidable for c in self.conditions)
+
+    def match(
+        self, host: str | None, path: str, query: Mapping[str, str], viewer: Viewer = NOBODY
+    ) -> dict[str, str] | None:
+        captures = self.captures(host, path, query)
+        if captures is None or (self.conditions and not self.admits(viewer)):
             return None
+        return captures
+
+    def admits(self, viewer: Viewer) -> bool:
+        return all(condition.holds(viewer) for condition in self.conditions)
+
+    def captures(
+        self, host: str | None, path: str, query: Mapping[str, str]
+    ) -> dict[str, str] | None:
+        """The placeholders when host, path and query match, whoever the viewer is."""
         captures = self.pattern.match(host, path)
         if captures is None:
             return None
@@ -153,12 +212,12 @@ def _parse_redirect_line(number: int, tokens: list[str]) -> RedirectRule:
         raise SiteRulesError(
             f"{where}: status {status} to an external URL would proxy it; use a redirect status"
         )
-    conditions: list[tuple[str, str]] = []
+    conditions: list[Condition] = []
     for token in rest:
         name, sep, value = token.partition("=")
         if not sep or not name:
             raise SiteRulesError(f"{where}: unexpected {token!r} (expected Condition=value)")
-        conditions.append((name, value))
+        conditions.append(Condition(name, _condition_values(name.lower(), value)))
     return RedirectRule(
         line=number,
         pattern=pattern,
@@ -245,12 +304,48 @@ def compile_pattern(source: str, where: str) -> PathPattern:
     return PathPattern(source=source, host=host, regex=re.compile(f"^{regex}{tail}$"))
 
 
+def _condition_values(kind: str, value: str) -> frozenset[str]:
+    """`a,b` as the viewer's side is kept: languages by primary tag, countries lower-case."""
+    values = [v.strip() for v in value.split(",") if v.strip()]
+    if kind == "language":
+        return frozenset(primary_language(v) for v in values)
+    if kind == "country":
+        return frozenset(v.lower() for v in values)
+    return frozenset(values)  # cookie names are case-sensitive
+
+
+def primary_language(tag: str) -> str:
+    """`fr-CA` → `fr`: a language condition names languages, not regions."""
+    return tag.split("-", 1)[0].strip().lower()
+
+
+def condition_warnings(rules: list[RedirectRule]) -> list[str]:
+    """A line for each rule with a condition the proxy can never satisfy."""
+    warnings = []
+    for rule in rules:
+        for condition in rule.conditions:
+            if condition.kind == "role":
+                reason = "Slipway has no identity service to tell a viewer's role"
+            elif not condition.decidable:
+                reason = "only Language, Country, Cookie and Role are known"
+            else:
+                continue
+            warnings.append(
+                f"_redirects line {rule.line}: {condition.name}= never matches: {reason}"
+            )
+    return warnings
+
+
 def first_redirect(
-    rules: list[RedirectRule], host: str | None, path: str, query: Mapping[str, str]
+    rules: list[RedirectRule],
+    host: str | None,
+    path: str,
+    query: Mapping[str, str],
+    viewer: Viewer = NOBODY,
 ) -> tuple[RedirectRule, str] | None:
     """The first rule matching the request and its filled-in destination."""
     for rule in rules:
-        captures = rule.match(host, path, query)
+        captures = rule.match(host, path, query, viewer)
         if captures is not None:
             return rule, rule.target(captures)
     return None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from services.core.hosts import normalize_host
+from services.core.site_rules import Viewer, primary_language
 
 # Encodings the proxy can serve precompressed, in the order it prefers them.
 SERVED_ENCODINGS = ("br", "gzip")
+# More ranges than this in one header get the whole file, as a guard against abuse.
+MAX_RANGES = 16
 
 
 @dataclass(slots=True)
@@ -22,14 +26,19 @@ class RequestInfo:
     if_none_match: bytes | None
     range: bytes | None
     if_range: bytes | None
+    # Kept raw: only a site with conditional `_redirects` rules parses them (`viewer_of`).
+    accept_language: bytes | None = None
+    cookie: bytes | None = None
+    country: bytes | None = None  # the configured CDN header, if any
 
     @property
     def cache_key_tail(self) -> tuple[bytes, bytes, tuple[str, ...]]:
         return (self.raw_path, self.query, self.encodings)
 
 
-def read_request(scope: Any) -> RequestInfo:
+def read_request(scope: Any, country_header: bytes | None = None) -> RequestInfo:
     host = accept = inm = byte_range = if_range = None
+    languages = cookie = country = None
     for name, value in scope["headers"]:
         if name == b"host":
             host = value
@@ -41,6 +50,12 @@ def read_request(scope: Any) -> RequestInfo:
             byte_range = value
         elif name == b"if-range":
             if_range = value
+        elif name == b"accept-language":
+            languages = value if languages is None else languages + b"," + value
+        elif name == b"cookie":
+            cookie = value if cookie is None else cookie + b"; " + value
+        elif name == country_header:
+            country = value
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
     # HTTP/1.1 puts the query in raw_path for some servers; the path is what precedes it.
     raw_path, _, extra_query = raw_path.partition(b"?")
@@ -53,6 +68,9 @@ def read_request(scope: Any) -> RequestInfo:
         if_none_match=inm,
         range=byte_range,
         if_range=if_range,
+        accept_language=languages,
+        cookie=cookie,
+        country=country,
     )
 
 
@@ -64,9 +82,23 @@ def host_from_header(raw: bytes) -> str | None:
 @lru_cache(maxsize=1024)
 def accepted_encodings(raw: bytes) -> tuple[str, ...]:
     """Served encodings the client accepts (q > 0), by its q-value, ties in our order."""
-    weights: dict[str, float] = {}
+    weights = dict(_weighted_items(raw))
+    star = weights.get("*", 0.0)
+    ranked = [(weights.get(c, star), -i, c) for i, c in enumerate(SERVED_ENCODINGS)]
+    return tuple(c for q, _, c in sorted(ranked, reverse=True) if q > 0)
+
+
+@lru_cache(maxsize=1024)
+def accepted_languages(raw: bytes) -> frozenset[str]:
+    """Primary tags the client accepts (q > 0): `fr-CA, de;q=0` → {fr}. `*` names none."""
+    tags = (primary_language(tag) for tag, quality in _weighted_items(raw) if quality > 0)
+    return frozenset(tags) - {"", "*"}
+
+
+def _weighted_items(raw: bytes) -> Iterator[tuple[str, float]]:
+    """(item, q-value) of a header like Accept-Encoding, lower-case; a bad q-value is 0."""
     for item in raw.decode("latin-1").lower().split(","):
-        coding, *params = (part.strip() for part in item.split(";"))
+        token, *params = (part.strip() for part in item.split(";"))
         quality = 1.0
         for param in params:
             if param.startswith("q="):
@@ -74,10 +106,31 @@ def accepted_encodings(raw: bytes) -> tuple[str, ...]:
                     quality = float(param[2:])
                 except ValueError:
                     quality = 0.0
-        weights[coding] = quality
-    star = weights.get("*", 0.0)
-    ranked = [(weights.get(c, star), -i, c) for i, c in enumerate(SERVED_ENCODINGS)]
-    return tuple(c for q, _, c in sorted(ranked, reverse=True) if q > 0)
+        yield token, quality
+
+
+def cookie_names(raw: bytes) -> frozenset[str]:
+    """Names of the cookies in a Cookie header (`a=1; b=2` → {a, b}); values are not needed."""
+    names = (pair.partition("=")[0].strip() for pair in raw.decode("latin-1").split(";"))
+    return frozenset(name for name in names if name)
+
+
+def viewer_of(request: RequestInfo) -> Viewer:
+    """What `_redirects` conditions are matched against, from the raw headers kept."""
+    country = request.country.decode("latin-1").strip().lower() if request.country else ""
+    return Viewer(
+        languages=accepted_languages(request.accept_language)
+        if request.accept_language
+        else frozenset(),
+        country=country or None,
+        cookies=cookie_names(request.cookie) if request.cookie else frozenset(),
+    )
+
+
+def viewer_headers(kinds: Iterable[str], country_header: bytes | None) -> bytes:
+    """The request headers that conditions of these kinds read: what a response varies on."""
+    read = {"language": b"accept-language", "cookie": b"cookie", "country": country_header}
+    return b", ".join(sorted({name for kind in kinds if (name := read.get(kind))}))
 
 
 def etag_matches(header: bytes, etag: bytes) -> bool:
@@ -98,9 +151,48 @@ def parse_range(header: bytes, size: int) -> tuple[int, int] | None:
 
     Raises RangeNotSatisfiable when the range starts past the end of the file.
     """
+    spec = _byte_ranges(header)
+    if spec is None or "," in spec:
+        return None  # other units, and several ranges (`parse_ranges` takes those)
+    return _one_range(spec, size)
+
+
+def parse_ranges(header: bytes, size: int) -> list[tuple[int, int]] | None:
+    """Each satisfiable [start, end) of a `bytes=` header, in the order asked; None to ignore it.
+
+    As nginx does, the whole file (None) answers more than MAX_RANGES ranges, and ranges that
+    together ask for more bytes than the file has (overlapping ones, say). Raises
+    RangeNotSatisfiable when no range is.
+    """
+    spec = _byte_ranges(header)
+    if spec is None:
+        return None
+    items = [item for item in spec.split(",") if item.strip()]
+    if not items or len(items) > MAX_RANGES:
+        return None
+    spans = []
+    for item in items:
+        try:
+            span = _one_range(item, size)
+        except RangeNotSatisfiable:
+            continue  # satisfiable when any range is
+        if span is None:
+            return None  # one malformed range: the header is ignored
+        spans.append(span)
+    if not spans:
+        raise RangeNotSatisfiable
+    if sum(end - start for start, end in spans) > size:
+        return None
+    return spans
+
+
+def _byte_ranges(header: bytes) -> str | None:
+    """What follows `bytes=`, or None for another unit."""
     unit, _, spec = header.decode("latin-1").strip().partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None  # other units and multipart ranges: answer with the whole file
+    return spec if unit.strip().lower() == "bytes" else None
+
+
+def _one_range(spec: str, size: int) -> tuple[int, int] | None:
     first, dash, last = (part.strip() for part in spec.partition("-"))
     if (
         not dash

@@ -12,9 +12,10 @@ from services.core.hosts import route_key
 from services.core.manifest import CACHE_CONTROL, Route, decode_manifest, decode_route, file_key
 from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
+from services.core.site_rules import NOBODY
 from services.core.storage import ObjectNotFound, Storage, StorageError
 from services.proxy.caches import ByteBudgetCache, LoadingCache
-from services.proxy.delivery import Streamed, deliver
+from services.proxy.delivery import Streamed, StreamedParts, byteranges, deliver
 from services.proxy.observe import Observer
 from services.proxy.paths import BadPath, site_path
 from services.proxy.reply import (
@@ -30,10 +31,12 @@ from services.proxy.request import (
     RangeNotSatisfiable,
     RequestInfo,
     etag_matches,
-    parse_range,
+    parse_ranges,
     read_request,
+    viewer_headers,
+    viewer_of,
 )
-from services.proxy.site import NotFound, Redirect, Serve, Site
+from services.proxy.site import NotFound, Redirect, Resolution, Serve, Site
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,10 @@ SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are stre
 MAX_ROUTES = 100_000
 MAX_SITES = 256  # parsed manifests kept; a large site's is a few MB
 PUBLIC_KINDS = frozenset({"production", "domain"})
-ResponseKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
+PlainKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
+# An answer that depends on who asks (see `Resolution.variant`) is kept under a longer key,
+# which the fast path never looks up: it only ever finds answers that are the same for all.
+ResponseKey = PlainKey | tuple[str, str, bytes, bytes, tuple[str, ...], int]
 
 
 class ManifestMissing(Exception):
@@ -67,6 +73,7 @@ class Proxy:
             settings.proxy_memory_cache_bytes
         )
         self.observer = Observer(access_log=settings.proxy_access_log)
+        self.country_header = settings.proxy_country_header.strip().lower().encode() or None
 
     def open(self) -> None:
         self._storage = Storage(self.settings.resolved_storage_url)
@@ -118,7 +125,7 @@ class Proxy:
 
     async def serve(self, scope: Any, send: Any) -> None:
         started = time.perf_counter()
-        request = read_request(scope)
+        request = read_request(scope, self.country_header)
         reply = await self.respond(request)
         if isinstance(reply, Ready):
             status, headers, body = reply.answer(request.method, request.if_none_match)
@@ -128,7 +135,7 @@ class Proxy:
         status, sent = await deliver(self.storage, scope, reply, send)
         self._record(started, request, status, sent, reply.deployment)
 
-    async def respond(self, request: RequestInfo) -> Ready | Streamed:
+    async def respond(self, request: RequestInfo) -> Ready | Streamed | StreamedParts:
         if request.method not in ("GET", "HEAD"):
             return plain(405, "method not allowed", [(b"allow", b"GET, HEAD")])
         if request.host is None:
@@ -157,11 +164,18 @@ class Proxy:
             path = site_path(request.raw_path)
         except BadPath as exc:
             return plain(400, f"bad request: {exc}", base)
-        decision = site.resolve(request.host, path, request.query)
+        viewer = viewer_of(request) if site.viewer_rules else NOBODY
+        resolved = site.resolve(request.host, path, request.query, viewer)
+        decision = resolved.decision
+        cache_key = _variant_key(request, route.deployment, resolved.variant)
+        if resolved.variant is not None and request.range is None:
+            kept = self.responses.get(cache_key)
+            if kept is not None:
+                return kept
+        base += self._vary(resolved)
         extra = [
             (k.lower().encode(), v.encode()) for k, v in site.extra_headers(request.host, path)
         ]
-        cache_key = _response_key(request, route.deployment)
         if isinstance(decision, Redirect):
             headers = [
                 *base,
@@ -189,7 +203,7 @@ class Proxy:
         base: Headers,
         extra: Headers,
         cache_key: ResponseKey,
-    ) -> Ready | Streamed:
+    ) -> Ready | Streamed | StreamedParts:
         entry = decision.entry
         ranged = request.range is not None and decision.status == 200
         encoding = None
@@ -224,6 +238,13 @@ class Proxy:
             ready = Ready.build(decision.status, headers, body, deployment)
             return ready if ranged else self._keep(cache_key, ready)
         return Streamed(decision.status, headers, key, 0, size, deployment)
+
+    def _vary(self, resolved: Resolution) -> Headers:
+        """Vary for an answer that depends on who asks, so caches downstream keep one each."""
+        if not resolved.varies_on:
+            return []
+        names = viewer_headers(resolved.varies_on, self.country_header)
+        return [(b"vary", names)] if names else []
 
     def _keep(self, key: ResponseKey, ready: Ready) -> Ready:
         self.responses.put(key, ready)
@@ -261,25 +282,32 @@ class Proxy:
 
 def _partial(
     request: RequestInfo, headers: Headers, key: str, size: int, etag: str, deployment: str
-) -> Ready | Streamed | None:
+) -> Ready | Streamed | StreamedParts | None:
     """206 or 416 for a Range request; None when the whole file is the answer."""
     if request.range is None or (request.if_range and request.if_range != etag.encode()):
         return None
     try:
-        span = parse_range(request.range, size)
+        spans = parse_ranges(request.range, size)
     except RangeNotSatisfiable:
         unsatisfiable = [*headers, (b"content-range", f"bytes */{size}".encode())]
         return Ready.build(416, unsatisfiable, b"", deployment)
-    if span is None:
+    if spans is None:
         return None
-    start, end = span
+    if len(spans) > 1:
+        return byteranges(headers, key, spans, size, deployment)
+    start, end = spans[0]
     content_range = (b"content-range", f"bytes {start}-{end - 1}/{size}".encode())
     return Streamed(206, [*headers, content_range], key, start, end, deployment)
 
 
-def _response_key(request: RequestInfo, deployment: str) -> ResponseKey:
+def _response_key(request: RequestInfo, deployment: str) -> PlainKey:
     assert request.host is not None
     return (request.host, deployment, request.raw_path, request.query, request.encodings)
+
+
+def _variant_key(request: RequestInfo, deployment: str, variant: int | None) -> ResponseKey:
+    key = _response_key(request, deployment)
+    return key if variant is None else (*key, variant)
 
 
 def _site_headers(route: Route) -> Headers:

@@ -1,19 +1,25 @@
 """One deployment as the proxy sees it: its manifest, parsed rules, and how a path resolves.
 
-Manifests are immutable, so a Site is built once per deployment and kept.
+Manifests are immutable, so a Site is built once per deployment and kept. A path's answer
+depends on the request alone, except where a `_redirects` rule with conditions (Language,
+Country, Cookie) could decide it: `Resolution.variant` says so, for the response cache.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
 from services.core.manifest import FileEntry, Manifest
 from services.core.site_rules import (
+    NOBODY,
     HeaderRule,
     RedirectRule,
     SiteRulesError,
+    Viewer,
     first_redirect,
     headers_for,
     parse_headers,
@@ -50,6 +56,16 @@ class NotFound:
 Decision = Serve | Redirect | NotFound
 
 
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    decision: Decision
+    # None: every viewer gets this answer. Otherwise conditional rules could have decided
+    # otherwise for someone else: the line of the rule that did decide (0: none did), which
+    # with the request's path and query determines the answer; and the condition kinds read.
+    variant: int | None = None
+    varies_on: frozenset[str] = frozenset()
+
+
 class Site:
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
@@ -63,15 +79,46 @@ class Site:
             self.header_rules = parse_headers(config.headers) if config.headers else []
         except SiteRulesError as exc:
             log.warning("deployment %s: ignoring site rules: %s", manifest.deployment, exc)
+        # Rules some viewers match and others not; without them, who asks never matters.
+        self.viewer_rules = [rule for rule in self.redirects if rule.depends_on_viewer]
 
-    def resolve(self, host: str, path: str, query: bytes) -> Decision:
+    def resolve(self, host: str, path: str, query: bytes, viewer: Viewer = NOBODY) -> Resolution:
         """What answers `/<path>`: rules first when forced or when no file is there."""
         found = self._file_for(path)
-        if self.redirects:
-            params = dict(parse_qsl(query.decode("latin-1"))) if query else {}
-            matched = first_redirect(self.redirects, host, "/" + path, params)
-            if matched is not None and (matched[0].force or found is None):
-                return self._apply(matched[0], matched[1], query)
+        if not self.redirects:
+            return Resolution(self._without_rules(path, found, query))
+        params = dict(parse_qsl(query.decode("latin-1"))) if query else {}
+        matched = first_redirect(self.redirects, host, "/" + path, params, viewer)
+        if matched is not None and (matched[0].force or found is None):
+            decision = self._apply(matched[0], matched[1], query)
+        else:
+            decision = self._without_rules(path, found, query)
+        varies_on = self._varies_on(host, "/" + path, params, matched)
+        if not varies_on:
+            return Resolution(decision)
+        return Resolution(decision, matched[0].line if matched else 0, varies_on)
+
+    def _varies_on(
+        self,
+        host: str,
+        path: str,
+        params: Mapping[str, str],
+        matched: tuple[RedirectRule, str] | None,
+    ) -> frozenset[str]:
+        """Condition kinds of the rules up to the deciding one that match this request's path.
+
+        Rules after the one that decided are never reached, whoever asks.
+        """
+        last = matched[0].line if matched else math.inf
+        kinds: set[str] = set()
+        for rule in self.viewer_rules:
+            if rule.line > last:
+                break
+            if rule.captures(host, path, params) is not None:
+                kinds.update(condition.kind for condition in rule.conditions)
+        return frozenset(kinds)
+
+    def _without_rules(self, path: str, found: str | Redirect | None, query: bytes) -> Decision:
         if isinstance(found, Redirect):
             return Redirect(_with_query(found.location, query), found.status)
         if found is not None:

@@ -160,7 +160,10 @@ async def test_other_methods_are_405(
         pytest.param("bytes=-5", 206, f"bytes {len(BIG) - 5}-{len(BIG) - 1}/{len(BIG)}",
                      BIG[-5:], id="suffix"),
         pytest.param(f"bytes={len(BIG)}-", 416, f"bytes */{len(BIG)}", b"", id="past-end"),
-        pytest.param("bytes=0-1,5-6", 200, None, BIG, id="multi-range-whole"),
+        pytest.param("bytes=" + ",".join(["0-1"] * 17), 200, None, BIG, id="too-many-whole"),
+        pytest.param("bytes=0-,100-", 200, None, BIG, id="overlapping-whole"),
+        pytest.param(f"bytes={len(BIG)}-,-0", 416, f"bytes */{len(BIG)}", b"",
+                     id="several-none-satisfiable"),
         pytest.param("lines=1-2", 200, None, BIG, id="other-unit-whole"),
     ],
 )  # fmt: skip
@@ -188,6 +191,65 @@ async def test_range_on_small_file_and_stale_if_range(
     stale = await get(client, site.host, "/style.css", range="bytes=5-9", if_range='"old"')
     assert stale.status_code == 200
     assert stale.content == b"body{color:red}"
+
+
+def byteranges(response: httpx.Response) -> list[tuple[dict[str, str], bytes]]:
+    """The parts of a multipart/byteranges body: (headers, bytes) each, framing checked."""
+    media_type, _, boundary = response.headers["content-type"].partition("; boundary=")
+    assert media_type == "multipart/byteranges"
+    assert boundary
+    assert response.headers["content-length"] == str(len(response.content))
+    delimiter = b"\r\n--" + boundary.encode()
+    pieces = (b"\r\n" + response.content).split(delimiter)
+    assert pieces[0] == b""  # no preamble
+    assert pieces[-1] == b"--\r\n"  # the closing delimiter ends the body
+    parts = []
+    for piece in pieces[1:-1]:
+        head, _, data = piece.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
+        parts.append(({k.lower(): v for k, v in fields.items()}, data))
+    return parts
+
+
+async def test_two_ranges_of_a_small_file(client: httpx.AsyncClient, site: DemoSite) -> None:
+    asked = {"range": "bytes=0-3, 10-14", "accept_encoding": "br"}
+    response = await get(client, site.host, "/style.css", **asked)
+    assert response.status_code == 206
+    assert "content-range" not in response.headers
+    assert "content-encoding" not in response.headers
+    parts = byteranges(response)
+    assert [data for _, data in parts] == [b"body", b":red}"]
+    css = "text/css; charset=utf-8"
+    assert [headers["content-type"] for headers, _ in parts] == [css, css]
+    assert [h["content-range"] for h, _ in parts] == ["bytes 0-3/15", "bytes 10-14/15"]
+    head = await get(client, site.host, "/style.css", "HEAD", **asked)
+    assert head.status_code == 206
+    assert head.content == b""
+    assert head.headers["content-length"] == response.headers["content-length"]
+
+
+async def test_two_ranges_of_a_large_file_stream(client: httpx.AsyncClient, site: DemoSite) -> None:
+    spans = [(3_000_000, 4_200_000), (10, 700_009)]  # over several chunks, out of order
+    header = "bytes=" + ",".join(f"{start}-{end}" for start, end in spans)
+    response = await get(client, site.host, "/big.bin", range=header)
+    assert response.status_code == 206
+    parts = byteranges(response)
+    assert [data for _, data in parts] == [BIG[start : end + 1] for start, end in spans]
+    assert [h["content-range"] for h, _ in parts] == [
+        f"bytes {start}-{end}/{len(BIG)}" for start, end in spans
+    ]
+
+
+async def test_several_ranges_with_stale_if_range_get_the_whole_file(
+    client: httpx.AsyncClient, site: DemoSite
+) -> None:
+    stale = await get(client, site.host, "/style.css", range="bytes=0-1,5-6", if_range='"old"')
+    assert stale.status_code == 200
+    assert stale.content == b"body{color:red}"
+    etag = stale.headers["etag"]
+    fresh = await get(client, site.host, "/style.css", range="bytes=0-1,5-6", if_range=etag)
+    assert fresh.status_code == 206
+    assert [data for _, data in byteranges(fresh)] == [b"bo", b"co"]
 
 
 @pytest.mark.parametrize(
@@ -427,7 +489,7 @@ async def test_large_file_missing_from_storage_is_503(
     host = f"{manifest.project}.localhost"
     await point(storage, host, manifest)
     await storage.delete(file_key(manifest.deployment, manifest.files["big.bin"].key))
-    for range_header in ("bytes=0-", None):
+    for range_header in ("bytes=0-", "bytes=0-1,5-6", None):
         headers = {"range": range_header} if range_header else {}
         response = await get(client, host, "/big.bin", **headers)
         assert response.status_code == 503

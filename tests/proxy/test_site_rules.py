@@ -1,16 +1,26 @@
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 
+from build_runner.log import BuildLog
+from build_runner.serving import serving_config
+from services.core.manifest import FileEntry, Manifest, ServingConfig
 from services.core.site_rules import (
     MAX_LINE_LENGTH,
     MAX_RULES,
+    NOBODY,
     SiteRulesError,
+    Viewer,
+    condition_warnings,
     first_redirect,
     headers_for,
     parse_headers,
     parse_redirects,
 )
+from services.proxy.site import NotFound, Resolution, Serve, Site
 
 REDIRECTS = """
 # comments and blank lines are skipped
@@ -148,3 +158,123 @@ def test_headers_merge_every_matching_rule() -> None:
 def test_bad_headers_say_which_line(text: str, message: str) -> None:
     with pytest.raises(SiteRulesError, match=message):
         parse_headers(text)
+
+
+CONDITIONAL = """
+/hello    /hello-fr.html   200  Language=fr,de
+/shop     /shop-na.html    200  Country=US,ca
+/members  /members.html    200  Cookie=session,Remember
+/deal     /deal-vip.html   200  Language=fr Cookie=vip
+/admin/*  /admin.html      200! Role=admin
+/odd      /odd.html        200  Weather=sunny
+"""
+
+
+def viewer(
+    languages: tuple[str, ...] = (), country: str | None = None, cookies: tuple[str, ...] = ()
+) -> Viewer:
+    return Viewer(frozenset(languages), country, frozenset(cookies))
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "target"),
+    [
+        pytest.param("/hello", viewer(("fr",)), "/hello-fr.html", id="language"),
+        pytest.param("/hello", viewer(("en", "de")), "/hello-fr.html", id="language-any-listed"),
+        pytest.param("/hello", viewer(("en",)), None, id="language-other"),
+        pytest.param("/hello", NOBODY, None, id="language-none"),
+        pytest.param("/shop", viewer(country="ca"), "/shop-na.html", id="country"),
+        pytest.param("/shop", viewer(country="us"), "/shop-na.html", id="country-written-upper"),
+        pytest.param("/shop", viewer(country="fr"), None, id="country-other"),
+        pytest.param("/shop", viewer(("fr",)), None, id="country-unknown"),
+        pytest.param("/members", viewer(cookies=("session",)), "/members.html", id="cookie"),
+        pytest.param("/members", viewer(cookies=("Remember",)), "/members.html", id="cookie-2"),
+        pytest.param("/members", viewer(cookies=("SESSION",)), None, id="cookie-name-case"),
+        pytest.param("/deal", viewer(("fr",), cookies=("vip",)), "/deal-vip.html", id="and-both"),
+        pytest.param("/deal", viewer(("fr",)), None, id="and-language-only"),
+        pytest.param("/deal", viewer(cookies=("vip",)), None, id="and-cookie-only"),
+        pytest.param("/admin/x", viewer(("fr",), "us", ("nf_jwt",)), None, id="role-never"),
+        pytest.param("/odd", viewer(("fr",), "us", ("x",)), None, id="unknown-never"),
+    ],
+)  # fmt: skip
+def test_conditions(path: str, who: Viewer, target: str | None) -> None:
+    found = first_redirect(parse_redirects(CONDITIONAL), None, path, {}, who)
+    assert (found[1] if found else None) == target
+
+
+def test_language_values_compare_by_primary_tag() -> None:
+    rule = parse_redirects("/a /b 302 Language=zh-TW,PT\n")[0]
+    assert rule.match(None, "/a", {}, viewer(("zh",))) is not None
+    assert rule.match(None, "/a", {}, viewer(("pt",))) is not None
+
+
+def test_role_and_unknown_conditions_are_warned_about() -> None:
+    warnings = condition_warnings(parse_redirects(CONDITIONAL))
+    assert warnings == [
+        "_redirects line 6: Role= never matches: "
+        "Slipway has no identity service to tell a viewer's role",
+        "_redirects line 7: Weather= never matches: "
+        "only Language, Country, Cookie and Role are known",
+    ]
+
+
+def test_build_log_warns_about_role_rules(tmp_path: Path) -> None:
+    (tmp_path / "_redirects").write_text("/admin/* /admin.html 200! Role=admin\n")
+    stream = io.StringIO()
+    config = serving_config(tmp_path, spa=False, log=BuildLog(stream))
+    assert config.redirects is not None
+    assert "warning: _redirects line 1: Role= never matches" in stream.getvalue()
+
+
+VARYING = """
+/fixed     /about.html      200
+/hello     /hello-fr.html   200  Language=fr
+/hello     /hello-en.html   200
+/fixed     /fixed-fr.html   200  Language=fr
+/admin     /admin-in.html   200! Role=admin
+/deal      /deal-vip.html   200  Cookie=vip Country=fr
+"""
+
+
+def site_with(redirects: str, files: tuple[str, ...]) -> Site:
+    entries = {
+        f: FileEntry(key=f"files/{f}", size=1, sha256="0" * 64, type="text/html") for f in files
+    }
+    config = ServingConfig(redirects=redirects)
+    return Site(Manifest("d1", "p1", "2024-01-01T00:00:00Z", entries, config))
+
+
+@pytest.mark.parametrize(
+    ("path", "varies_on"),
+    [
+        pytest.param("hello", {"language"}, id="conditional-rule-matches"),
+        pytest.param("fixed", set(), id="decided-before-conditional-rule"),
+        pytest.param("about", set(), id="no-rule"),
+        pytest.param("admin", set(), id="role-matches-nobody"),
+        pytest.param("deal", {"cookie", "country"}, id="two-kinds"),
+    ],
+)
+def test_resolution_says_when_the_viewer_matters(path: str, varies_on: set[str]) -> None:
+    files = ("about.html", "hello-fr.html", "hello-en.html", "fixed-fr.html", "admin.html")
+    site = site_with(VARYING, files)
+    for who in (NOBODY, viewer(("fr",), "fr", ("vip",))):
+        resolved = site.resolve("a.localhost", path, b"", who)
+        assert resolved.varies_on == varies_on
+        assert (resolved.variant is None) is not varies_on
+
+
+def test_variant_names_the_deciding_rule() -> None:
+    site = site_with(VARYING, ("hello-fr.html", "hello-en.html"))
+    french = site.resolve("a.localhost", "hello", b"", viewer(("fr",)))
+    other = site.resolve("a.localhost", "hello", b"", viewer(("de",)))
+    assert (french.variant, other.variant) == (3, 4)
+    assert served_path(french) == "hello-fr.html"
+    assert served_path(other) == "hello-en.html"
+    nobody = site.resolve("a.localhost", "deal", b"", NOBODY)
+    assert nobody.variant == 0
+    assert isinstance(nobody.decision, NotFound)
+
+
+def served_path(resolved: Resolution) -> str:
+    assert isinstance(resolved.decision, Serve)
+    return resolved.decision.path
