@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.quiet import IdleGate
+from bench.machine import IdleGate, machine
 from services.core.storage import Storage
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
@@ -224,17 +223,11 @@ def report(
     rss_end: float,
     idle: str = "",
 ) -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
     lines = [
         "## Proxy",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} vCPU ({cpu}), "
-        f"Python {platform.python_version()}, by `make bench-proxy`: wrk, 2 threads, 64 "
-        f"connections, {seconds} s per run, nginx and the proxy alternated {rounds} times on the "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by "
+        f"`make bench-proxy`: wrk, 2 threads, 64 connections, {seconds} s per run, nginx and the proxy alternated {rounds} times on the "
         "same files in the same run, medians shown. Both run 2 workers with access logs off "
         "unless said, files from a local directory (nginx with sendfile, the proxy's large "
         "files by ASGI pathsend). wrk sends no Accept-Encoding: both send identity bytes.",

@@ -14,8 +14,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
-import platform
 import re
 import statistics
 import tempfile
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.machine import machine
 from bench.proxy import write_section
 from tests.support.gitrepo import GitRepo
 from tests.support.platform import SECRET, Platform
@@ -186,15 +185,6 @@ def end_to_end_overhead(root: Path, files: int = 200, runs: int = 3) -> dict[str
         }
     finally:
         slipway.stop()
-
-
-def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
-    return f"{os.cpu_count()} vCPU ({cpu}), Python {platform.python_version()}"
 
 
 def section(result: BurstResult, e2e: dict[str, float] | None) -> str:

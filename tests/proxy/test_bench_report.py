@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.machine import IdleGate, cpu_idle_fraction
 from bench.proxy import WrkResult, parse_wrk, write_section
-from bench.quiet import IdleGate, cpu_idle_fraction
 
 WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:40000/
   2 threads and 64 connections

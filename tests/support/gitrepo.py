@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 _GIT_ENV = {
@@ -33,7 +34,7 @@ class GitRepo:
         )
         return out.stdout.strip()
 
-    def write(self, files: dict[str, str | bytes]) -> None:
+    def write(self, files: Mapping[str, str | bytes]) -> None:
         for name, content in files.items():
             target = self.path / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,7 @@ class GitRepo:
             else:
                 target.write_text(content)
 
-    def commit(self, files: dict[str, str | bytes], message: str = "change") -> str:
+    def commit(self, files: Mapping[str, str | bytes], message: str = "change") -> str:
         """Write files, commit them all, and return the new commit's full sha."""
         self.write(files)
         self.git("add", "-A")

@@ -1,10 +1,25 @@
-"""Waiting for an idle machine before measuring: other work on the same CPUs skews every figure."""
+"""The machine a benchmark runs on: what to call it in a report, and waiting until it is idle.
+
+Other work on the same CPUs skews every figure, so each measurement waits for idle CPUs.
+"""
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import time
 from pathlib import Path
+
+
+def machine() -> str:
+    """E.g. "2 vCPU (AMD EPYC), Python 3.11.7"."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    return f"{os.cpu_count()} vCPU ({cpu}), Python {platform.python_version()}"
 
 
 def cpu_idle_fraction(window: float = 1.0) -> float:
