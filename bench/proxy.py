@@ -230,7 +230,8 @@ def report(
         f"`make bench-proxy`: wrk, 2 threads, 64 connections, {seconds} s per run, nginx and the proxy alternated {rounds} times on the "
         "same files in the same run, medians shown. Both run 2 workers with access logs off "
         "unless said, files from a local directory (nginx with sendfile, the proxy's large "
-        "files by ASGI pathsend). wrk sends no Accept-Encoding: both send identity bytes.",
+        "files by ASGI pathsend). wrk sends no Accept-Encoding: both send identity bytes. wrk "
+        "and both servers share one Linux session, so the scheduler treats them alike.",
         "",
         "| target | nginx req/s | proxy req/s | proxy ÷ nginx | nginx p99 ms | proxy p99 ms |",
         "|---|---:|---:|---:|---:|---:|",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from bench.machine import IdleGate
 
+from bench.machine import IdleGate
 from bench.publish import CacheRow, bench_publish, report
 from bench.s3_server import s3_api_server
 from tests.conftest import AWS_TEST_ENV

@@ -42,7 +42,10 @@ def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: workers are stopped with it
+        # Its own process group, so workers are stopped with it; but the same session: Linux
+        # shares CPU between sessions (autogroups) before threads, and a session of its own
+        # would give the proxy half the CPU against a load generator, unlike nginx in a bench.
+        process_group=0,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
