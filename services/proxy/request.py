@@ -31,10 +31,6 @@ class RequestInfo:
     cookie: bytes | None = None
     country: bytes | None = None  # the configured CDN header, if any
 
-    @property
-    def cache_key_tail(self) -> tuple[bytes, bytes, tuple[str, ...]]:
-        return (self.raw_path, self.query, self.encodings)
-
 
 def read_request(scope: Any, country_header: bytes | None = None) -> RequestInfo:
     host = accept = inm = byte_range = if_range = None
@@ -144,17 +140,6 @@ def etag_matches(header: bytes, etag: bytes) -> bool:
 
 class RangeNotSatisfiable(Exception):
     pass
-
-
-def parse_range(header: bytes, size: int) -> tuple[int, int] | None:
-    """[start, end) of a single `bytes=` range, or None to ignore the header.
-
-    Raises RangeNotSatisfiable when the range starts past the end of the file.
-    """
-    spec = _byte_ranges(header)
-    if spec is None or "," in spec:
-        return None  # other units, and several ranges (`parse_ranges` takes those)
-    return _one_range(spec, size)
 
 
 def parse_ranges(header: bytes, size: int) -> list[tuple[int, int]] | None:

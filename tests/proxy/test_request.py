@@ -7,7 +7,7 @@ from services.proxy.request import (
     RangeNotSatisfiable,
     accepted_encodings,
     etag_matches,
-    parse_range,
+    parse_ranges,
 )
 
 
@@ -31,20 +31,20 @@ def test_accepted_encodings(header: bytes, expected: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("header", "size", "expected"),
     [
-        pytest.param(b"bytes=0-99", 1000, (0, 100), id="first-hundred"),
-        pytest.param(b"bytes=990-5000", 1000, (990, 1000), id="clamped"),
-        pytest.param(b"bytes=-10", 1000, (990, 1000), id="suffix"),
-        pytest.param(b"bytes=-5000", 1000, (0, 1000), id="suffix-larger"),
-        pytest.param(b"bytes=5-", 1000, (5, 1000), id="open"),
+        pytest.param(b"bytes=0-99", 1000, [(0, 100)], id="first-hundred"),
+        pytest.param(b"bytes=990-5000", 1000, [(990, 1000)], id="clamped"),
+        pytest.param(b"bytes=-10", 1000, [(990, 1000)], id="suffix"),
+        pytest.param(b"bytes=-5000", 1000, [(0, 1000)], id="suffix-larger"),
+        pytest.param(b"bytes=5-", 1000, [(5, 1000)], id="open"),
         pytest.param(b"bytes=9-3", 1000, None, id="backwards-ignored"),
-        pytest.param(b"bytes=0-1,4-5", 1000, None, id="multi-ignored"),
+        pytest.param(b"bytes=0-1,4-5", 1000, [(0, 2), (4, 6)], id="two"),
         pytest.param(b"bytes=a-5", 1000, None, id="junk-ignored"),
         pytest.param(b"bytes=\xb2-5", 1000, None, id="unicode-digit-ignored"),
         pytest.param(b"items=0-1", 1000, None, id="unit-ignored"),
     ],
 )
-def test_parse_range(header: bytes, size: int, expected: tuple[int, int] | None) -> None:
-    assert parse_range(header, size) == expected
+def test_parse_ranges(header: bytes, size: int, expected: list[tuple[int, int]] | None) -> None:
+    assert parse_ranges(header, size) == expected
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_parse_range(header: bytes, size: int, expected: tuple[int, int] | None)
 )
 def test_unsatisfiable_ranges(header: bytes, size: int) -> None:
     with pytest.raises(RangeNotSatisfiable):
-        parse_range(header, size)
+        parse_ranges(header, size)
 
 
 def test_etag_matching() -> None:
