@@ -100,6 +100,8 @@ def test_proxy_reads_only_storage(example_env: Environment, outputs: dict[str, A
     assert "secrets" not in main  # the data plane needs no control-plane secret
     assert env_of(proxy)["SLIPWAY_PROXY_PORT"] == "8080"
     assert env_of(proxy)["SLIPWAY_STORAGE_URL"] == f"s3://{outputs['artifacts_bucket']}"
+    # One worker per vCPU, at least one.
+    assert (proxy["cpu"], env_of(proxy)["SLIPWAY_PROXY_WORKERS"]) == ("256", "1")
 
 
 def test_builder_task_definition(example_env: Environment, outputs: dict[str, Any]) -> None:
@@ -214,3 +216,16 @@ def test_the_api_environment_is_what_the_services_settings_read(
         "postgresql+asyncpg://from-secrets-manager:from-secrets-manager@"
         f"{outputs['database_endpoint']}:5432/slipway"
     )
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "workers"), [(256, 512, "1"), (1024, 2048, "1"), (4096, 8192, "4")]
+)
+def test_proxy_runs_a_worker_per_vcpu(
+    example_env: Environment, outputs: dict[str, Any], cpu: int, memory: int, workers: str
+) -> None:
+    size = example_env.services.proxy.model_copy(update={"cpu": cpu, "memory": memory})
+    services = example_env.services.model_copy(update={"proxy": size})
+    env = example_env.model_copy(update={"services": services})
+    proxy = render_task_definitions(env, outputs, TAG).proxy
+    assert (proxy["cpu"], env_of(proxy)["SLIPWAY_PROXY_WORKERS"]) == (str(cpu), workers)
