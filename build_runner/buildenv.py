@@ -78,3 +78,14 @@ def build_environment(
     env.update(package_cache_env(cache_dir))
     env.update(project_env)  # the project's own variables win over our defaults
     return env
+
+
+def add_file_variables(
+    env: dict[str, str], file_env: Mapping[str, str], project_env: Mapping[str, str]
+) -> None:
+    """Variables a file in the repository sets (netlify.toml's `[build.environment]`).
+
+    Like the project's own variables they win over the runner's defaults (`CI = "false"` is
+    a common one), but the project's variables win over them: they are the owner's setting.
+    """
+    env.update({name: value for name, value in file_env.items() if name not in project_env})

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.errors import BuildFailure
+from build_runner.netlify_config import NetlifyConfig, publish_directory, read_netlify_config
 from build_runner.node_version import requested_node
 from build_runner.package_managers import (
     PackageManager,
@@ -37,6 +38,8 @@ class BuildPlan:
     install: Command | None
     build: Command | None
     node_request: tuple[str, str] | None
+    output_dir: str  # the project's setting, else netlify.toml's publish; empty: detect it
+    netlify: NetlifyConfig | None  # None: the project has no netlify.toml
 
 
 def _shell(command: str, cwd: Path) -> Command:
@@ -76,8 +79,15 @@ def make_plan(
     install_command: str,
     build_command: str,
     path: str,
+    output_dir: str = "",
 ) -> BuildPlan:
+    """Precedence: the project's settings, then netlify.toml, then package.json and presets."""
     project_dir = project_directory(checkout, root_dir)
+    netlify = read_netlify_config(project_dir)
+    if netlify is not None:
+        build_command = build_command or netlify.command
+        if not output_dir and netlify.publish:
+            output_dir = publish_directory(netlify.publish, project_dir, checkout)
     pkg = read_package_json(project_dir)
     preset = detect_preset(project_dir, pkg, path)
     pm = detect_package_manager(project_dir, checkout.resolve(), pkg) if pkg is not None else None
@@ -109,4 +119,6 @@ def make_plan(
         install=install,
         build=build,
         node_request=requested_node(project_dir, pkg) if pkg is not None else None,
+        output_dir=output_dir,
+        netlify=netlify,
     )

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.build_cache import restore_cache, save_cache
-from build_runner.buildenv import build_environment
+from build_runner.buildenv import add_file_variables, build_environment
 from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
 from build_runner.errors import BuildFailure
 from build_runner.fetch import fetch_commit
 from build_runner.inputs import RunnerInputs
 from build_runner.log import BuildLog
+from build_runner.netlify_config import describe
 from build_runner.node_check import check_node
 from build_runner.output import collect_files, locate_output
 from build_runner.plan import BuildPlan, Command, make_plan
@@ -165,8 +166,18 @@ async def _build(
         install_command=inputs.install_command,
         build_command=inputs.build_command,
         path=executor.env["PATH"],
+        output_dir=inputs.output_dir,
     )
     _describe_plan(plan, work.checkout, log)
+    if plan.netlify is not None:
+        for line in describe(
+            plan.netlify,
+            build_setting=inputs.build_command,
+            output_setting=inputs.output_dir,
+            project_env=inputs.build_env,
+        ):
+            log.line("detect", line)
+        add_file_variables(executor.env, plan.netlify.environment, inputs.build_env)
     if plan.package_json is not None:
         await check_node(plan.node_request, executor.env, log)
 
@@ -188,13 +199,19 @@ async def _build(
         output = locate_output(
             plan.project_dir,
             work.checkout,
-            inputs.output_dir,
+            plan.output_dir,
             plan.preset.output_dir,
             plan.preset.name,
         )
         log.line("publish", f"output directory: {_relative(output, work.checkout)}")
         files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)
-        config = serving_config(output, inputs.spa, log)
+        config = serving_config(
+            output,
+            inputs.spa,
+            log,
+            appended_redirects=plan.netlify.redirects_text() if plan.netlify else "",
+            appended_headers=plan.netlify.headers_text() if plan.netlify else "",
+        )
         try:
             async with asyncio.timeout(deadline.remaining()):
                 stats = await publish_site(

@@ -2,7 +2,9 @@
 
 Both files are parsed here with the proxy's own parser, so a mistake fails the build rather
 than the site. Their text is kept as written; the proxy parses it again when it loads. Rules
-the proxy can never match (a `Role=` condition) are accepted with a warning in the build log.
+from netlify.toml (see `build_runner.netlify_config`) come after the files' own, as Netlify
+orders them. Rules the proxy can never match (a `Role=` condition) are accepted with a
+warning in the build log.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from services.core.site_rules import (
 )
 
 MAX_RULES_BYTES = 256 * 1024
+# Marks where the translated netlify.toml rules start in the manifest's text.
+NETLIFY_TOML_MARK = "# from netlify.toml\n"
 
 
-def _read(path: Path) -> str | None:
+def read_rules_file(path: Path) -> str | None:
+    """A small config file's text; None when it is missing or a symlink."""
     if not path.is_file() or path.is_symlink():
         return None
     if path.stat().st_size > MAX_RULES_BYTES:
@@ -34,13 +39,34 @@ def _read(path: Path) -> str | None:
         raise BuildFailure(EXIT_OUTPUT, f"{path.name} is not UTF-8 text") from None
 
 
-def serving_config(output: Path, spa: bool, log: BuildLog) -> ServingConfig:
-    redirects = _read(output / "_redirects")
-    headers = _read(output / "_headers")
+def _followed_by(text: str | None, appended: str) -> str | None:
+    """The file's rules, then the appended ones (netlify.toml's) under a marking comment."""
+    if not appended:
+        return text
+    if not text:
+        return NETLIFY_TOML_MARK + appended
+    separator = "" if text.endswith("\n") else "\n"
+    return f"{text}{separator}{NETLIFY_TOML_MARK}{appended}"
+
+
+def serving_config(
+    output: Path,
+    spa: bool,
+    log: BuildLog,
+    *,
+    appended_redirects: str = "",
+    appended_headers: str = "",
+) -> ServingConfig:
+    """The serving config; `appended_*` are rules (netlify.toml's) that follow the files'."""
+    file_redirects = read_rules_file(output / "_redirects")
+    redirects = _followed_by(file_redirects, appended_redirects)
+    headers = _followed_by(read_rules_file(output / "_headers"), appended_headers)
     try:
-        if redirects is not None:
-            for warning in condition_warnings(parse_redirects(redirects)):
+        if file_redirects is not None:  # appended rules were checked, and warned of, already
+            for warning in condition_warnings(parse_redirects(file_redirects)):
                 log.line("publish", f"warning: {warning}")
+        if redirects is not None:  # whole, for the limits on the rules together
+            parse_redirects(redirects)
         if headers is not None:
             parse_headers(headers)
     except SiteRulesError as exc:
