@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
 from services.core.hosts import DEPLOYMENT_ID_RE, valid_project_name
 
 SandboxMode = Literal["auto", "bubblewrap", "none"]
+# production: the production branch; deploy-preview: a pull request; branch-deploy: any other.
+DeployContext = Literal["production", "deploy-preview", "branch-deploy"]
+DEPLOY_CONTEXTS: tuple[DeployContext, ...] = get_args(DeployContext)
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -33,6 +36,7 @@ class RunnerInputs:
     storage_url: str
     commit_sha: str = ""
     ref: str = ""
+    deploy_context: DeployContext | None = None  # None: not told
     root_dir: str = ""
     install_command: str = ""
     build_command: str = ""
@@ -73,6 +77,18 @@ def _build_env(env: Mapping[str, str]) -> dict[str, str]:
     return {name: env[name] for name in names if name in env}
 
 
+def _deploy_context(env: Mapping[str, str]) -> DeployContext | None:
+    raw = env.get("SLIPWAY_DEPLOY_CONTEXT", "").strip()
+    if not raw:  # an api that does not send it: netlify.toml's contexts are not applied
+        return None
+    if raw not in DEPLOY_CONTEXTS:
+        raise InputError(
+            f"SLIPWAY_DEPLOY_CONTEXT must be {', '.join(DEPLOY_CONTEXTS[:-1])} or "
+            f"{DEPLOY_CONTEXTS[-1]}, got {raw!r}"
+        )
+    return raw
+
+
 def read_inputs(env: Mapping[str, str]) -> RunnerInputs:
     def need(name: str) -> str:
         value = env.get(name, "").strip()
@@ -97,6 +113,7 @@ def read_inputs(env: Mapping[str, str]) -> RunnerInputs:
         storage_url=need("SLIPWAY_STORAGE_URL"),
         commit_sha=env.get("SLIPWAY_COMMIT_SHA", "").strip().lower(),
         ref=env.get("SLIPWAY_REF", "").strip(),
+        deploy_context=_deploy_context(env),
         root_dir=env.get("SLIPWAY_ROOT_DIR", "").strip().strip("/"),
         install_command=env.get("SLIPWAY_INSTALL_COMMAND", "").strip(),
         build_command=env.get("SLIPWAY_BUILD_COMMAND", "").strip(),

@@ -1,11 +1,12 @@
 """`netlify.toml` in the project's directory, read the way sites moving from Netlify expect.
 
-Used: `[build]` command, publish and environment; `[[redirects]]` and `[[headers]]`. Redirects
-and headers are written as `_redirects` / `_headers` lines, so the proxy keeps one syntax
-and one parser. Each entry is parsed back on its own: a value that syntax cannot carry fails
-the build naming the entry (`netlify.toml redirects[2]: ...`, counted from 1 in file order)
-instead of turning into some other rule. Everything else is named once in the log and left
-out: the runner builds static sites and does not know a build's deploy context.
+Used: `[build]` command, publish and environment, with the `[context.*]` sections that apply
+to the build laid over them; `[[redirects]]` and `[[headers]]`. Redirects and headers are
+written as `_redirects` / `_headers` lines, so the proxy keeps one syntax and one parser.
+Each entry is parsed back on its own: a value that syntax cannot carry fails the build naming
+the entry (`netlify.toml redirects[2]: ...`, counted from 1 in file order) instead of turning
+into some other rule. Everything else is named once in the log and left out: the runner
+builds static sites.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from build_runner.errors import BuildFailure
+from build_runner.inputs import DEPLOY_CONTEXTS, DeployContext
 from build_runner.output import inside
 from build_runner.serving import read_rules_file
 from services.core.build_protocol import EXIT_OUTPUT
@@ -34,6 +36,7 @@ from services.core.site_rules import (
 NETLIFY_TOML = "netlify.toml"
 _USED_KEYS = frozenset({"build", "redirects", "headers", "context"})
 _BUILD_KEYS = frozenset({"command", "publish", "base", "environment"})
+_CONTEXT_KEYS = ("command", "publish", "environment")  # what a context may override
 _REDIRECT_KEYS = ("from", "to", "status", "force", "query", "conditions")
 _HEADER_KEYS = ("for", "values")
 # Netlify's condition names, found case-insensitively, written as Netlify spells them.
@@ -46,12 +49,36 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
+class DeployTarget:
+    """What a build deploys: it picks the `[context.*]` sections that apply."""
+
+    context: DeployContext | None = None  # None: not told, so no context applies
+    branch: str = ""
+
+    def context_names(self) -> tuple[str, ...]:
+        """The contexts to lay over `[build]`, in order: a later one wins."""
+        if self.context is None:
+            return ()
+        # As on Netlify, a branch's own context is laid over the deploy context's, on the
+        # production branch too. A pull request's preview does not depend on what its branch
+        # is called, and a branch named like a deploy context does not take that context.
+        if self.context == "deploy-preview" or self.branch in ("", *DEPLOY_CONTEXTS):
+            return (self.context,)
+        return (self.context, self.branch)
+
+
+UNKNOWN_TARGET = DeployTarget()
+
+
+@dataclass(frozen=True)
 class NetlifyConfig:
     command: str = ""
     publish: str = ""  # relative to the project's directory, checked when used
+    publish_key: str = "build.publish"  # where `publish` came from, to name it in errors
     environment: dict[str, str] = field(default_factory=dict)
     redirects: tuple[str, ...] = ()  # one `_redirects` line per [[redirects]] entry
     headers: tuple[str, ...] = ()  # one `_headers` block per [[headers]] entry
+    context_notes: tuple[str, ...] = ()  # which [context.*] applied, for the build log
     notes: tuple[str, ...] = ()  # what was left out or never matches, for the build log
 
     def redirects_text(self) -> str:
@@ -61,41 +88,55 @@ class NetlifyConfig:
         return "".join(self.headers)
 
 
-def read_netlify_config(project_dir: Path) -> NetlifyConfig | None:
+@dataclass(frozen=True)
+class _Layer:
+    """`[build]` or one `[context.*]` section, with the name its keys are reported under."""
+
+    where: str
+    table: dict[str, Any]
+
+
+def read_netlify_config(
+    project_dir: Path, target: DeployTarget = UNKNOWN_TARGET
+) -> NetlifyConfig | None:
     """The project's netlify.toml, or None when it has none."""
     text = read_rules_file(project_dir / NETLIFY_TOML)
-    return None if text is None else parse_netlify_config(text)
+    return None if text is None else parse_netlify_config(text, target)
 
 
-def parse_netlify_config(text: str) -> NetlifyConfig:
+def parse_netlify_config(text: str, target: DeployTarget = UNKNOWN_TARGET) -> NetlifyConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message ends with the line and column
         raise BuildFailure(EXIT_OUTPUT, f"{NETLIFY_TOML} is not valid TOML: {exc}") from None
     build = _table(data.get("build", {}), "build")
-    notes = _ignored_notes(data, build)
+    contexts = _table(data.get("context", {}), "context")
+    applied = _applied_contexts(contexts, target)
+    layers = [_Layer("build", build), *applied]
+    notes = _ignored_notes(data, build, applied)
     redirects, warnings = _redirect_lines(data.get("redirects", []))
-    environment, refused = _environment(_table(build.get("environment", {}), "build.environment"))
-    if refused:
-        notes.append(
-            f"{NETLIFY_TOML} build.environment: {', '.join(refused)} ignored: "
-            "SLIPWAY_ names are the runner's own"
-        )
+    environment, refused_notes = _merged_environment(layers)
+    command, command_key = _last_value(layers, "command")
+    publish, publish_key = _last_value(layers, "publish")
     return NetlifyConfig(
-        command=_string(build.get("command", ""), "build.command").strip(),
-        publish=_publish(build.get("publish", "")),
+        command=_string(command, command_key).strip(),
+        publish=_publish(publish, publish_key),
+        publish_key=publish_key,
         environment=environment,
         redirects=redirects,
         headers=_header_blocks(data.get("headers", [])),
-        notes=(*notes, *warnings),
+        context_notes=tuple(_context_notes(contexts, applied, target)),
+        notes=(*notes, *refused_notes, *warnings),
     )
 
 
-def publish_directory(publish: str, project_dir: Path, checkout: Path) -> str:
-    """`build.publish`, refused when it leads out of the repository."""
+def publish_directory(
+    publish: str, project_dir: Path, checkout: Path, where: str = "build.publish"
+) -> str:
+    """The publish setting, refused when it leads out of the repository."""
     target = Path(os.path.normpath(project_dir / publish))
     if not inside(target, checkout.resolve()):
-        raise _failure("build.publish", f"{publish!r} leaves the repository")
+        raise _failure(where, f"{publish!r} leaves the repository")
     return publish
 
 
@@ -109,7 +150,8 @@ def describe(
     """Build log lines: what netlify.toml contributed and what the project's settings overrode."""
     lines = [
         f"read {NETLIFY_TOML}: {_count(len(config.redirects), 'redirect rule')} and "
-        f"{_count(len(config.headers), 'header rule')}, applied after _redirects and _headers"
+        f"{_count(len(config.headers), 'header rule')}, applied after _redirects and _headers",
+        *config.context_notes,
     ]
     if config.command:
         lines.append(
@@ -135,7 +177,62 @@ def describe(
     return [*lines, *config.notes]
 
 
-def _ignored_notes(data: dict[str, Any], build: dict[str, Any]) -> list[str]:
+def _applied_contexts(contexts: dict[str, Any], target: DeployTarget) -> list[_Layer]:
+    return [
+        _Layer(f"context.{name}", _table(contexts[name], f"context.{name}"))
+        for name in target.context_names()
+        if name in contexts
+    ]
+
+
+def _context_notes(
+    contexts: dict[str, Any], applied: list[_Layer], target: DeployTarget
+) -> list[str]:
+    if not contexts:
+        return []
+    if target.context is None:
+        names = ", ".join(f"[context.{name}]" for name in contexts)
+        return [
+            f"{NETLIFY_TOML} {names} ignored: the build does not know its deploy context "
+            "(production or preview), so [build] applies to every build"
+        ]
+    notes = []
+    for layer in applied:
+        keys = ", ".join(key for key in _CONTEXT_KEYS if key in layer.table)
+        name = layer.where.removeprefix("context.")
+        notes.append(f"{NETLIFY_TOML}: context {name} applied ({keys or 'nothing Slipway uses'})")
+    if unused := [name for name in contexts if name not in target.context_names()]:
+        build = f"{target.context} build" + (f" of {target.branch}" if target.branch else "")
+        names = ", ".join(f"[context.{name}]" for name in unused)
+        notes.append(f"{NETLIFY_TOML} {names} not used: this is a {build}")
+    return notes
+
+
+def _last_value(layers: list[_Layer], key: str) -> tuple[object, str]:
+    """The value of the last layer that sets `key`, and where it was set."""
+    for layer in reversed(layers):
+        if key in layer.table:
+            return layer.table[key], f"{layer.where}.{key}"
+    return "", f"build.{key}"
+
+
+def _merged_environment(layers: list[_Layer]) -> tuple[dict[str, str], list[str]]:
+    """Each layer's variables over those before it, name by name; notes on refused names."""
+    merged: dict[str, str] = {}
+    notes = []
+    for layer in layers:
+        where = f"{layer.where}.environment"
+        variables, refused = _environment(_table(layer.table.get("environment", {}), where), where)
+        merged.update(variables)
+        if refused:
+            notes.append(
+                f"{NETLIFY_TOML} {where}: {', '.join(refused)} ignored: "
+                "SLIPWAY_ names are the runner's own"
+            )
+    return merged, notes
+
+
+def _ignored_notes(data: dict[str, Any], build: dict[str, Any], applied: list[_Layer]) -> list[str]:
     notes = []
     if "base" in build:
         base = build["base"]
@@ -146,36 +243,33 @@ def _ignored_notes(data: dict[str, Any], build: dict[str, Any]) -> list[str]:
     ignored = [
         *sorted(set(data) - _USED_KEYS),
         *(f"build.{k}" for k in sorted(set(build) - _BUILD_KEYS)),
+        # A context's other keys (plugins, base, ...) are Netlify features, or the project's
+        # own settings here, as [build]'s are.
+        *(f"{c.where}.{k}" for c in applied for k in sorted(set(c.table) - set(_CONTEXT_KEYS))),
     ]
     if ignored:
         notes.append(f"{NETLIFY_TOML}: ignored, not used by Slipway: {', '.join(ignored)}")
-    if contexts := _table(data.get("context", {}), "context"):
-        names = ", ".join(f"[context.{name}]" for name in contexts)
-        notes.append(
-            f"{NETLIFY_TOML} {names} ignored: the build does not know its deploy context "
-            "(production or preview), so [build] applies to every build"
-        )
     return notes
 
 
-def _publish(value: object) -> str:
-    publish = _string(value, "build.publish").strip()
+def _publish(value: object, where: str) -> str:
+    publish = _string(value, where).strip()
     if Path(publish).is_absolute():
-        raise _failure("build.publish", f"{publish!r} must be relative to the project directory")
+        raise _failure(where, f"{publish!r} must be relative to the project directory")
     return publish.rstrip("/")
 
 
-def _environment(table: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+def _environment(table: dict[str, Any], where: str) -> tuple[dict[str, str], list[str]]:
     """Variables to add, and the SLIPWAY_ names refused."""
     variables: dict[str, str] = {}
     refused: list[str] = []
     for name, value in table.items():
         if not _ENV_NAME_RE.match(name):
-            raise _failure("build.environment", f"{name!r} is not a variable name")
+            raise _failure(where, f"{name!r} is not a variable name")
         if name.startswith("SLIPWAY_"):
             refused.append(name)
             continue
-        variables[name] = _env_value(value, f"build.environment.{name}")
+        variables[name] = _env_value(value, f"{where}.{name}")
     return variables, refused
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.errors import BuildFailure
-from build_runner.netlify_config import NetlifyConfig, publish_directory, read_netlify_config
+from build_runner.netlify_config import (
+    UNKNOWN_TARGET,
+    DeployTarget,
+    NetlifyConfig,
+    publish_directory,
+    read_netlify_config,
+)
 from build_runner.node_version import requested_node
 from build_runner.package_managers import (
     PackageManager,
@@ -80,14 +86,17 @@ def make_plan(
     build_command: str,
     path: str,
     output_dir: str = "",
+    target: DeployTarget = UNKNOWN_TARGET,
 ) -> BuildPlan:
     """Precedence: the project's settings, then netlify.toml, then package.json and presets."""
     project_dir = project_directory(checkout, root_dir)
-    netlify = read_netlify_config(project_dir)
+    netlify = read_netlify_config(project_dir, target)
     if netlify is not None:
         build_command = build_command or netlify.command
         if not output_dir and netlify.publish:
-            output_dir = publish_directory(netlify.publish, project_dir, checkout)
+            output_dir = publish_directory(
+                netlify.publish, project_dir, checkout, netlify.publish_key
+            )
     pkg = read_package_json(project_dir)
     preset = detect_preset(project_dir, pkg, path)
     pm = detect_package_manager(project_dir, checkout.resolve(), pkg) if pkg is not None else None

@@ -19,7 +19,7 @@ from build_runner.errors import BuildFailure
 from build_runner.fetch import fetch_commit
 from build_runner.inputs import RunnerInputs
 from build_runner.log import BuildLog
-from build_runner.netlify_config import describe
+from build_runner.netlify_config import DeployTarget, describe
 from build_runner.node_check import check_node
 from build_runner.output import collect_files, locate_output
 from build_runner.plan import BuildPlan, Command, make_plan
@@ -167,6 +167,7 @@ async def _build(
         build_command=inputs.build_command,
         path=executor.env["PATH"],
         output_dir=inputs.output_dir,
+        target=DeployTarget(inputs.deploy_context, inputs.ref),
     )
     _describe_plan(plan, work.checkout, log)
     if plan.netlify is not None:

@@ -40,6 +40,18 @@ def test_inputs_read_with_defaults() -> None:
     assert inputs.root_dir == "apps/web"
     assert inputs.sandbox == "auto"
     assert inputs.build_timeout == 900
+    assert inputs.deploy_context is None
+
+
+@pytest.mark.parametrize("context", ["production", "deploy-preview", "branch-deploy"])
+def test_the_deploy_context_is_read(context: str) -> None:
+    assert (
+        read_inputs({**VALID, "SLIPWAY_DEPLOY_CONTEXT": f" {context} "}).deploy_context == context
+    )
+
+
+def test_an_empty_deploy_context_is_unknown() -> None:
+    assert read_inputs({**VALID, "SLIPWAY_DEPLOY_CONTEXT": ""}).deploy_context is None
 
 
 def test_build_variables_come_from_the_named_list() -> None:
@@ -58,6 +70,12 @@ def test_build_variables_come_from_the_named_list() -> None:
         pytest.param({"SLIPWAY_PROJECT": "Bad_Name"}, "not a project name", id="project"),
         pytest.param({"SLIPWAY_SANDBOX": "docker"}, "SLIPWAY_SANDBOX", id="sandbox"),
         pytest.param({"SLIPWAY_BUILD_TIMEOUT": "soon"}, "must be an integer", id="timeout"),
+        pytest.param(
+            {"SLIPWAY_DEPLOY_CONTEXT": "preview"},
+            "SLIPWAY_DEPLOY_CONTEXT must be production, deploy-preview or branch-deploy, "
+            "got 'preview'",
+            id="context",
+        ),
         pytest.param(
             {"SLIPWAY_BUILD_ENV_NAMES": "SLIPWAY_STORAGE_URL"}, "invalid build variable", id="var"
         ),

@@ -11,6 +11,7 @@ from build_runner.buildenv import add_file_variables
 from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from build_runner.netlify_config import (
+    DeployTarget,
     NetlifyConfig,
     describe,
     parse_netlify_config,
@@ -294,6 +295,8 @@ def test_what_is_ignored_is_named_once() -> None:
         "instead",
         "netlify.toml: ignored, not used by Slipway: dev, functions, plugins, build.functions, "
         "build.ignore",
+    )
+    assert config.context_notes == (
         "netlify.toml [context.production], [context.deploy-preview] ignored: the build does not "
         "know its deploy context (production or preview), so [build] applies to every build",
     )
@@ -333,7 +336,9 @@ def test_the_file_size_is_capped(tmp_path: Path) -> None:
         read_netlify_config(tmp_path)
 
 
-def plan_with(tmp_path: Path, files: dict[str, str], **settings: str) -> BuildPlan:
+def plan_with(
+    tmp_path: Path, files: dict[str, str], target: DeployTarget | None = None, **settings: str
+) -> BuildPlan:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
@@ -344,6 +349,7 @@ def plan_with(tmp_path: Path, files: dict[str, str], **settings: str) -> BuildPl
         build_command=settings.get("build_command", ""),
         path=PATH,
         output_dir=settings.get("output_dir", ""),
+        target=target or DeployTarget(),
     )
 
 
@@ -407,3 +413,220 @@ def test_serving_config_without_files_holds_the_netlify_rules(tmp_path: Path) ->
     )
     assert serving.redirects == f"{NETLIFY_TOML_MARK}/a /b 301\n"
     assert serving.headers is None
+
+
+CONTEXTS = """
+[build]
+command = "make site"
+publish = "out"
+[build.environment]
+SHARED = "build"
+FROM_BUILD = "build"
+
+[context.production]
+command = "make production"
+environment = { SHARED = "production" }
+
+[context.deploy-preview]
+command = "make preview"
+publish = "preview-out"
+[context.deploy-preview.environment]
+SHARED = "preview"
+PREVIEW = "1"
+
+[context.branch-deploy]
+command = "make branch"
+environment = { SHARED = "branch", FROM_BRANCH_DEPLOY = "1" }
+
+[context.staging]
+publish = "staging-out"
+environment = { SHARED = "staging" }
+
+[context.main]
+environment = { SHARED = "main" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "command", "publish", "environment"),
+    [
+        pytest.param(
+            DeployTarget("production", "main"),
+            "make production",
+            "out",
+            {"SHARED": "main", "FROM_BUILD": "build"},
+            id="production-then-its-branch",
+        ),
+        pytest.param(
+            DeployTarget("production", ""),
+            "make production",
+            "out",
+            {"SHARED": "production", "FROM_BUILD": "build"},
+            id="production-without-a-branch",
+        ),
+        pytest.param(
+            DeployTarget("deploy-preview", "staging"),
+            "make preview",
+            "preview-out",
+            {"SHARED": "preview", "FROM_BUILD": "build", "PREVIEW": "1"},
+            id="preview-ignores-its-branch",
+        ),
+        pytest.param(
+            DeployTarget("branch-deploy", "staging"),
+            "make branch",
+            "staging-out",
+            {"SHARED": "staging", "FROM_BUILD": "build", "FROM_BRANCH_DEPLOY": "1"},
+            id="branch-named-over-branch-deploy",
+        ),
+        pytest.param(
+            DeployTarget("branch-deploy", "feature"),
+            "make branch",
+            "out",
+            {"SHARED": "branch", "FROM_BUILD": "build", "FROM_BRANCH_DEPLOY": "1"},
+            id="branch-deploy",
+        ),
+        pytest.param(
+            DeployTarget("branch-deploy", "production"),
+            "make branch",
+            "out",
+            {"SHARED": "branch", "FROM_BUILD": "build", "FROM_BRANCH_DEPLOY": "1"},
+            id="branch-named-like-a-context",
+        ),
+    ],
+)
+def test_the_contexts_for_the_build_are_laid_over_build(
+    target: DeployTarget, command: str, publish: str, environment: dict[str, str]
+) -> None:
+    config = parse_netlify_config(CONTEXTS, target)
+    assert (config.command, config.publish, config.environment) == (command, publish, environment)
+
+
+def test_the_log_names_the_contexts_applied_and_those_not_used() -> None:
+    config = parse_netlify_config(CONTEXTS, DeployTarget("branch-deploy", "staging"))
+    assert config.context_notes == (
+        "netlify.toml: context branch-deploy applied (command, environment)",
+        "netlify.toml: context staging applied (publish, environment)",
+        "netlify.toml [context.production], [context.deploy-preview], [context.main] not used: "
+        "this is a branch-deploy build of staging",
+    )
+    assert describe(config, build_setting="", output_setting="", project_env={})[1:5] == [
+        *config.context_notes,
+        "build command from netlify.toml: make branch",
+    ]
+
+
+def test_an_unknown_context_leaves_build_alone() -> None:
+    config = parse_netlify_config(CONTEXTS)
+    assert (config.command, config.publish) == ("make site", "out")
+    assert config.environment == {"SHARED": "build", "FROM_BUILD": "build"}
+    assert config.context_notes == (
+        "netlify.toml [context.production], [context.deploy-preview], [context.branch-deploy], "
+        "[context.staging], [context.main] ignored: the build does not know its deploy context "
+        "(production or preview), so [build] applies to every build",
+    )
+
+
+def test_a_context_only_adds_to_the_build_environment() -> None:
+    toml = (
+        '[build.environment]\nA = "build"\nB = "build"\n'
+        '[context.production.environment]\nB = "production"\nC = "production"\n'
+    )
+    config = parse_netlify_config(toml, DeployTarget("production", "main"))
+    assert config.environment == {"A": "build", "B": "production", "C": "production"}
+
+
+def test_the_projects_variables_win_over_a_contexts() -> None:
+    config = parse_netlify_config(CONTEXTS, DeployTarget("deploy-preview", "x"))
+    project = {"SHARED": "project"}
+    env = {"PATH": PATH}
+    add_file_variables(env, config.environment, project)
+    assert env == {"PATH": PATH, "FROM_BUILD": "build", "PREVIEW": "1"}
+    assert describe(config, build_setting="", output_setting="", project_env=project)[-2:] == [
+        "build variables from netlify.toml: FROM_BUILD, PREVIEW",
+        "netlify.toml build.environment: SHARED not used: the project's own build variables win",
+    ]
+
+
+def test_other_keys_of_an_applied_context_are_named_once() -> None:
+    toml = (
+        '[build]\nignore = "exit 1"\n'
+        '[context.production]\nbase = "site"\nedge_functions = "edge"\n'
+        '[[context.production.plugins]]\npackage = "p"\n'
+        "[context.deploy-preview]\nprocessing = {skip_processing = true}\n"
+    )
+    config = parse_netlify_config(toml, DeployTarget("production", "main"))
+    assert config.notes == (
+        "netlify.toml: ignored, not used by Slipway: build.ignore, context.production.base, "
+        "context.production.edge_functions, context.production.plugins",
+    )
+    assert (
+        config.context_notes[0] == "netlify.toml: context production applied (nothing Slipway uses)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[context.production]\npublish = "/srv/www"\n',
+            "netlify.toml context.production.publish: '/srv/www' must be relative",
+        ),
+        (
+            "[context.production]\ncommand = 1\n",
+            "netlify.toml context.production.command: must be a string, got an integer",
+        ),
+        (
+            '[context.production.environment]\n"my-var" = "1"\n',
+            "netlify.toml context.production.environment: 'my-var' is not a variable name",
+        ),
+        ('[context]\nproduction = "x"\n', "netlify.toml context.production: must be a table"),
+        ('context = "x"\n', "netlify.toml context: must be a table"),
+    ],
+)
+def test_mistakes_in_an_applied_context_fail_naming_it(toml: str, message: str) -> None:
+    with pytest.raises(BuildFailure) as raised:
+        parse_netlify_config(toml, DeployTarget("production", "main"))
+    assert raised.value.message.startswith(message)
+
+
+def test_a_context_not_applied_is_not_read() -> None:
+    toml = '[context.production]\ncommand = 1\n[context.branch-deploy]\ncommand = "make"\n'
+    assert parse_netlify_config(toml, DeployTarget("branch-deploy", "x")).command == "make"
+
+
+def test_slipway_names_in_a_context_are_refused_naming_it() -> None:
+    toml = '[context.deploy-preview.environment]\nSLIPWAY_REF = "forged"\nOK = "1"\n'
+    config = parse_netlify_config(toml, DeployTarget("deploy-preview", "x"))
+    assert config.environment == {"OK": "1"}
+    assert config.notes == (
+        "netlify.toml context.deploy-preview.environment: SLIPWAY_REF ignored: "
+        "SLIPWAY_ names are the runner's own",
+    )
+
+
+def test_the_plan_uses_the_contexts_command_and_publish(tmp_path: Path) -> None:
+    files = {"package.json": PACKAGE, "netlify.toml": CONTEXTS}
+    plan = plan_with(tmp_path, files, DeployTarget("deploy-preview", "x"))
+    assert plan.build is not None
+    assert plan.build.argv == ["sh", "-c", "make preview"]
+    assert plan.output_dir == "preview-out"
+
+
+def test_the_projects_settings_still_win_over_a_context(tmp_path: Path) -> None:
+    files = {"package.json": PACKAGE, "netlify.toml": CONTEXTS}
+    target = DeployTarget("deploy-preview", "x")
+    plan = plan_with(tmp_path, files, target, build_command="npm run docs", output_dir="docs")
+    assert plan.build is not None
+    assert plan.build.argv == ["sh", "-c", "npm run docs"]
+    assert plan.output_dir == "docs"
+
+
+def test_a_contexts_publish_outside_the_repository_fails_naming_the_context(
+    tmp_path: Path,
+) -> None:
+    toml = '[context.branch-deploy]\npublish = "../x"\n'
+    with pytest.raises(BuildFailure) as raised:
+        plan_with(tmp_path, {"netlify.toml": toml}, DeployTarget("branch-deploy", "x"))
+    assert raised.value.message == (
+        "netlify.toml context.branch-deploy.publish: '../x' leaves the repository"
+    )

@@ -193,3 +193,38 @@ def test_a_redirect_slipway_cannot_express_fails_naming_it(
         local_storage_url,
         "netlify.toml redirects[5]: status 200 to an external URL would proxy it",
     )
+
+
+def test_the_deploy_contexts_command_and_environment_are_used(
+    repo: GitRepo, local_storage_url: str
+) -> None:
+    show = 'mkdir -p dist && printf "%s|%s|%s|%s" "$CONTEXT_NAME" "$FROM_TOML" "$SHARED" "$OWNED"'
+    toml = (
+        "[build]\ncommand = 'exit 1'\npublish = \"dist\"\n"
+        '[build.environment]\nFROM_TOML = "build"\nSHARED = "build"\n'
+        "[context.production]\ncommand = 'exit 1'\n"
+        f"[context.deploy-preview]\ncommand = '{show} > dist/index.html'\n"
+        "[context.deploy-preview.environment]\n"
+        'CONTEXT_NAME = "preview"\nSHARED = "preview"\nOWNED = "preview"\n'
+        # A preview does not take its branch's context.
+        '[context.feature]\nenvironment = {SHARED = "feature"}\n'
+    )
+    result = build(
+        repo,
+        {"netlify.toml": toml},
+        local_storage_url,
+        SLIPWAY_DEPLOY_CONTEXT="deploy-preview",
+        SLIPWAY_REF="feature",
+        SLIPWAY_BUILD_ENV_NAMES="OWNED",
+        OWNED="from-the-project",
+    )
+    assert result.code == 0, result.stdout
+    _, files, log = published(local_storage_url, result.deployment_id)
+    assert files == {"index.html": b"preview|build|preview|from-the-project"}
+    for line in (
+        "netlify.toml: context deploy-preview applied (command, environment)",
+        "netlify.toml [context.production], [context.feature] not used: "
+        "this is a deploy-preview build of feature",
+        "netlify.toml build.environment: OWNED not used: the project's own build variables win",
+    ):
+        assert line in log
