@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core import manifest as mf
 
 from .auth import require_token
+from .build_context import variable_values
 from .db.models import Deployment, Project
 from .errors import Conflict, NotFound
 from .queue import ACTIVE, FINAL
@@ -34,15 +35,14 @@ async def read_deployment(app_state: AppState, deployment_id: str) -> Deployment
     async with app_state.sessions() as session:
         d = await load_deployment(session, deployment_id)
         project = await session.get(Project, d.project_name)
-        production = project.production_deployment_id if project else None
-        return deployment_view(app_state.settings, d, production)
+        return deployment_view(app_state.settings, d, project)
 
 
 async def secrets_of(app_state: AppState, d: Deployment) -> list[str]:
     """Values that must never appear in a log answer: build variables and tokens."""
     async with app_state.sessions() as session:
         project = await session.get(Project, d.project_name)
-    values = list(project.env.values()) if project else []
+    values = variable_values(project) if project else []
     values += [app_state.settings.github_token, app_state.api_token, app_state.webhook_secret]
     return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
 

@@ -23,6 +23,7 @@ from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
 from services.core.settings import Settings
 from services.core.storage import Storage, StorageError
 
+from .build_context import build_variables, deploy_context, is_production_branch_build
 from .builders import Builder, BuildSpec
 from .db.models import Deployment, Project, Promotion
 from .github_status import CommitStatusReporter
@@ -344,7 +345,7 @@ class Dispatcher:
 
 def should_promote(project: Project, d: Deployment, current: Deployment | None) -> bool:
     """Production-branch builds go live by themselves, unless a newer deployment already is."""
-    if not project.auto_promote or d.pull_request is not None or d.ref != project.production_branch:
+    if not project.auto_promote or not is_production_branch_build(project.production_branch, d):
         return False
     return current is None or current.created_at <= d.created_at
 
@@ -352,7 +353,12 @@ def should_promote(project: Project, d: Deployment, current: Deployment | None) 
 def runner_environment(
     settings: Settings, project: Project, d: Deployment, commit: str
 ) -> dict[str, str]:
-    """Exactly the runner's inputs: the contract's names and the project's build variables."""
+    """Exactly the runner's inputs: the contract's names and the project's build variables.
+
+    The variables are `env` with the group for the build's deploy context laid over it.
+    """
+    context = deploy_context(project.production_branch, d)
+    variables = build_variables(project, context)
     env = {
         "SLIPWAY_DEPLOYMENT_ID": d.id,
         "SLIPWAY_PROJECT": project.name,
@@ -367,12 +373,13 @@ def runner_environment(
         "SLIPWAY_BUILD_TIMEOUT": str(settings.build_timeout),
         "SLIPWAY_SPA": "true" if project.spa else "false",
         "SLIPWAY_IGNORE_COMMAND": project.ignore_command,
-        "SLIPWAY_BUILD_ENV_NAMES": ",".join(sorted(project.env)),
+        "SLIPWAY_BUILD_ENV_NAMES": ",".join(sorted(variables)),
+        "SLIPWAY_DEPLOY_CONTEXT": context,
         "SLIPWAY_SANDBOX": settings.sandbox,
     }
     if settings.github_token and project.repo_url.startswith("https://github.com/"):
         env["SLIPWAY_GIT_TOKEN"] = settings.github_token
-    env.update(project.env)
+    env.update(variables)
     return env
 
 

@@ -60,6 +60,8 @@ def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
         "root_dir": lambda v: check_relative_dir(v, "root_dir"),
         "output_dir": lambda v: check_relative_dir(v, "output_dir"),
         "env": check_env,
+        "production_env": check_env,
+        "preview_env": check_env,
         "domains": lambda v: check_domains(v, base_domain),
     }
     return {k: checks[k](v) if k in checks else v for k, v in data.items()}
@@ -173,7 +175,7 @@ class ProjectController(Controller):
                     session, app_state.settings, project, commit=commit, ref=ref, trigger="api"
                 )
             app_state.dispatcher.wake()
-            return deployment_view(app_state.settings, d, project.production_deployment_id)
+            return deployment_view(app_state.settings, d, project)
 
     @get("/{name:str}/deployments", operation_id="listDeployments")
     async def list_deployments(
@@ -192,7 +194,4 @@ class ProjectController(Controller):
                     .limit(limit)
                 )
             ).all()
-            return [
-                deployment_view(app_state.settings, d, project.production_deployment_id)
-                for d in rows
-            ]
+            return [deployment_view(app_state.settings, d, project) for d in rows]

@@ -23,6 +23,8 @@ class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
     ignore_command: str = ""
     spa: bool = False
     env: EnvMap = msgspec.field(default_factory=dict)
+    production_env: EnvMap = msgspec.field(default_factory=dict)
+    preview_env: EnvMap = msgspec.field(default_factory=dict)
     domains: list[str] = msgspec.field(default_factory=list)
     webhook_secret: str = ""
     build_tags: bool = False
@@ -42,6 +44,8 @@ class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
     ignore_command: str | UnsetType = UNSET
     spa: bool | UnsetType = UNSET
     env: EnvMap | UnsetType = UNSET
+    production_env: EnvMap | UnsetType = UNSET
+    preview_env: EnvMap | UnsetType = UNSET
     domains: list[str] | UnsetType = UNSET
     webhook_secret: str | UnsetType = UNSET
     build_tags: bool | UnsetType = UNSET
@@ -61,6 +65,7 @@ class DeploymentRead(msgspec.Struct):
     commit_message: str
     trigger: str
     pull_request: int | None
+    context: str  # production | deploy-preview | branch-deploy
     url: str
     branch_url: str | None
     production: bool
@@ -83,6 +88,8 @@ class ProjectRead(msgspec.Struct):
     ignore_command: str
     spa: bool
     env: dict[str, str]
+    production_env: dict[str, str]
+    preview_env: dict[str, str]
     domains: list[str]
     has_webhook_secret: bool
     build_tags: bool

@@ -7,6 +7,7 @@ from datetime import datetime
 from services.core import hosts
 from services.core.settings import Settings
 
+from .build_context import deploy_context
 from .db.models import Deployment, Project
 from .schemas import DeploymentRead, ProjectRead
 
@@ -17,8 +18,15 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def deployment_view(settings: Settings, d: Deployment, production_id: str | None) -> DeploymentRead:
+def masked(values: dict[str, str], reveal: bool) -> dict[str, str]:
+    return dict(values) if reveal else dict.fromkeys(values, MASK)
+
+
+def deployment_view(settings: Settings, d: Deployment, project: Project | None) -> DeploymentRead:
+    """`project` is the deployment's own (None only while it is being deleted)."""
     domain = settings.base_domain
+    production_id = project.production_deployment_id if project else None
+    production_branch = project.production_branch if project else ""
     branch_url = None
     if d.pull_request is not None:
         branch_url = settings.site_url(
@@ -37,6 +45,7 @@ def deployment_view(settings: Settings, d: Deployment, production_id: str | None
         commit_message=d.commit_message,
         trigger=d.trigger,
         pull_request=d.pull_request,
+        context=deploy_context(production_branch, d),
         url=settings.site_url(hosts.deployment_host(d.project_name, d.id, domain)),
         branch_url=branch_url,
         production=d.id == production_id,
@@ -65,7 +74,9 @@ def project_view(
         output_dir=p.output_dir,
         ignore_command=p.ignore_command,
         spa=p.spa,
-        env=dict(p.env) if reveal_env else dict.fromkeys(p.env, MASK),
+        env=masked(p.env, reveal_env),
+        production_env=masked(p.production_env, reveal_env),
+        preview_env=masked(p.preview_env, reveal_env),
         domains=[d.host for d in p.domains],
         has_webhook_secret=bool(p.webhook_secret),
         build_tags=p.build_tags,
@@ -73,11 +84,7 @@ def project_view(
         cancel_superseded=p.cancel_superseded,
         auto_promote=p.auto_promote,
         url=settings.site_url(hosts.production_host(p.name, settings.base_domain)),
-        production_deployment=(
-            deployment_view(settings, production, p.production_deployment_id)
-            if production
-            else None
-        ),
+        production_deployment=(deployment_view(settings, production, p) if production else None),
         promoted_at=iso(p.promoted_at),
         promoted_by=p.promoted_by,
         created_at=iso(p.created_at) or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,90 @@ async def test_ignore_command_exit_zero_skips_the_build(
     commit = repo.commit({"docs/index.md": "new page"})
     [d] = (await post_webhook(client, push_payload(after=commit))).json()["deployments"]
     assert (await wait_for(client, d, ("ready", "failed", "canceled")))["status"] == "ready"
+
+
+def site_showing_variable(name: str) -> dict[str, str]:
+    """A site whose build prints `$name` to the log and writes it into index.html."""
+    build = (
+        f"const v = process.env.{name} || 'unset';\n"
+        f"console.log('{name}=' + v);\n"
+        "require('fs').mkdirSync('dist', {recursive: true});\n"
+        "require('fs').writeFileSync('dist/index.html', v);\n"
+    )
+    package = {
+        "name": "site",
+        "version": "1.0.0",
+        "private": True,
+        "scripts": {"build": "node build.js"},
+    }
+    return {"package.json": json.dumps(package), "build.js": build}
+
+
+async def built_value(client: Client, storage: Storage, deployment_id: str) -> str:
+    final = await wait_for(client, deployment_id, ("ready", "failed"))
+    log = (await client.get(f"/api/deployments/{deployment_id}/logs")).text
+    assert final["status"] == "ready", log
+    published = manifest.decode_manifest(await storage.get(manifest.manifest_key(deployment_id)))
+    [page] = published.files.values()
+    return (await storage.get(manifest.file_key(deployment_id, page.key))).decode()
+
+
+async def test_each_deploy_context_builds_with_its_own_variables(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, storage = live
+    groups = {
+        "env": {"GREETING": "from-env", "KEPT": "kept"},
+        "production_env": {"GREETING": "from-production-env"},
+        "preview_env": {"GREETING": "from-preview-env"},
+    }
+    assert (await client.patch("/api/projects/site", json=groups)).status_code == 200
+
+    production = await post_webhook(
+        client, push_payload(after=repo.commit(site_showing_variable("GREETING")))
+    )
+    [prod_id] = production.json()["deployments"]
+    assert await built_value(client, storage, prod_id) == "from-production-env"
+    assert (await client.get(f"/api/deployments/{prod_id}")).json()["context"] == "production"
+
+    repo.checkout("feature", create=True)
+    feature_commit = repo.commit({"page.txt": "feature"})
+    branch = await post_webhook(client, push_payload(branch="feature", after=feature_commit))
+    [branch_id] = branch.json()["deployments"]
+    assert await built_value(client, storage, branch_id) == "from-preview-env"
+    assert (await client.get(f"/api/deployments/{branch_id}")).json()["context"] == "branch-deploy"
+
+    pull_request = {
+        "action": "opened",
+        "number": 4,
+        "repository": {"full_name": "acme/site"},
+        "pull_request": {
+            "title": "Feature",
+            "head": {"sha": feature_commit, "ref": "feature", "repo": {"full_name": "acme/site"}},
+            "base": {"ref": "main", "repo": {"full_name": "acme/site"}},
+        },
+    }
+    preview = await post_webhook(client, pull_request, event="pull_request")
+    [preview_id] = preview.json()["deployments"]
+    assert await built_value(client, storage, preview_id) == "from-preview-env"
+    listed = (await client.get("/api/projects/site/deployments")).json()
+    assert [d["context"] for d in listed] == ["deploy-preview", "branch-deploy", "production"]
+
+
+async def test_logs_mask_preview_variables(live: tuple[Client, Storage], repo: GitRepo) -> None:
+    client, _ = live
+    await client.patch("/api/projects/site", json={"preview_env": {"TOKEN": "preview-s3cret"}})
+    repo.checkout("feature", create=True)
+    commit = repo.commit(site_showing_variable("TOKEN"))
+    [d] = (await post_webhook(client, push_payload(branch="feature", after=commit))).json()[
+        "deployments"
+    ]
+    followed = ""
+    async with client.stream("GET", f"/api/deployments/{d}/logs", params={"follow": "true"}) as r:
+        async for chunk in r.aiter_text():
+            followed += chunk
+    assert (await wait_for(client, d, ("ready", "failed")))["status"] == "ready", followed
+    stored = (await client.get(f"/api/deployments/{d}/logs")).text
+    for text in (followed, stored):
+        assert "TOKEN=***" in text
+        assert "preview-s3cret" not in text

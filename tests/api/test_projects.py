@@ -56,6 +56,72 @@ async def test_project_lifecycle(client: Client) -> None:
     assert (await client.get("/api/projects/blog")).status_code == 404
 
 
+async def test_production_and_preview_variables_are_kept_and_masked(client: Client) -> None:
+    created = await client.post(
+        "/api/projects",
+        json={
+            "name": "shop",
+            "repo_url": "file:///x",
+            "env": {"API_URL": "https://api.example.com"},
+            "production_env": {"STRIPE_KEY": "sk_live_1"},
+            "preview_env": {"STRIPE_KEY": "sk_test_1"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["env"], body["production_env"], body["preview_env"]) == (
+        {"API_URL": "********"},
+        {"STRIPE_KEY": "********"},
+        {"STRIPE_KEY": "********"},
+    )
+    assert "sk_live_1" not in (await client.get("/api/projects")).text
+
+    patched = await client.patch(
+        "/api/projects/shop", json={"preview_env": {"STRIPE_KEY": "sk_test_2", "NOINDEX": "1"}}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["preview_env"] == {"STRIPE_KEY": "********", "NOINDEX": "********"}
+    assert "sk_test_2" not in patched.text
+
+    revealed = (await client.get("/api/projects/shop", params={"reveal_env": "true"})).json()
+    assert revealed["env"] == {"API_URL": "https://api.example.com"}  # untouched by the PATCH
+    assert revealed["production_env"] == {"STRIPE_KEY": "sk_live_1"}
+    assert revealed["preview_env"] == {"STRIPE_KEY": "sk_test_2", "NOINDEX": "1"}
+
+
+async def test_new_projects_have_empty_groups(client: Client) -> None:
+    body = (await client.post("/api/projects", json={"name": "s", "repo_url": "file:///x"})).json()
+    assert (body["env"], body["production_env"], body["preview_env"]) == ({}, {}, {})
+
+
+@pytest.mark.parametrize("group", ["production_env", "preview_env"])
+@pytest.mark.parametrize(
+    ("variables", "detail"),
+    [
+        pytest.param({"SLIPWAY_TOKEN": "1"}, "reserved", id="reserved-prefix"),
+        pytest.param({"slipway_x": "1"}, "reserved", id="reserved-lowercase"),
+        pytest.param({"1BAD": "1"}, "", id="leading-digit"),
+        pytest.param({"BAD-NAME": "1"}, "", id="hyphen"),
+        pytest.param({"BIG": "x" * (32 * 1024 + 1)}, "32 KiB", id="too-long"),
+        pytest.param({f"V{n}": "1" for n in range(201)}, "200", id="too-many"),
+    ],
+)
+async def test_bad_scoped_variables_are_refused(
+    client: Client, group: str, variables: dict[str, str], detail: str
+) -> None:
+    created = await client.post(
+        "/api/projects", json={"name": "site", "repo_url": "file:///x", group: variables}
+    )
+    assert created.status_code == 400, created.text
+    assert detail in created.text
+    plain = {"name": "site", "repo_url": "file:///x"}
+    assert (await client.post("/api/projects", json=plain)).status_code == 201
+    patched = await client.patch("/api/projects/site", json={group: variables})
+    assert patched.status_code == 400, patched.text
+    revealed = await client.get("/api/projects/site", params={"reveal_env": "true"})
+    assert revealed.json()[group] == {}
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

@@ -192,9 +192,7 @@ async def recent_deployments(
             .limit(limit)
         )
     ).all()
-    return [
-        builtins(deployment_view(app_state.settings, d, p.production_deployment_id)) for d in rows
-    ]
+    return [builtins(deployment_view(app_state.settings, d, p)) for d in rows]
 
 
 def dashboard_error(request: AnyRequest, exc: Exception) -> Response[Any]:

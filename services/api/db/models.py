@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -62,6 +63,11 @@ class Project(Base):
     ignore_command: Mapped[str] = mapped_column(Text, default="")
     spa: Mapped[bool] = mapped_column(Boolean, default=False)
     env: Mapped[dict[str, str]] = mapped_column(default=dict)
+    # Laid over `env` for production builds, and for every other build (previews, branches).
+    production_env: Mapped[dict[str, str]] = mapped_column(
+        default=dict, server_default=text("'{}'")
+    )
+    preview_env: Mapped[dict[str, str]] = mapped_column(default=dict, server_default=text("'{}'"))
     webhook_secret: Mapped[str] = mapped_column(String(255), default="")
     build_tags: Mapped[bool] = mapped_column(Boolean, default=False)
     build_fork_prs: Mapped[bool] = mapped_column(Boolean, default=False)

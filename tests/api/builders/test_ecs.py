@@ -17,7 +17,9 @@ from services.api.builders.ecs import (
     run_task_request,
     state_from_task,
 )
+from services.api.dispatcher import runner_environment
 from services.core.settings import Settings
+from tests.api.test_build_context import deployment, project
 
 pytestmark = pytest.mark.anyio
 
@@ -153,3 +155,13 @@ async def test_start_gives_up_on_a_lasting_error(ecs_settings: Settings) -> None
     builder = EcsBuilder(broken, real.ecs, real.logs, backoff=0.01)
     with pytest.raises(EcsStartError):
         await builder.start(spec())
+
+
+def test_ecs_overrides_carry_the_context_and_the_chosen_values(ecs_settings: Settings) -> None:
+    env = runner_environment(ecs_settings, project(), deployment("feature", 3), "c" * 40)
+    request = run_task_request(ecs_settings, BuildSpec("a" * 20, "site", env))
+    [override] = request["overrides"]["containerOverrides"]
+    given = {e["name"]: e["value"] for e in override["environment"]}
+    assert given["SLIPWAY_DEPLOY_CONTEXT"] == "deploy-preview"
+    assert given["SHARED"] == "preview"
+    assert "UA-1" not in repr(request)  # production-only values never reach a preview

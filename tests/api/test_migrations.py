@@ -1,0 +1,80 @@
+"""Migrations applied to a database that already holds data, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from services.api.app import create_app
+from services.api.db.engine import MIGRATIONS, create_engine
+from services.core.settings import Settings
+from tests.api.conftest import TOKEN
+
+pytestmark = pytest.mark.anyio
+
+OLD_PROJECT = text(
+    "INSERT INTO projects (name, repo_url, production_branch, root_dir, install_command,"
+    " build_command, output_dir, ignore_command, spa, env, webhook_secret, build_tags,"
+    " build_fork_prs, cancel_superseded, auto_promote, created_at, updated_at)"
+    " VALUES ('old', 'file:///x', 'main', '', '', '', '', '', false, :env, '', false,"
+    " false, true, true, :now, :now)"
+)
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def run(database_url: str, step: str, revision: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: getattr(command, step)(alembic_config(c), revision))
+    finally:
+        await engine.dispose()
+
+
+async def add_project_at_0001(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(OLD_PROJECT, {"env": '{"API_URL": "u"}', "now": datetime.now(UTC)})
+    finally:
+        await engine.dispose()
+
+
+async def test_0002_gives_existing_projects_empty_scoped_variables(
+    settings: Settings, database_url: str
+) -> None:
+    await run(database_url, "upgrade", "0001")
+    await add_project_at_0001(database_url)
+    # The app upgrades to the newest revision when it starts.
+    async with AsyncTestClient(app=create_app(settings, run_dispatcher=False)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        old = await client.get("/api/projects/old", params={"reveal_env": "true"})
+        assert old.status_code == 200, old.text
+        body = old.json()
+        assert (body["env"], body["production_env"], body["preview_env"]) == (
+            {"API_URL": "u"},
+            {},
+            {},
+        )
+        patched = await client.patch("/api/projects/old", json={"preview_env": {"A": "b"}})
+        assert patched.status_code == 200, patched.text
+
+
+async def test_0002_downgrades_and_upgrades_again(database_url: str) -> None:
+    await run(database_url, "upgrade", "0001")
+    await add_project_at_0001(database_url)
+    await run(database_url, "upgrade", "0002")
+    await run(database_url, "downgrade", "0001")
+    await run(database_url, "upgrade", "head")
