@@ -40,6 +40,40 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+# The build variable groups, by the name `--scope` gives them.
+ENV_SCOPES = {"all": "env", "production": "production_env", "preview": "preview_env"}
+
+
+def _variables_option(flag: str, applies_to: str) -> Any:
+    return typer.Option(
+        flag, metavar="KEY=VALUE", help=f"A build variable for {applies_to} (repeatable)."
+    )
+
+
+EnvPairs = Annotated[list[str] | None, _variables_option("--env", "every build")]
+ProductionEnvPairs = Annotated[
+    list[str] | None, _variables_option("--production-env", "production builds only")
+]
+PreviewEnvPairs = Annotated[
+    list[str] | None,
+    _variables_option("--preview-env", "previews: pull requests and other branches"),
+]
+Scope = Annotated[
+    str,
+    typer.Option(
+        "--scope",
+        metavar="all|production|preview",
+        help="Which group: every build, production builds, or previews (laid over all).",
+    ),
+]
+
+
+def scope_group(scope: str) -> str:
+    if scope not in ENV_SCOPES:
+        raise CliError(f"--scope must be one of {', '.join(ENV_SCOPES)}, got {scope!r}", EXIT_USAGE)
+    return ENV_SCOPES[scope]
+
+
 def _settings(
     repo: str | None,
     github_repo: str | None,
@@ -117,10 +151,9 @@ def create_project(
     output_dir: OutputDir = None,
     spa: Spa = None,
     auto_promote: AutoPromote = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", metavar="KEY=VALUE", help="A build variable KEY=VALUE (repeatable)."),
-    ] = None,
+    env: EnvPairs = None,
+    production_env: ProductionEnvPairs = None,
+    preview_env: PreviewEnvPairs = None,
     domain: Annotated[
         list[str] | None,
         typer.Option("--domain", metavar="HOST", help="A custom domain (repeatable)."),
@@ -143,6 +176,8 @@ def create_project(
     )
     body["name"] = name
     body["env"] = parse_assignments(env or [])
+    body["production_env"] = parse_assignments(production_env or [])
+    body["preview_env"] = parse_assignments(preview_env or [])
     body["domains"] = list(domain or [])
     with api() as client:
         project = client.post("/api/projects", json=body)
@@ -183,9 +218,12 @@ def show_project(
         return
     out = render.console()
     out.print(render.fields_table(render.project_rows(project)))
-    if reveal and project["env"]:
-        out.print()
-        out.print(render.fields_table(sorted(project["env"].items())))
+    if reveal:
+        for title, values in render.variable_groups(project):
+            if values:
+                out.print()
+                out.print(f"[bold]{title}[/bold]")
+                out.print(render.fields_table(sorted(values.items())))
 
 
 @projects_app.command("update")
@@ -253,16 +291,19 @@ def _revealed(client: ApiClient, name: str) -> dict[str, Any]:
 def env_list(
     project: ProjectArg,
     reveal: Annotated[bool, typer.Option("--reveal", help="Show the values.")] = False,
+    scope: Scope = "all",
     as_json: JsonFlag = False,
 ) -> None:
-    """List a project's build variables."""
+    """List a project's build variables of one group (all builds unless --scope says)."""
+    group = scope_group(scope)
     with api() as client:
         data = client.get(project_path(project), params={"reveal_env": "true"} if reveal else None)
-    env: dict[str, str] = data["env"]
+    env: dict[str, str] = data.get(group) or {}
     if as_json:
         render.print_json(env)
     elif not env:
-        render.console().print(f"{project} has no build variables")
+        qualifier = "" if scope == "all" else f" for {scope} builds"
+        render.console().print(f"{project} has no build variables{qualifier}")
     else:
         render.console().print(render.fields_table(sorted(env.items())))
 
@@ -274,13 +315,15 @@ def env_set(
         list[str],
         typer.Argument(help="KEY=VALUE pairs.", metavar="KEY=VALUE...", show_default=False),
     ],
+    scope: Scope = "all",
 ) -> None:
     """Set build variables (used by the next deployment)."""
+    group = scope_group(scope)
     values = parse_assignments(assignments)
     with api() as client:
-        env = _revealed(client, project)["env"]
+        env = _revealed(client, project).get(group) or {}
         env.update(values)
-        client.patch(project_path(project), json={"env": env})
+        client.patch(project_path(project), json={group: env})
     render.console().print(
         f"Set {', '.join(values)} on {project}; they apply from the next deployment"
     )
@@ -292,16 +335,18 @@ def env_unset(
     keys: Annotated[
         list[str], typer.Argument(help="Variable names.", metavar="KEY...", show_default=False)
     ],
+    scope: Scope = "all",
 ) -> None:
     """Remove build variables."""
+    group = scope_group(scope)
     with api() as client:
-        env = _revealed(client, project)["env"]
+        env = _revealed(client, project).get(group) or {}
         missing = [key for key in keys if key not in env]
         if missing:
             raise CliError(f"{project} has no build variable {missing[0]!r}", EXIT_NOT_FOUND)
         for key in keys:
             del env[key]
-        client.patch(project_path(project), json={"env": env})
+        client.patch(project_path(project), json={group: env})
     render.console().print(f"Removed {', '.join(keys)} from {project}")
 
 

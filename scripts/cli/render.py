@@ -85,6 +85,15 @@ def fields_table(rows: Sequence[tuple[str, str | Text]]) -> Table:
     return table
 
 
+def variable_groups(p: Mapping[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The three groups of build variables, titled; an api without the scoped ones shows none."""
+    return [
+        ("env", p.get("env") or {}),
+        ("production env", p.get("production_env") or {}),
+        ("preview env", p.get("preview_env") or {}),
+    ]
+
+
 def project_rows(p: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
     production = p.get("production_deployment")
     rows: list[tuple[str, str | Text]] = [
@@ -100,7 +109,7 @@ def project_rows(p: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
         ("spa", "yes" if p.get("spa") else "no"),
         ("auto promote", "yes" if p.get("auto_promote", True) else "no"),
         ("domains", ", ".join(p.get("domains") or []) or "-"),
-        ("env", ", ".join(sorted(p.get("env") or {})) or "-"),
+        *((title, ", ".join(sorted(values)) or "-") for title, values in variable_groups(p)),
     ]
     if production:
         rows.append(("production", status_text(production) + Text(f" {production['id']}")))

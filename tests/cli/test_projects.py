@@ -104,3 +104,55 @@ def test_domains_add_list_remove(cli: Cli, make_site: Callable[..., Site]) -> No
     assert json.loads(cli("domains", "list", site.name, "--json").out) == ["example.org"]
     missing = cli("domains", "remove", site.name, "other.example")
     assert missing.code == EXIT_NOT_FOUND
+
+
+def test_create_and_show_production_and_preview_variables(cli: Cli, api: LiveApi) -> None:
+    created = cli(
+        "projects", "create", "scoped",
+        "--repo", "https://github.com/acme/scoped.git",
+        "--env", "API_URL=https://api.example.com",
+        "--production-env", "STRIPE_KEY=sk_live_1",
+        "--production-env", "ANALYTICS=on",
+        "--preview-env", "STRIPE_KEY=sk_test_1",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+
+    shown = cli("projects", "show", "scoped")
+    assert shown.code == 0, shown.err
+    assert "production env" in shown.out
+    assert "ANALYTICS, STRIPE_KEY" in shown.out
+    assert "preview env" in shown.out
+    assert "sk_live_1" not in shown.out
+    assert "sk_test_1" not in shown.out
+    revealed = cli("projects", "show", "scoped", "--reveal")
+    assert "sk_live_1" in revealed.out
+    assert "sk_test_1" in revealed.out
+
+    data = json.loads(cli("projects", "show", "scoped", "--json", "--reveal").out)
+    assert data["env"] == {"API_URL": "https://api.example.com"}
+    assert data["production_env"] == {"STRIPE_KEY": "sk_live_1", "ANALYTICS": "on"}
+    assert data["preview_env"] == {"STRIPE_KEY": "sk_test_1"}
+    refused = cli(
+        "projects", "create", "bad", "--repo", "file:///x", "--preview-env", "SLIPWAY_X=1"
+    )
+    assert refused.code != 0
+    assert "reserved" in refused.err
+
+
+def test_env_commands_take_a_scope(cli: Cli, make_site: Callable[..., Site]) -> None:
+    site = make_site()
+    assert cli("env", "set", site.name, "--scope", "preview", "NOINDEX=1").code == 0
+    assert cli("env", "set", site.name, "--scope", "production", "CDN=prod").code == 0
+    assert json.loads(cli("env", "list", site.name, "--json", "--reveal").out) == {}
+    preview = cli("env", "list", site.name, "--scope", "preview", "--json", "--reveal")
+    assert json.loads(preview.out) == {"NOINDEX": "1"}
+    production = cli("env", "list", site.name, "--scope", "production")
+    assert "CDN" in production.out
+    assert "********" in production.out
+
+    assert cli("env", "unset", site.name, "--scope", "preview", "NOINDEX").code == 0
+    empty = cli("env", "list", site.name, "--scope", "preview")
+    assert empty.out.strip() == f"{site.name} has no build variables for preview builds"
+    missing = cli("env", "unset", site.name, "--scope", "production", "NOINDEX")
+    assert missing.code == EXIT_NOT_FOUND
+    assert cli("env", "list", site.name, "--scope", "staging").code == EXIT_USAGE

@@ -164,3 +164,27 @@ def test_escapes_what_it_shows(
     page = browser_client.get(f"/dashboard/deployments/{d['id']}").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_project_page_lists_the_three_variable_groups_without_values(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site(
+        production_env={"STRIPE_KEY": "sk_live_dash"},
+        preview_env={"NOINDEX": "preview-only-value"},
+    )
+    page = browser_client.get(f"/dashboard/projects/{site.name}")
+    assert page.status_code == 200
+    groups = dict(re.findall(r'<dd id="env-(\w+)">(.*?)</dd>', page.text))
+    assert groups["all"].startswith("GATE ")
+    assert groups["production"].startswith("STRIPE_KEY ")
+    assert "--scope production --reveal" in groups["production"]
+    assert groups["preview"].startswith("NOINDEX ")
+    for value in ("sk_live_dash", "preview-only-value", str(site.gate)):
+        assert value not in page.text
+
+    with api.client() as c:
+        # No such branch: the build fails at once, but its context is known from the start.
+        d = c.post(f"/api/projects/{site.name}/deployments", json={"ref": "other"}).json()
+    shown = browser_client.get(f"/dashboard/deployments/{d['id']}").text
+    assert '<span class="muted" id="context">(branch-deploy)</span>' in shown
