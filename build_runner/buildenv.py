@@ -50,6 +50,7 @@ def build_environment(
     project_env: Mapping[str, str],
     commit_sha: str,
     ref: str,
+    deploy_context: str | None = None,
 ) -> dict[str, str]:
     env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
     env.setdefault("PATH", DEFAULT_PATH)
@@ -75,6 +76,9 @@ def build_environment(
             "GATSBY_TELEMETRY_DISABLED": "1",
         }
     )
+    if deploy_context:
+        # Build scripts branch on it: `CONTEXT` is the name sites moving from Netlify use.
+        env["SLIPWAY_DEPLOY_CONTEXT"] = env["CONTEXT"] = deploy_context
     env.update(package_cache_env(cache_dir))
     env.update(project_env)  # the project's own variables win over our defaults
     return env

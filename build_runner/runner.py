@@ -77,6 +77,7 @@ class _Executor:
             project_env=inputs.build_env,
             commit_sha=inputs.commit_sha,
             ref=inputs.ref,
+            deploy_context=inputs.deploy_context,
         )
         self._extra_ro = toolchain_paths(self.env["PATH"], self.env.get("COREPACK_HOME"))
         if prepared := self.env.get("COREPACK_HOME"):

@@ -55,4 +55,5 @@ RUNNER_OPTIONAL_KEYS: Final = (
     "SLIPWAY_BUILD_ENV_NAMES",  # comma-separated names of the project's build variables
     "SLIPWAY_SANDBOX",  # auto | bubblewrap | none
     "SLIPWAY_GIT_TOKEN",  # for private https repositories; masked in the log
+    "SLIPWAY_DEPLOY_CONTEXT",  # production | deploy-preview | branch-deploy (netlify.toml)
 )

@@ -32,8 +32,7 @@ def test_runner_environment_is_the_contract_plus_build_variables() -> None:
     d = Deployment(id="a" * 20, ref="main", created_at=datetime.now(UTC))
     env = runner_environment(settings, project, d, "c" * 40)
     assert set(RUNNER_ENV_KEYS) <= set(env)
-    # SLIPWAY_DEPLOY_CONTEXT is newer than the shared list of optional inputs.
-    declared = set(RUNNER_ENV_KEYS) | set(RUNNER_OPTIONAL_KEYS) | {"SLIPWAY_DEPLOY_CONTEXT"}
+    declared = set(RUNNER_ENV_KEYS) | set(RUNNER_OPTIONAL_KEYS)
     assert set(env) <= declared | {"API_URL"}
     assert env["SLIPWAY_DEPLOY_CONTEXT"] == "branch-deploy"  # no production branch set
     assert env["SLIPWAY_COMMIT_SHA"] == "c" * 40
