@@ -8,6 +8,7 @@ from typing import Any
 
 from build_runner.errors import BuildFailure
 from build_runner.netlify_config import (
+    NETLIFY_TOML,
     UNKNOWN_TARGET,
     DeployTarget,
     NetlifyConfig,
@@ -23,6 +24,8 @@ from build_runner.package_managers import (
     tool_prefix,
 )
 from build_runner.presets import HUGO, JEKYLL, Preset, detect_preset
+from build_runner.serving import is_read
+from build_runner.vercel_config import VERCEL, VERCEL_JSON, VercelConfig, read_vercel_config
 from services.core.build_protocol import EXIT_OUTPUT
 
 
@@ -44,8 +47,14 @@ class BuildPlan:
     install: Command | None
     build: Command | None
     node_request: tuple[str, str] | None
-    output_dir: str  # the project's setting, else netlify.toml's publish; empty: detect it
+    output_dir: str  # the project's setting, else the config file's; empty: detect it
     netlify: NetlifyConfig | None  # None: the project has no netlify.toml
+    vercel: VercelConfig | None = None  # None: the project has no vercel.json
+
+    @property
+    def config_file(self) -> NetlifyConfig | VercelConfig | None:
+        """The project's netlify.toml or vercel.json (never both), for its rules."""
+        return self.netlify or self.vercel
 
 
 def _shell(command: str, cwd: Path) -> Command:
@@ -88,9 +97,21 @@ def make_plan(
     output_dir: str = "",
     target: DeployTarget = UNKNOWN_TARGET,
 ) -> BuildPlan:
-    """Precedence: the project's settings, then netlify.toml, then package.json and presets."""
+    """Precedence: the project's settings, then netlify.toml or vercel.json, then package.json
+    and presets."""
     project_dir = project_directory(checkout, root_dir)
+    _refuse_both_config_files(project_dir)
     netlify = read_netlify_config(project_dir, target)
+    vercel = read_vercel_config(project_dir)
+    skip_install = False
+    if vercel is not None:
+        build_command = build_command or vercel.build_command
+        if not output_dir and vercel.output_directory:
+            output_dir = VERCEL.inside_checkout(
+                vercel.output_directory, project_dir, checkout, "outputDirectory"
+            )
+        skip_install = not install_command and vercel.install_command == ""
+        install_command = install_command or vercel.install_command or ""
     if netlify is not None:
         build_command = build_command or netlify.command
         if not output_dir and netlify.publish:
@@ -104,6 +125,8 @@ def make_plan(
     install: Command | None = None
     if install_command:
         install = _shell(install_command, project_dir)
+    elif skip_install:
+        install = None
     elif pm is not None and (pm.lockfile is not None or _has_dependencies(pkg)):
         install = Command(
             [*tool_prefix(pm, path), *install_args(pm)], pm.workspace_root or project_dir
@@ -130,4 +153,15 @@ def make_plan(
         node_request=requested_node(project_dir, pkg) if pkg is not None else None,
         output_dir=output_dir,
         netlify=netlify,
+        vercel=vercel,
     )
+
+
+def _refuse_both_config_files(project_dir: Path) -> None:
+    """Two files describing one site would have to be merged by guesswork: keep one."""
+    if is_read(project_dir / NETLIFY_TOML) and is_read(project_dir / VERCEL_JSON):
+        raise BuildFailure(
+            EXIT_OUTPUT,
+            f"the project has both {NETLIFY_TOML} and {VERCEL_JSON}: "
+            "keep the one that describes the site and remove the other",
+        )

@@ -27,6 +27,7 @@ from build_runner.process import run_logged
 from build_runner.publish import publish_site
 from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
 from build_runner.serving import serving_config
+from build_runner.vercel_config import describe as describe_vercel
 from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_INSTALL,
@@ -171,14 +172,9 @@ async def _build(
         target=DeployTarget(inputs.deploy_context, inputs.ref),
     )
     _describe_plan(plan, work.checkout, log)
+    for line in _config_file_lines(plan, inputs):
+        log.line("detect", line)
     if plan.netlify is not None:
-        for line in describe(
-            plan.netlify,
-            build_setting=inputs.build_command,
-            output_setting=inputs.output_dir,
-            project_env=inputs.build_env,
-        ):
-            log.line("detect", line)
         add_file_variables(executor.env, plan.netlify.environment, inputs.build_env)
     if plan.package_json is not None:
         await check_node(plan.node_request, executor.env, log)
@@ -207,12 +203,14 @@ async def _build(
         )
         log.line("publish", f"output directory: {_relative(output, work.checkout)}")
         files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)
+        rules = plan.config_file
         config = serving_config(
             output,
             inputs.spa,
             log,
-            appended_redirects=plan.netlify.redirects_text() if plan.netlify else "",
-            appended_headers=plan.netlify.headers_text() if plan.netlify else "",
+            appended_redirects=rules.redirects_text() if rules else "",
+            appended_headers=rules.headers_text() if rules else "",
+            appended_from=rules.FILE_NAME if rules else "",
         )
         try:
             async with asyncio.timeout(deadline.remaining()):
@@ -282,6 +280,16 @@ async def _must_succeed(
 
 def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root.resolve())) if path != root.resolve() else "."
+
+
+def _config_file_lines(plan: BuildPlan, inputs: RunnerInputs) -> list[str]:
+    """What the project's netlify.toml or vercel.json contributed, for the build log."""
+    settings = {"build_setting": inputs.build_command, "output_setting": inputs.output_dir}
+    if plan.netlify is not None:
+        return describe(plan.netlify, **settings, project_env=inputs.build_env)
+    if plan.vercel is not None:
+        return describe_vercel(plan.vercel, **settings, install_setting=inputs.install_command)
+    return []
 
 
 def _describe_plan(plan: BuildPlan, checkout: Path, log: BuildLog) -> None:

@@ -2,9 +2,9 @@
 
 Both files are parsed here with the proxy's own parser, so a mistake fails the build rather
 than the site. Their text is kept as written; the proxy parses it again when it loads. Rules
-from netlify.toml (see `build_runner.netlify_config`) come after the files' own, as Netlify
-orders them. Rules the proxy can never match (a `Role=` condition) are accepted with a
-warning in the build log.
+from netlify.toml or vercel.json (`build_runner.netlify_config`, `build_runner.vercel_config`)
+come after the files' own, as Netlify orders them. Rules the proxy can never match (a `Role=`
+condition) are accepted with a warning in the build log.
 """
 
 from __future__ import annotations
@@ -23,13 +23,24 @@ from services.core.site_rules import (
 )
 
 MAX_RULES_BYTES = 256 * 1024
-# Marks where the translated netlify.toml rules start in the manifest's text.
-NETLIFY_TOML_MARK = "# from netlify.toml\n"
+
+
+def rules_mark(file_name: str) -> str:
+    """Marks where the rules translated from a config file start in the manifest's text."""
+    return f"# from {file_name}\n"
+
+
+NETLIFY_TOML_MARK = rules_mark("netlify.toml")
+
+
+def is_read(path: Path) -> bool:
+    """Whether a config file is there to be read: a symlinked one is not."""
+    return path.is_file() and not path.is_symlink()
 
 
 def read_rules_file(path: Path) -> str | None:
     """A small config file's text; None when it is missing or a symlink."""
-    if not path.is_file() or path.is_symlink():
+    if not is_read(path):
         return None
     if path.stat().st_size > MAX_RULES_BYTES:
         raise BuildFailure(EXIT_OUTPUT, f"{path.name} is larger than {MAX_RULES_BYTES} bytes")
@@ -39,14 +50,14 @@ def read_rules_file(path: Path) -> str | None:
         raise BuildFailure(EXIT_OUTPUT, f"{path.name} is not UTF-8 text") from None
 
 
-def _followed_by(text: str | None, appended: str) -> str | None:
-    """The file's rules, then the appended ones (netlify.toml's) under a marking comment."""
+def _followed_by(text: str | None, appended: str, mark: str) -> str | None:
+    """The file's rules, then the appended ones (a config file's) under a marking comment."""
     if not appended:
         return text
     if not text:
-        return NETLIFY_TOML_MARK + appended
+        return mark + appended
     separator = "" if text.endswith("\n") else "\n"
-    return f"{text}{separator}{NETLIFY_TOML_MARK}{appended}"
+    return f"{text}{separator}{mark}{appended}"
 
 
 def serving_config(
@@ -56,11 +67,13 @@ def serving_config(
     *,
     appended_redirects: str = "",
     appended_headers: str = "",
+    appended_from: str = "netlify.toml",
 ) -> ServingConfig:
-    """The serving config; `appended_*` are rules (netlify.toml's) that follow the files'."""
+    """The serving config; `appended_*` are rules from `appended_from` that follow the files'."""
+    mark = rules_mark(appended_from)
     file_redirects = read_rules_file(output / "_redirects")
-    redirects = _followed_by(file_redirects, appended_redirects)
-    headers = _followed_by(read_rules_file(output / "_headers"), appended_headers)
+    redirects = _followed_by(file_redirects, appended_redirects, mark)
+    headers = _followed_by(read_rules_file(output / "_headers"), appended_headers, mark)
     try:
         if file_redirects is not None:  # appended rules were checked, and warned of, already
             for warning in condition_warnings(parse_redirects(file_redirects)):
