@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import secrets
 import signal
 import subprocess
 from pathlib import Path
@@ -299,7 +300,7 @@ def _processes_with(token: str) -> list[str]:
 
 
 def test_sigterm_stops_the_build_and_its_commands(repo: GitRepo, local_storage_url: str) -> None:
-    token = "61.4242"  # a sleep no other process runs
+    token = f"61.{secrets.randbelow(10**6):06d}"  # a sleep no other process (or test run) runs
     commit = repo.commit({"index.html": "x"})
     deployment_id = new_deployment_id()
     env = runner_env(
