@@ -11,6 +11,7 @@ from . import render
 from .client import ApiClient, segment
 from .context import api
 from .errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from .preview_password import NoPreviewPassword, PreviewPassword, preview_password_field
 
 projects_app = typer.Typer(
     help="Create, list, show, update and delete projects.", no_args_is_help=True
@@ -158,11 +159,14 @@ def create_project(
         list[str] | None,
         typer.Option("--domain", metavar="HOST", help="A custom domain (repeatable)."),
     ] = None,
+    preview_password: PreviewPassword = None,
+    no_preview_password: NoPreviewPassword = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a project from a git repository."""
     if not repo:
         raise CliError("--repo is required: the git URL to build from", EXIT_USAGE)
+    protection = preview_password_field(preview_password, no_preview_password)
     body = _settings(
         repo,
         github_repo,
@@ -179,6 +183,7 @@ def create_project(
     body["production_env"] = parse_assignments(production_env or [])
     body["preview_env"] = parse_assignments(preview_env or [])
     body["domains"] = list(domain or [])
+    body.update(protection)
     with api() as client:
         project = client.post("/api/projects", json=body)
     if as_json:
@@ -238,9 +243,12 @@ def update_project(
     output_dir: OutputDir = None,
     spa: Spa = None,
     auto_promote: AutoPromote = None,
+    preview_password: PreviewPassword = None,
+    no_preview_password: NoPreviewPassword = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Change some of a project's settings; the others stay as they are."""
+    protection = preview_password_field(preview_password, no_preview_password)
     body = _settings(
         repo,
         github_repo,
@@ -252,6 +260,7 @@ def update_project(
         spa,
         auto_promote,
     )
+    body.update(protection)
     if not body:
         raise CliError("nothing to update: pass at least one option (see --help)", EXIT_USAGE)
     with api() as client:

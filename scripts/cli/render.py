@@ -109,6 +109,7 @@ def project_rows(p: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
         ("spa", "yes" if p.get("spa") else "no"),
         ("auto promote", "yes" if p.get("auto_promote", True) else "no"),
         ("domains", ", ".join(p.get("domains") or []) or "-"),
+        ("previews", "password-protected" if p.get("preview_protected") else "public"),
         *((title, ", ".join(sorted(values)) or "-") for title, values in variable_groups(p)),
     ]
     if production:

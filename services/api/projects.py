@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,8 @@ from litestar.params import JSONBody, Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.passwords import hash_password
 
 from .auth import require_token
 from .db.models import Deployment, Domain, Project
@@ -25,6 +28,7 @@ from .validation import (
     check_domains,
     check_env,
     check_name,
+    check_preview_password,
     check_relative_dir,
     check_repo_url,
     github_repo_for,
@@ -63,8 +67,25 @@ def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
         "production_env": check_env,
         "preview_env": check_env,
         "domains": lambda v: check_domains(v, base_domain),
+        "preview_password": check_preview_password,
     }
     return {k: checks[k](v) if k in checks else v for k, v in data.items()}
+
+
+async def preview_password_hash(password: str | None) -> str | None:
+    """Slow on purpose, so hashed off the event loop."""
+    return None if password is None else await asyncio.to_thread(hash_password, password)
+
+
+async def preview_hosts(app_state: AppState, session: AsyncSession, project: Project) -> list[str]:
+    """Every host a deployment of the project has had besides production: own, branch, PR."""
+    deployments = (
+        await session.scalars(select(Deployment).where(Deployment.project_name == project.name))
+    ).all()
+    found: list[str] = []
+    for d in deployments:
+        found += deployment_hosts(app_state.settings, project, d)
+    return sorted(set(found))
 
 
 class ProjectController(Controller):
@@ -77,6 +98,9 @@ class ProjectController(Controller):
         fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
         check_name(data.name)
         domains = fields.pop("domains")
+        fields["preview_password_hash"] = await preview_password_hash(
+            fields.pop("preview_password")
+        )
         fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
         async with app_state.sessions() as session:
             try:
@@ -113,7 +137,12 @@ class ProjectController(Controller):
     ) -> ProjectRead:
         given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         fields = _settings_fields(given, app_state.settings.base_domain)
+        if "preview_password" in fields:
+            fields["preview_password_hash"] = await preview_password_hash(
+                fields.pop("preview_password")
+            )
         removed: list[str] = []
+        previews: list[str] = []
         async with app_state.sessions() as session:
             try:
                 async with session.begin():
@@ -130,10 +159,17 @@ class ProjectController(Controller):
                         )
                     for key, value in fields.items():
                         setattr(project, key, value)
+                    if "preview_password_hash" in fields:
+                        previews = await preview_hosts(app_state, session, project)
             except IntegrityError:
                 raise Conflict("one of those domains belongs to another project") from None
             if "domains" in given:
                 await app_state.routes.set_domains(project, removed)
+            if "preview_password_hash" in fields:
+                # After the commit: deployments published from now on read the new hash,
+                # and this brings the hosts that already exist in line. A failure here is a
+                # 503; sending the same PATCH again finishes the job.
+                await app_state.routes.protect_previews(project, previews)
             return await read_project(app_state, session, project)
 
     @delete("/{name:str}", operation_id="deleteProject", status_code=204)

@@ -27,6 +27,7 @@ class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
     preview_env: EnvMap = msgspec.field(default_factory=dict)
     domains: list[str] = msgspec.field(default_factory=list)
     webhook_secret: str = ""
+    preview_password: str | None = None  # write-only; "" or null: previews stay public
     build_tags: bool = False
     build_fork_prs: bool = False
     cancel_superseded: bool = True
@@ -48,6 +49,7 @@ class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
     preview_env: EnvMap | UnsetType = UNSET
     domains: list[str] | UnsetType = UNSET
     webhook_secret: str | UnsetType = UNSET
+    preview_password: str | UnsetType | None = UNSET  # "" or null clears it
     build_tags: bool | UnsetType = UNSET
     build_fork_prs: bool | UnsetType = UNSET
     cancel_superseded: bool | UnsetType = UNSET
@@ -92,6 +94,7 @@ class ProjectRead(msgspec.Struct):
     preview_env: dict[str, str]
     domains: list[str]
     has_webhook_secret: bool
+    preview_protected: bool
     build_tags: bool
     build_fork_prs: bool
     cancel_superseded: bool

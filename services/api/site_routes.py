@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 
+import msgspec
+
 from services.core import hosts
-from services.core.manifest import Route, encode
+from services.core.manifest import PUBLIC_ROUTE_KINDS, Route, RouteKind, decode_route, encode
 from services.core.settings import Settings
 from services.core.storage import Storage
 
 from .db.models import Deployment, Project
+
+log = logging.getLogger(__name__)
+
+# Route objects read and rewritten at once when a project's preview password changes.
+REWRITE_CONCURRENCY = 16
 
 
 def deployment_hosts(settings: Settings, project: Project, deployment: Deployment) -> list[str]:
@@ -39,19 +48,20 @@ class RouteWriter:
             hosts.route_key(host), encode(route), content_type="application/json"
         )
 
-    def _route(self, project: Project, deployment_id: str, kind: str) -> Route:
+    def _route(self, project: Project, deployment_id: str, kind: RouteKind) -> Route:
         return Route(
             project=project.name,
             deployment=deployment_id,
-            kind=kind,  # type: ignore[arg-type]
-            updated_at=datetime.now(UTC).isoformat(),
+            kind=kind,
+            updated_at=_now(),
+            protection=None if kind in PUBLIC_ROUTE_KINDS else project.preview_password_hash,
         )
 
     async def publish_previews(self, project: Project, deployment: Deployment) -> None:
         """Point the deployment's own host and its branch or pull request host at it."""
         own, *aliases = deployment_hosts(self.settings, project, deployment)
         await self._write(own, self._route(project, deployment.id, "deployment"))
-        kind = "pull_request" if deployment.pull_request is not None else "branch"
+        kind: RouteKind = "pull_request" if deployment.pull_request is not None else "branch"
         for host in aliases:
             await self._write(host, self._route(project, deployment.id, kind))
 
@@ -74,5 +84,43 @@ class RouteWriter:
                     d.host, self._route(project, project.production_deployment_id, "domain")
                 )
 
+    async def protect_previews(self, project: Project, host_names: list[str]) -> int:
+        """Give the preview routes among `host_names` the project's current protection.
+
+        Each route object is read and rewritten with only `protection` changed, so a host
+        keeps the deployment it serves; hosts without a route (a deleted branch) stay
+        absent, and a route that already carries the protection is left alone: running it
+        again changes nothing. Returns how many objects were rewritten.
+        """
+        protection = project.preview_password_hash
+        limit = asyncio.Semaphore(REWRITE_CONCURRENCY)
+
+        async def rewrite(host: str) -> bool:
+            async with limit:
+                data = await self.storage.get_or_none(hosts.route_key(host))
+                if data is None:
+                    return False
+                try:
+                    route = decode_route(data)
+                except msgspec.DecodeError:
+                    log.error("unreadable route object for %s left as it is", host)
+                    return False
+                if (
+                    route.project != project.name
+                    or route.kind in PUBLIC_ROUTE_KINDS
+                    or route.protection == protection
+                ):
+                    return False
+                changed = msgspec.structs.replace(route, protection=protection, updated_at=_now())
+                await self._write(host, changed)
+                return True
+
+        done = await asyncio.gather(*(rewrite(h) for h in dict.fromkeys(host_names)))
+        return sum(done)
+
     async def remove_hosts(self, host_names: list[str]) -> None:
         await self.storage.delete_many(hosts.route_key(h) for h in host_names)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

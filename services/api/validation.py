@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from services.core import hosts
+from services.core import hosts, passwords
 
 from .errors import BadRequest
 
@@ -81,3 +81,25 @@ def check_domains(domains: list[str], base_domain: str) -> list[str]:
     if len(set(cleaned)) != len(cleaned):
         raise BadRequest("a domain is listed twice")
     return cleaned
+
+
+def check_preview_password(password: str | None) -> str | None:
+    """The password to protect previews with; None (from null or "") clears it."""
+    if not password:
+        return None
+    if not passwords.acceptable_length(password):
+        raise BadRequest(
+            f"preview_password must be {passwords.MIN_LENGTH} to "
+            f"{passwords.MAX_LENGTH} characters (null or an empty string clears it)"
+        )
+    if not password.isprintable() or not _encodable(password):
+        raise BadRequest("preview_password must be printable text")
+    return password
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape
+        return False
+    return True

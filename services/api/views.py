@@ -79,6 +79,7 @@ def project_view(
         preview_env=masked(p.preview_env, reveal_env),
         domains=[d.host for d in p.domains],
         has_webhook_secret=bool(p.webhook_secret),
+        preview_protected=p.preview_password_hash is not None,
         build_tags=p.build_tags,
         build_fork_prs=p.build_fork_prs,
         cancel_superseded=p.cancel_superseded,

@@ -66,11 +66,19 @@ class Manifest(msgspec.Struct, frozen=True):
     version: int = MANIFEST_VERSION
 
 
-class Route(msgspec.Struct, frozen=True):
+RouteKind = Literal["production", "deployment", "branch", "pull_request", "domain"]
+# Hosts anyone may visit; every other kind is a preview, which a password can protect.
+PUBLIC_ROUTE_KINDS = frozenset({"production", "domain"})
+
+
+class Route(msgspec.Struct, frozen=True, omit_defaults=True):
     project: str
     deployment: str
-    kind: Literal["production", "deployment", "branch", "pull_request", "domain"]
+    kind: RouteKind
     updated_at: str
+    # The project's preview password hash (see services.core.passwords); None: public.
+    # Left out of the object when None, so public routes read as they always did.
+    protection: str | None = None
 
 
 def encode(value: Manifest | Route) -> bytes:

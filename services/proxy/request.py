@@ -30,11 +30,12 @@ class RequestInfo:
     accept_language: bytes | None = None
     cookie: bytes | None = None
     country: bytes | None = None  # the configured CDN header, if any
+    authorization: bytes | None = None  # read only on password-protected hosts
 
 
 def read_request(scope: Any, country_header: bytes | None = None) -> RequestInfo:
     host = accept = inm = byte_range = if_range = None
-    languages = cookie = country = None
+    languages = cookie = country = authorization = None
     for name, value in scope["headers"]:
         if name == b"host":
             host = value
@@ -52,6 +53,8 @@ def read_request(scope: Any, country_header: bytes | None = None) -> RequestInfo
             cookie = value if cookie is None else cookie + b"; " + value
         elif name == country_header:
             country = value
+        elif name == b"authorization":
+            authorization = value
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
     # HTTP/1.1 puts the query in raw_path for some servers; the path is what precedes it.
     raw_path, _, extra_query = raw_path.partition(b"?")
@@ -67,6 +70,7 @@ def read_request(scope: Any, country_header: bytes | None = None) -> RequestInfo
         accept_language=languages,
         cookie=cookie,
         country=country,
+        authorization=authorization,
     )
 
 

@@ -9,7 +9,14 @@ from typing import Any
 import msgspec
 
 from services.core.hosts import route_key
-from services.core.manifest import CACHE_CONTROL, Route, decode_manifest, decode_route, file_key
+from services.core.manifest import (
+    CACHE_CONTROL,
+    PUBLIC_ROUTE_KINDS,
+    Route,
+    decode_manifest,
+    decode_route,
+    file_key,
+)
 from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
 from services.core.site_rules import NOBODY
@@ -18,6 +25,8 @@ from services.proxy.caches import ByteBudgetCache, LoadingCache
 from services.proxy.delivery import Streamed, StreamedParts, byteranges, deliver
 from services.proxy.observe import Observer
 from services.proxy.paths import BadPath, site_path
+from services.proxy.preview_gate import PreviewGate, Verdict
+from services.proxy.preview_replies import password_required, privately, too_busy
 from services.proxy.reply import (
     Headers,
     Ready,
@@ -43,7 +52,6 @@ log = logging.getLogger(__name__)
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
 MAX_ROUTES = 100_000
 MAX_SITES = 256  # parsed manifests kept; a large site's is a few MB
-PUBLIC_KINDS = frozenset({"production", "domain"})
 PlainKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
 # An answer that depends on who asks (see `Resolution.variant`) is kept under a longer key,
 # which the fast path never looks up: it only ever finds answers that are the same for all.
@@ -74,6 +82,7 @@ class Proxy:
         )
         self.observer = Observer(access_log=settings.proxy_access_log)
         self.country_header = settings.proxy_country_header.strip().lower().encode() or None
+        self.gate = PreviewGate()
 
     def open(self) -> None:
         self._storage = Storage(self.settings.resolved_storage_url)
@@ -110,7 +119,8 @@ class Proxy:
         if request.host is None or request.range is not None:
             return False
         entry = self.routes.peek(request.host, stale_for=self.settings.route_ttl / 2)
-        if entry is None or entry.value is None:
+        # A protected host checks credentials first, which only the full path does.
+        if entry is None or entry.value is None or entry.value.protection is not None:
             return False
         ready = self.responses.get(_response_key(request, entry.value.deployment))
         self.observer.cache_lookup(ready is not None)
@@ -142,8 +152,25 @@ class Proxy:
             return plain(404, "not found")
         try:
             route = await self.routes.get(request.host)
-            if route is None:
-                return plain(404, "not found")
+        except StorageError:
+            log.warning("storage unavailable while routing %s", request.host, exc_info=True)
+            return unavailable()
+        if route is None:
+            return plain(404, "not found")
+        if route.protection is None:
+            return await self._site_answer(request, request.host, route)
+        # Before anything of the site, cached answers included.
+        verdict = await self.gate.check(route.protection, request.authorization)
+        if verdict is Verdict.BUSY:
+            return too_busy()
+        if verdict is Verdict.DENIED:
+            return password_required(route.project)
+        return privately(await self._site_answer(request, request.host, route))
+
+    async def _site_answer(
+        self, request: RequestInfo, host: str, route: Route
+    ) -> Ready | Streamed | StreamedParts:
+        try:
             if request.range is None:  # e.g. the first request after a route reload
                 kept = self.responses.get(_response_key(request, route.deployment))
                 if kept is not None:
@@ -151,9 +178,7 @@ class Proxy:
             site = await self.sites.get(route.deployment)
         except ManifestMissing:
             log.error(
-                "route %s names deployment %s without a manifest",
-                request.host,
-                route.deployment if route else None,
+                "route %s names deployment %s without a manifest", request.host, route.deployment
             )
             return plain(404, "not found")
         except StorageError:
@@ -165,7 +190,7 @@ class Proxy:
         except BadPath as exc:
             return plain(400, f"bad request: {exc}", base)
         viewer = viewer_of(request) if site.viewer_rules else NOBODY
-        resolved = site.resolve(request.host, path, request.query, viewer)
+        resolved = site.resolve(host, path, request.query, viewer)
         decision = resolved.decision
         cache_key = _variant_key(request, route.deployment, resolved.variant)
         if resolved.variant is not None and request.range is None:
@@ -173,9 +198,7 @@ class Proxy:
             if kept is not None:
                 return kept
         base += self._vary(resolved)
-        extra = [
-            (k.lower().encode(), v.encode()) for k, v in site.extra_headers(request.host, path)
-        ]
+        extra = [(k.lower().encode(), v.encode()) for k, v in site.extra_headers(host, path)]
         if isinstance(decision, Redirect):
             headers = [
                 *base,
@@ -315,6 +338,6 @@ def _site_headers(route: Route) -> Headers:
         (b"x-slipway-deployment", route.deployment.encode()),
         (b"x-content-type-options", b"nosniff"),
     ]
-    if route.kind not in PUBLIC_KINDS:
+    if route.kind not in PUBLIC_ROUTE_KINDS:
         headers.append((b"x-robots-tag", b"noindex"))
     return headers

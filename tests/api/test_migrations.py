@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -52,14 +54,22 @@ async def add_project_at_0001(database_url: str) -> None:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def api_over_old_project(
+    settings: Settings, database_url: str, revision: str
+) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """A project written at `revision`, then the api, which upgrades to the newest when it starts."""
+    await run(database_url, "upgrade", revision)
+    await add_project_at_0001(database_url)
+    async with AsyncTestClient(app=create_app(settings, run_dispatcher=False)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield client
+
+
 async def test_0002_gives_existing_projects_empty_scoped_variables(
     settings: Settings, database_url: str
 ) -> None:
-    await run(database_url, "upgrade", "0001")
-    await add_project_at_0001(database_url)
-    # The app upgrades to the newest revision when it starts.
-    async with AsyncTestClient(app=create_app(settings, run_dispatcher=False)) as client:
-        client.headers["Authorization"] = f"Bearer {TOKEN}"
+    async with api_over_old_project(settings, database_url, "0001") as client:
         old = await client.get("/api/projects/old", params={"reveal_env": "true"})
         assert old.status_code == 200, old.text
         body = old.json()
@@ -72,9 +82,23 @@ async def test_0002_gives_existing_projects_empty_scoped_variables(
         assert patched.status_code == 200, patched.text
 
 
-async def test_0002_downgrades_and_upgrades_again(database_url: str) -> None:
-    await run(database_url, "upgrade", "0001")
+async def test_0003_leaves_existing_projects_unprotected(
+    settings: Settings, database_url: str
+) -> None:
+    async with api_over_old_project(settings, database_url, "0002") as client:
+        old = await client.get("/api/projects/old")
+        assert old.status_code == 200, old.text
+        assert old.json()["preview_protected"] is False
+        patched = await client.patch("/api/projects/old", json={"preview_password": "a-password"})
+        assert patched.json()["preview_protected"] is True
+
+
+@pytest.mark.parametrize(("before", "revision"), [("0001", "0002"), ("0002", "0003")])
+async def test_a_revision_downgrades_and_upgrades_again(
+    database_url: str, before: str, revision: str
+) -> None:
+    await run(database_url, "upgrade", before)
     await add_project_at_0001(database_url)
-    await run(database_url, "upgrade", "0002")
-    await run(database_url, "downgrade", "0001")
+    await run(database_url, "upgrade", revision)
+    await run(database_url, "downgrade", before)
     await run(database_url, "upgrade", "head")

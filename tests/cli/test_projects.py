@@ -156,3 +156,43 @@ def test_env_commands_take_a_scope(cli: Cli, make_site: Callable[..., Site]) -> 
     missing = cli("env", "unset", site.name, "--scope", "production", "NOINDEX")
     assert missing.code == EXIT_NOT_FOUND
     assert cli("env", "list", site.name, "--scope", "staging").code == EXIT_USAGE
+
+
+def test_preview_password_set_from_a_value_or_stdin_and_cleared(cli: Cli) -> None:
+    created = cli(
+        "projects", "create", "guarded",
+        "--repo", "file:///nowhere",
+        "--preview-password", "first password",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    shown = cli("projects", "show", "guarded")
+    line = next(line for line in shown.out.splitlines() if line.startswith("previews"))
+    assert "password-protected" in line
+    data = json.loads(cli("projects", "show", "guarded", "--json").out)
+    assert data["preview_protected"] is True
+    assert "first password" not in json.dumps(data)
+
+    # `-` reads the password from standard input (no terminal here).
+    piped = cli(
+        "projects", "update", "guarded", "--preview-password", "-", "--json", stdin="from stdin!\n"
+    )
+    assert piped.code == 0, piped.err
+    assert json.loads(piped.out)["preview_protected"] is True
+    assert "from stdin" not in piped.out
+
+    short = cli("projects", "update", "guarded", "--preview-password", "short")
+    assert short.code != 0
+    assert "8 to 128" in short.err
+    empty = cli("projects", "update", "guarded", "--preview-password", "-", stdin="")
+    assert empty.code == EXIT_USAGE
+    both = cli(
+        "projects", "update", "guarded", "--preview-password", "x" * 8, "--no-preview-password"
+    )
+    assert both.code == EXIT_USAGE
+
+    cleared = cli("projects", "update", "guarded", "--no-preview-password")
+    assert cleared.code == 0, cleared.err
+    shown = cli("projects", "show", "guarded")
+    line = next(line for line in shown.out.splitlines() if line.startswith("previews"))
+    assert "public" in line
+    assert cli("projects", "delete", "guarded", "--yes").code == 0

@@ -188,3 +188,23 @@ def test_project_page_lists_the_three_variable_groups_without_values(
         d = c.post(f"/api/projects/{site.name}/deployments", json={"ref": "other"}).json()
     shown = browser_client.get(f"/dashboard/deployments/{d['id']}").text
     assert '<span class="muted" id="context">(branch-deploy)</span>' in shown
+
+
+def test_project_page_says_whether_previews_are_protected(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+
+    def previews() -> str:
+        page = browser_client.get(f"/dashboard/projects/{site.name}")
+        assert page.status_code == 200
+        [shown] = re.findall(r'<dd id="previews">(.*?)</dd>', page.text)
+        return str(shown)
+
+    assert previews().startswith("public ")
+    with api.client() as c:
+        patched = c.patch(f"/api/projects/{site.name}", json={"preview_password": "dash board"})
+        assert patched.status_code == 200, patched.text
+    shown = previews()
+    assert shown.startswith("password-protected ")
+    assert "dash board" not in shown

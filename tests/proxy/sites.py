@@ -79,12 +79,19 @@ async def publish(
     return manifest
 
 
-async def point(storage: Storage, host: str, manifest: Manifest, kind: str = "production") -> None:
+async def point(
+    storage: Storage,
+    host: str,
+    manifest: Manifest,
+    kind: str = "production",
+    protection: str | None = None,
+) -> None:
     route = Route(
         project=manifest.project,
         deployment=manifest.deployment,
         kind=kind,  # type: ignore[arg-type]
         updated_at=datetime.now(UTC).isoformat(),
+        protection=protection,
     )
     await storage.put(route_key(host), encode(route))
 

@@ -69,6 +69,8 @@ class Project(Base):
     )
     preview_env: Mapped[dict[str, str]] = mapped_column(default=dict, server_default=text("'{}'"))
     webhook_secret: Mapped[str] = mapped_column(String(255), default="")
+    # `services.core.passwords` hash of the preview password; None: previews are public.
+    preview_password_hash: Mapped[str | None] = mapped_column(String(255))
     build_tags: Mapped[bool] = mapped_column(Boolean, default=False)
     build_fork_prs: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_superseded: Mapped[bool] = mapped_column(Boolean, default=True)
