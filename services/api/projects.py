@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core import hosts
 from services.core.passwords import hash_password
 
 from .auth import require_token
@@ -88,6 +89,32 @@ async def preview_hosts(app_state: AppState, session: AsyncSession, project: Pro
     return sorted(set(found))
 
 
+async def refuse_hosts_of_others(app_state: AppState, name: str, host_names: list[str]) -> None:
+    """409 when another project's route already serves one of the hosts: first owner wins."""
+    for host in host_names:
+        owner = await app_state.routes.owner_of(host)
+        if owner is not None and owner != name:
+            raise Conflict(f"{host} is already routed to project {owner!r}")
+
+
+async def refuse_preview_lookalike(session: AsyncSession, name: str) -> None:
+    """409 for `<project>-git-<branch>` and `<project>-pr-<n>` of an existing project.
+
+    Such a production host is the branch or pull request host of that project; its route
+    may not exist yet, so the names in the database decide.
+    """
+    candidates = hosts.preview_lookalike_owners(name)
+    if not candidates:
+        return
+    owner = await session.scalar(
+        select(Project.name).where(Project.name.in_(candidates)).order_by(Project.name).limit(1)
+    )
+    if owner is not None:
+        raise Conflict(
+            f"the name {name!r} would take a branch or pull request host of project {owner!r}"
+        )
+
+
 class ProjectController(Controller):
     path = "/api/projects"
     guards = [require_token]
@@ -102,11 +129,14 @@ class ProjectController(Controller):
             fields.pop("preview_password")
         )
         fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
+        production = hosts.production_host(data.name, app_state.settings.base_domain)
+        await refuse_hosts_of_others(app_state, data.name, [production, *domains])
         async with app_state.sessions() as session:
             try:
                 async with session.begin():
                     if await session.get(Project, data.name) is not None:
                         raise Conflict(f"a project named {data.name!r} already exists")
+                    await refuse_preview_lookalike(session, data.name)
                     project = Project(**fields)
                     project.domains = [Domain(host=h) for h in domains]
                     session.add(project)
@@ -141,6 +171,8 @@ class ProjectController(Controller):
             fields["preview_password_hash"] = await preview_password_hash(
                 fields.pop("preview_password")
             )
+        if "domains" in fields:
+            await refuse_hosts_of_others(app_state, name, fields["domains"])
         removed: list[str] = []
         previews: list[str] = []
         async with app_state.sessions() as session:
@@ -179,16 +211,16 @@ class ProjectController(Controller):
             deployments = (
                 await session.scalars(select(Deployment).where(Deployment.project_name == name))
             ).all()
-            hosts = production_hosts(app_state.settings, project)
+            found = production_hosts(app_state.settings, project)
             for d in deployments:
-                hosts += deployment_hosts(app_state.settings, project, d)
+                found += deployment_hosts(app_state.settings, project, d)
             running = [(d.id, d.builder_handle) for d in deployments if d.status == "building"]
         # The rows go with the project, so running builds are stopped here, not by the dispatcher.
         for deployment_id, handle in running:
             if handle:
                 await app_state.builder.stop(deployment_id, handle)
         # Routes go before the record: once they are gone nothing serves the project.
-        await app_state.routes.remove_hosts(sorted(set(hosts)))
+        await app_state.routes.remove_hosts(name, sorted(set(found)))
         async with app_state.sessions() as session, session.begin():
             project = await load_project(session, name)
             await session.delete(project)

@@ -17,7 +17,7 @@ from .db.models import Deployment, Project
 
 log = logging.getLogger(__name__)
 
-# Route objects read and rewritten at once when a project's preview password changes.
+# Route objects read and rewritten (or deleted) at once by one operation.
 REWRITE_CONCURRENCY = 16
 
 
@@ -43,10 +43,59 @@ class RouteWriter:
         self.settings = settings
         self.storage = storage
 
-    async def _write(self, host: str, route: Route) -> None:
+    async def owner_of(self, host: str) -> str | None:
+        """The project the host's route object names; None without a readable route."""
+        data = await self.storage.get_or_none(hosts.route_key(host))
+        if data is None:
+            return None
+        try:
+            return decode_route(data).project
+        except msgspec.DecodeError:
+            log.error("unreadable route object for %s", host)
+            return None
+
+    async def _write(self, host: str, route: Route) -> bool:
+        """Write the route unless another project owns the host: first owner wins.
+
+        One read before each write. A host without a route is claimed with a conditional
+        create, so two projects racing for a new host cannot both win. Rewriting a host the
+        project already owns is a plain put: should the project's own cleanup delete it and
+        another project claim it between the read and the put, the put wins (S3 offers no
+        cheap compare-and-swap on the owner); both sides are rare api requests.
+        """
+        owner = await self.owner_of(host)
+        if owner is None:
+            if await self.storage.create(hosts.route_key(host), encode(route)):
+                return True
+            owner = await self.owner_of(host)  # created meanwhile, or unreadable
+        if owner is not None and owner != route.project:
+            log.warning(
+                "host %s belongs to project %s; the route of project %s is not written",
+                host,
+                owner,
+                route.project,
+            )
+            return False
+        await self._replace(host, route)
+        return True
+
+    async def _replace(self, host: str, route: Route) -> None:
         await self.storage.put(
             hosts.route_key(host), encode(route), content_type="application/json"
         )
+
+    async def _delete_owned(self, project_name: str, host: str) -> None:
+        """Delete the host's route only if it is the project's: never another project's."""
+        owner = await self.owner_of(host)
+        if owner == project_name:
+            await self.storage.delete(hosts.route_key(host))
+        elif owner is not None:
+            log.warning(
+                "host %s belongs to project %s; project %s leaves its route alone",
+                host,
+                owner,
+                project_name,
+            )
 
     def _route(self, project: Project, deployment_id: str, kind: RouteKind) -> Route:
         return Route(
@@ -76,8 +125,7 @@ class RouteWriter:
             await self._write(host, self._route(project, deployment_id, "domain"))
 
     async def set_domains(self, project: Project, removed: list[str]) -> None:
-        for host in removed:
-            await self.storage.delete(hosts.route_key(host))
+        await self.remove_hosts(project.name, removed)
         if project.production_deployment_id:
             for d in project.domains:
                 await self._write(
@@ -112,14 +160,21 @@ class RouteWriter:
                 ):
                     return False
                 changed = msgspec.structs.replace(route, protection=protection, updated_at=_now())
-                await self._write(host, changed)
+                await self._replace(host, changed)  # ownership was checked just above
                 return True
 
         done = await asyncio.gather(*(rewrite(h) for h in dict.fromkeys(host_names)))
         return sum(done)
 
-    async def remove_hosts(self, host_names: list[str]) -> None:
-        await self.storage.delete_many(hosts.route_key(h) for h in host_names)
+    async def remove_hosts(self, project_name: str, host_names: list[str]) -> None:
+        """Delete the project's routes among `host_names`; other projects' stay."""
+        limit = asyncio.Semaphore(REWRITE_CONCURRENCY)
+
+        async def remove(host: str) -> None:
+            async with limit:
+                await self._delete_owned(project_name, host)
+
+        await asyncio.gather(*(remove(h) for h in dict.fromkeys(host_names)))
 
 
 def _now() -> str:

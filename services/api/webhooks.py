@@ -64,7 +64,8 @@ class Outcome:
     status: str
     message: str
     deployments: list[str] = field(default_factory=list)
-    removed_hosts: list[str] = field(default_factory=list)
+    # Routes to delete, by the project they belong to: a host is only removed for its owner.
+    removed_hosts: dict[str, list[str]] = field(default_factory=dict)
 
 
 @post(
@@ -95,8 +96,8 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
             status="duplicate", message=f"delivery {delivery} was already received"
         )
         return Response(answer, status_code=200)
-    if outcome.removed_hosts:
-        await app_state.routes.remove_hosts(outcome.removed_hosts)
+    for project_name, found in outcome.removed_hosts.items():
+        await app_state.routes.remove_hosts(project_name, found)
     if outcome.deployments:
         app_state.dispatcher.wake()
     answer = WebhookAnswer(outcome.status, outcome.message, outcome.deployments)
@@ -192,9 +193,10 @@ async def _on_push(
     if payload.get("deleted") is True:
         if is_tag:
             return Outcome(202, "ignored", "tag deletion")
-        removed = [
-            hosts.branch_host(p.name, name, app_state.settings.base_domain) for p in projects
-        ]
+        removed = {
+            p.name: [hosts.branch_host(p.name, name, app_state.settings.base_domain)]
+            for p in projects
+        }
         return Outcome(
             202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed
         )
@@ -247,10 +249,10 @@ async def _on_pull_request(
     if not projects:
         return Outcome(202, "ignored", "no project uses this repository")
     if action == "closed":
-        removed = [
-            hosts.pull_request_host(p.name, number, app_state.settings.base_domain)
+        removed = {
+            p.name: [hosts.pull_request_host(p.name, number, app_state.settings.base_domain)]
             for p in projects
-        ]
+        }
         return Outcome(202, "ok", f"pull request #{number} closed", removed_hosts=removed)
     if action not in PR_BUILD_ACTIONS:
         return Outcome(202, "ignored", f"pull_request action {action!r} builds nothing")

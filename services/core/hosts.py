@@ -11,6 +11,7 @@ MAX_LABEL = 63
 PROJECT_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9]{20}$")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+_PR_LABEL_RE = re.compile(r"^(.+)-pr-[0-9]+$")
 _HOST_RE = re.compile(
     r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
@@ -53,6 +54,17 @@ def branch_host(project: str, branch: str, base_domain: str) -> str:
 
 def pull_request_host(project: str, number: int, base_domain: str) -> str:
     return f"{project}-pr-{number}.{base_domain}"
+
+
+def preview_lookalike_owners(name: str) -> list[str]:
+    """Project names whose branch or pull request host would equal `<name>.<base>`.
+
+    `a-git-feature` is branch `feature` of project `a`; `a-pr-7` is its pull request 7.
+    """
+    owners = [name[:i] for i in range(len(name)) if name.startswith("-git-", i)]
+    if pull_request := _PR_LABEL_RE.match(name):
+        owners.append(pull_request.group(1))
+    return owners
 
 
 def normalize_host(raw: str | None) -> str | None:

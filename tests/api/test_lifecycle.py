@@ -120,6 +120,19 @@ async def test_branch_push_gets_a_branch_host_and_deletion_removes_it(
     assert await storage.exists(hosts.route_key(f"site-{d[:8]}.localhost"))
 
 
+async def test_a_project_named_like_a_deployed_branch_is_refused(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, storage = live
+    d = await push(client, repo, "feature", branch="x")
+    assert (await wait_for(client, d, ("ready", "failed")))["status"] == "ready"
+    taken = await client.post("/api/projects", json={"name": "site-git-x", "repo_url": repo.url})
+    assert taken.status_code == 409
+    assert "'site'" in taken.text
+    route = manifest.decode_route(await storage.get(hosts.route_key("site-git-x.localhost")))
+    assert (route.project, route.deployment) == ("site", d)
+
+
 async def test_failed_clone_has_a_reason(live: tuple[Client, Storage]) -> None:
     client, _ = live
     await client.patch("/api/projects/site", json={"repo_url": "file:///nonexistent/repo"})
