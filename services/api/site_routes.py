@@ -65,7 +65,10 @@ class RouteWriter:
         """
         owner = await self.owner_of(host)
         if owner is None:
-            if await self.storage.create(hosts.route_key(host), encode(route)):
+            created = await self.storage.create(
+                hosts.route_key(host), encode(route), content_type="application/json"
+            )
+            if created:
                 return True
             owner = await self.owner_of(host)  # created meanwhile, or unreadable
         if owner is not None and owner != route.project:

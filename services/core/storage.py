@@ -107,25 +107,21 @@ class Storage:
         content_type: str | None = None,
         cache_control: str | None = None,
     ) -> None:
-        attributes: dict[str, str] = {}
-        if self._attributes:
-            if content_type:
-                attributes["Content-Type"] = content_type
-            if cache_control:
-                attributes["Cache-Control"] = cache_control
+        attributes = self._object_attributes(content_type, cache_control)
         try:
-            await obstore.put_async(
-                self._store, check_key(key), data, attributes=attributes or None
-            )
+            await obstore.put_async(self._store, check_key(key), data, attributes=attributes)
         except InvalidKey:
             raise
         except Exception as exc:  # obstore raises many kinds; callers need one
             raise StorageError(f"could not write {key}: {exc}") from exc
 
-    async def create(self, key: str, data: bytes) -> bool:
+    async def create(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
         """Write `data` only if nothing is stored at `key`; False when something was."""
+        attributes = self._object_attributes(content_type, None)
         try:
-            await obstore.put_async(self._store, check_key(key), data, mode="create")
+            await obstore.put_async(
+                self._store, check_key(key), data, mode="create", attributes=attributes
+            )
         except AlreadyExistsError:
             return False
         except Exception as exc:
@@ -133,6 +129,19 @@ class Storage:
                 return False
             raise StorageError(f"could not write {key}: {exc}") from exc
         return True
+
+    def _object_attributes(
+        self, content_type: str | None, cache_control: str | None
+    ) -> dict[str, str] | None:
+        """HTTP attributes stored with an object, where the store keeps them (S3)."""
+        if not self._attributes:
+            return None
+        attributes = {}
+        if content_type:
+            attributes["Content-Type"] = content_type
+        if cache_control:
+            attributes["Cache-Control"] = cache_control
+        return attributes or None
 
     async def get(self, key: str) -> bytes:
         try:

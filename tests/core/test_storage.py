@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from services.core.storage import InvalidKey, ObjectNotFound, Storage, check_key
@@ -68,3 +69,15 @@ async def test_unreachable_s3_is_a_storage_error() -> None:
     store = Storage("s3://nobucket/?endpoint=http://127.0.0.1:9&region=us-east-1")
     with pytest.raises(StorageError):
         await store.put("k", b"v")
+
+
+async def test_s3_objects_keep_their_content_type(s3_storage_url: str, moto_endpoint: str) -> None:
+    storage = Storage(s3_storage_url)
+    await storage.put("deployments/a/files/index.html", b"<h1>hi</h1>", content_type="text/html")
+    assert await storage.create("routes/x.localhost.json", b"{}", content_type="application/json")
+    bucket = s3_storage_url.removeprefix("s3://").split("/", 1)[0]
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    head = s3.head_object(Bucket=bucket, Key="deployments/a/files/index.html")
+    assert head["ContentType"] == "text/html"
+    head = s3.head_object(Bucket=bucket, Key="routes/x.localhost.json")
+    assert head["ContentType"] == "application/json"
