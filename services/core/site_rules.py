@@ -217,7 +217,10 @@ def _parse_redirect_line(number: int, tokens: list[str]) -> RedirectRule:
         name, sep, value = token.partition("=")
         if not sep or not name:
             raise SiteRulesError(f"{where}: unexpected {token!r} (expected Condition=value)")
-        conditions.append(Condition(name, _condition_values(name.lower(), value)))
+        values = _condition_values(name.lower(), value)
+        if not values:  # `Country=` would never match: surely a mistake, so say so now
+            raise SiteRulesError(f"{where}: {name}= names no value")
+        conditions.append(Condition(name, values))
     return RedirectRule(
         line=number,
         pattern=pattern,

@@ -106,6 +106,8 @@ def test_first_match_wins() -> None:
         pytest.param("/:x/:x /c\n", "placeholder :x used twice", id="dup-placeholder"),
         pytest.param("a /c\n", "must start with '/'", id="relative-from"),
         pytest.param("/a /b 301 junk\n", "unexpected 'junk'", id="junk"),
+        pytest.param("/a /b 302 Country=\n", "line 1: Country= names no value", id="no-values"),
+        pytest.param("/a /b 302 Cookie=,\n", "Cookie= names no value", id="only-commas"),
         pytest.param("/a" + "b" * MAX_LINE_LENGTH + " /c\n", "line 1: longer than", id="long"),
         pytest.param("/a /b\n" * (MAX_RULES + 1), f"more than {MAX_RULES} rules", id="count"),
     ],
