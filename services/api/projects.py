@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core import hosts
 from services.core.passwords import hash_password
+from services.core.settings import Settings
 
 from .auth import require_token
 from .db.models import Deployment, Domain, Project
@@ -78,15 +79,18 @@ async def preview_password_hash(password: str | None) -> str | None:
     return None if password is None else await asyncio.to_thread(hash_password, password)
 
 
+def preview_hosts_of(
+    settings: Settings, project: Project, deployments: Sequence[Deployment]
+) -> list[str]:
+    """Every host these deployments have had besides production: own, branch, PR."""
+    return sorted({host for d in deployments for host in deployment_hosts(settings, project, d)})
+
+
 async def preview_hosts(app_state: AppState, session: AsyncSession, project: Project) -> list[str]:
-    """Every host a deployment of the project has had besides production: own, branch, PR."""
     deployments = (
         await session.scalars(select(Deployment).where(Deployment.project_name == project.name))
     ).all()
-    found: list[str] = []
-    for d in deployments:
-        found += deployment_hosts(app_state.settings, project, d)
-    return sorted(set(found))
+    return preview_hosts_of(app_state.settings, project, deployments)
 
 
 async def refuse_hosts_of_others(app_state: AppState, name: str, host_names: list[str]) -> None:
@@ -211,9 +215,9 @@ class ProjectController(Controller):
             deployments = (
                 await session.scalars(select(Deployment).where(Deployment.project_name == name))
             ).all()
-            found = production_hosts(app_state.settings, project)
-            for d in deployments:
-                found += deployment_hosts(app_state.settings, project, d)
+            found = production_hosts(app_state.settings, project) + preview_hosts_of(
+                app_state.settings, project, deployments
+            )
             running = [(d.id, d.builder_handle) for d in deployments if d.status == "building"]
         # The rows go with the project, so running builds are stopped here, not by the dispatcher.
         for deployment_id, handle in running:

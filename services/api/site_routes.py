@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Route objects read and rewritten (or deleted) at once by one operation.
 REWRITE_CONCURRENCY = 16
+T = TypeVar("T")
 
 
 def deployment_hosts(settings: Settings, project: Project, deployment: Deployment) -> list[str]:
@@ -43,16 +46,21 @@ class RouteWriter:
         self.settings = settings
         self.storage = storage
 
-    async def owner_of(self, host: str) -> str | None:
-        """The project the host's route object names; None without a readable route."""
+    async def _read(self, host: str) -> Route | None:
+        """The host's route object; None when there is none or it cannot be read."""
         data = await self.storage.get_or_none(hosts.route_key(host))
         if data is None:
             return None
         try:
-            return decode_route(data).project
+            return decode_route(data)
         except msgspec.DecodeError:
             log.error("unreadable route object for %s", host)
             return None
+
+    async def owner_of(self, host: str) -> str | None:
+        """The project the host's route object names; None without a readable route."""
+        route = await self._read(host)
+        return None if route is None else route.project
 
     async def _write(self, host: str, route: Route) -> bool:
         """Write the route unless another project owns the host: first owner wins.
@@ -119,21 +127,20 @@ class RouteWriter:
 
     async def promote(self, project: Project, deployment_id: str) -> None:
         """Switch production: one small object per production host, each written atomically."""
-        domain_hosts = [d.host for d in project.domains]
         await self._write(
             hosts.production_host(project.name, self.settings.base_domain),
             self._route(project, deployment_id, "production"),
         )
-        for host in domain_hosts:
-            await self._write(host, self._route(project, deployment_id, "domain"))
+        await self._write_domains(project, deployment_id)
 
     async def set_domains(self, project: Project, removed: list[str]) -> None:
         await self.remove_hosts(project.name, removed)
         if project.production_deployment_id:
-            for d in project.domains:
-                await self._write(
-                    d.host, self._route(project, project.production_deployment_id, "domain")
-                )
+            await self._write_domains(project, project.production_deployment_id)
+
+    async def _write_domains(self, project: Project, deployment_id: str) -> None:
+        for d in project.domains:
+            await self._write(d.host, self._route(project, deployment_id, "domain"))
 
     async def protect_previews(self, project: Project, host_names: list[str]) -> int:
         """Give the preview routes among `host_names` the project's current protection.
@@ -144,40 +151,40 @@ class RouteWriter:
         again changes nothing. Returns how many objects were rewritten.
         """
         protection = project.preview_password_hash
-        limit = asyncio.Semaphore(REWRITE_CONCURRENCY)
 
         async def rewrite(host: str) -> bool:
-            async with limit:
-                data = await self.storage.get_or_none(hosts.route_key(host))
-                if data is None:
-                    return False
-                try:
-                    route = decode_route(data)
-                except msgspec.DecodeError:
-                    log.error("unreadable route object for %s left as it is", host)
-                    return False
-                if (
-                    route.project != project.name
-                    or route.kind in PUBLIC_ROUTE_KINDS
-                    or route.protection == protection
-                ):
-                    return False
-                changed = msgspec.structs.replace(route, protection=protection, updated_at=_now())
-                await self._replace(host, changed)  # ownership was checked just above
-                return True
+            route = await self._read(host)
+            if (
+                route is None
+                or route.project != project.name
+                or route.kind in PUBLIC_ROUTE_KINDS
+                or route.protection == protection
+            ):
+                return False
+            changed = msgspec.structs.replace(route, protection=protection, updated_at=_now())
+            await self._replace(host, changed)  # ownership was checked just above
+            return True
 
-        done = await asyncio.gather(*(rewrite(h) for h in dict.fromkeys(host_names)))
-        return sum(done)
+        return sum(await _for_each_host(host_names, rewrite))
 
     async def remove_hosts(self, project_name: str, host_names: list[str]) -> None:
         """Delete the project's routes among `host_names`; other projects' stay."""
-        limit = asyncio.Semaphore(REWRITE_CONCURRENCY)
 
         async def remove(host: str) -> None:
-            async with limit:
-                await self._delete_owned(project_name, host)
+            await self._delete_owned(project_name, host)
 
-        await asyncio.gather(*(remove(h) for h in dict.fromkeys(host_names)))
+        await _for_each_host(host_names, remove)
+
+
+async def _for_each_host(host_names: list[str], action: Callable[[str], Awaitable[T]]) -> list[T]:
+    """`action` on each distinct host, at most REWRITE_CONCURRENCY at once."""
+    limit = asyncio.Semaphore(REWRITE_CONCURRENCY)
+
+    async def bounded(host: str) -> T:
+        async with limit:
+            return await action(host)
+
+    return await asyncio.gather(*(bounded(h) for h in dict.fromkeys(host_names)))
 
 
 def _now() -> str:
