@@ -2,15 +2,16 @@
 # (`python -m services.proxy`) run from it with different commands.
 # Build from the repository root: docker build -t slipway-services .
 
-# Dependencies are built in their own stage; only the virtual environment is copied on.
+# Dependencies come only from the lock (requirements/services.txt, exported from uv.lock),
+# hash-checked, in their own stage; only the virtual environment is copied on. setuptools
+# (requirements/build.txt) builds the one source-only package without pip's unpinned
+# build isolation.
 FROM python:3.11.13-slim-bookworm AS deps
 RUN python -m venv /opt/venv
-WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY services/ services/
-COPY build_runner/ build_runner/
-COPY scripts/ scripts/
-RUN /opt/venv/bin/pip install --no-cache-dir .
+COPY requirements/build.txt requirements/services.txt /tmp/requirements/
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/requirements/build.txt \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-build-isolation \
+        -r /tmp/requirements/services.txt
 
 FROM python:3.11.13-slim-bookworm
 # git resolves branches to commits for API deploys (ls-remote runs no repository code).
@@ -20,7 +21,13 @@ RUN apt-get update \
     && useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin slipway
 COPY --from=deps /opt/venv /opt/venv
+# The services run from their sources; the environment above is all they import.
+WORKDIR /app
+COPY services/ services/
+COPY build_runner/ build_runner/
+COPY scripts/ scripts/
 ENV PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
+    PYTHONPATH=/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     SLIPWAY_DATA_DIR=/tmp/slipway \

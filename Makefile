@@ -11,14 +11,18 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
 		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Installs only what requirements/ locks, hash-checked: setuptools first, so that nothing
+# is built with pip's unpinned build isolation. mk/deps.mk refreshes the lock.
+$(STAMP): requirements/build.txt requirements/dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements/build.txt
+	$(PY) -m pip install -q --require-hashes --no-build-isolation -r requirements/dev.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m scripts.dependencies.installed requirements/dev.txt
 	touch $(STAMP)
 
 .PHONY: install
-install: $(STAMP) ## Create .venv and install Slipway with its dev tools
+install: $(STAMP) ## Create .venv and install Slipway with its dev tools, from the lock
 
 .PHONY: dev
 dev: install ## Run api, proxy and local builder on this machine (foreground)

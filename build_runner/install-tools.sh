@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # What local builds use on this machine: node, bubblewrap and tini where apt can install them,
 # and corepack with pinned pnpm and yarn releases prepared in a corepack home, so that builds
-# (and the tests) run package managers without downloading them.
+# (and the tests) run package managers without downloading them. The versions and their
+# hashes live in build_runner/tools/package.json (and its package-lock.json), which the
+# build image reads too.
 set -euo pipefail
 
 tools=$(realpath -m "${1:-.tools}")
-corepack_version=0.36.0
-# The last of each name becomes the default for projects that do not name a version.
-managers=(pnpm@9.15.9 yarn@4.12.0 yarn@1.22.22)
+pins=$(dirname "$(realpath "$0")")/tools
 
 apt_install() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -24,20 +24,23 @@ command -v bwrap >/dev/null || apt_install bubblewrap ||
     echo "install-tools: bubblewrap is missing: local builds will not be sandboxed" >&2
 command -v tini >/dev/null || apt_install tini || true
 
-if [ ! -x "$tools/corepack/node_modules/.bin/corepack" ]; then
-    npm install --silent --no-audit --no-fund --prefix "$tools/corepack" "corepack@$corepack_version"
+# npm ci installs exactly the lock, checking each package's integrity hash.
+if ! cmp -s "$pins/package-lock.json" "$tools/corepack/package-lock.json"; then
+    mkdir -p "$tools/corepack"
+    cp "$pins/package.json" "$pins/package-lock.json" "$tools/corepack/"
+    npm ci --silent --no-audit --no-fund --prefix "$tools/corepack"
 fi
+# The last of each name becomes the default for projects that do not name a version.
+mapfile -t managers < <(node -p 'require(process.argv[1]).packageManagers.join("\n")' "$pins/package.json")
 export COREPACK_HOME="$tools/corepack-home"
 for manager in "${managers[@]}"; do
-    name=${manager%@*} version=${manager#*@}
+    # name@version+sha512.<hex>: corepack refuses a download with any other hash.
+    name=${manager%%@*} version=${manager#*@} version=${version%%+*}
     if [ ! -d "$COREPACK_HOME/v1/$name/$version" ]; then
-        registry=()
-        # Yarn 2+ normally comes from its own site; corepack fetches it from npm when told to.
-        [[ $name == yarn && $version != 1.* ]] && registry=(COREPACK_NPM_REGISTRY=https://registry.npmjs.org)
-        # The registry's metadata carries no signature this corepack knows; the tarball's
-        # integrity hash is still checked.
-        env "${registry[@]}" COREPACK_INTEGRITY_KEYS=0 COREPACK_DEFAULT_TO_LATEST=0 \
-            "$tools/corepack/node_modules/.bin/corepack" install -g "$manager"
+        # The registry's metadata carries no signature this corepack knows; the pinned
+        # sha512 is what vouches for the release. Yarn 2+ comes from npm only when told so.
+        COREPACK_NPM_REGISTRY=https://registry.npmjs.org COREPACK_INTEGRITY_KEYS=0 \
+            COREPACK_DEFAULT_TO_LATEST=0 "$tools/corepack/node_modules/.bin/corepack" install -g "$manager"
     fi
 done
-echo "install-tools: corepack $corepack_version with ${managers[*]} in $tools"
+echo "install-tools: corepack and ${managers[*]%%+*} in $tools"

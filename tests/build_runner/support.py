@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 
+from scripts.dependencies.npm_tools import package_managers, without_hash
 from services.core.hosts import new_deployment_id
 from services.core.manifest import Manifest, build_log_key, decode_manifest, manifest_key
 from services.core.storage import Storage
@@ -21,6 +22,15 @@ TOOLS = REPO_ROOT / ".tools"
 COREPACK_BIN = TOOLS / "corepack" / "node_modules" / ".bin"
 COREPACK_HOME = TOOLS / "corepack-home"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def prepared_release(name: str, *, major: str = "") -> str:
+    """`name@version` of a package manager release prepared for builds (build_runner/tools)."""
+    for pin in package_managers():
+        release = without_hash(pin)
+        if release.startswith(f"{name}@{major}"):
+            return release
+    raise AssertionError(f"no {name}@{major}* is prepared for builds")
 
 
 def image_entrypoint() -> list[str]:

@@ -29,6 +29,7 @@ from tests.build_runner.support import (
     build_log,
     has_manifest,
     image_entrypoint,
+    prepared_release,
     published,
     run_runner,
     runner_env,
@@ -143,7 +144,10 @@ def test_spa_and_serving_files(repo: GitRepo, local_storage_url: str) -> None:
     [
         pytest.param(None, ("package-lock.json", corpus.NPM_LOCK), "npm install", id="npm"),
         pytest.param(
-            "pnpm@9.15.9", ("pnpm-lock.yaml", corpus.PNPM_LOCK), "pnpm install", id="pnpm"
+            prepared_release("pnpm", major="9."),
+            ("pnpm-lock.yaml", corpus.PNPM_LOCK),
+            "pnpm install",
+            id="pnpm",
         ),
     ],
 )

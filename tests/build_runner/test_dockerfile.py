@@ -7,8 +7,8 @@ through the image's own ENTRYPOINT.
 from __future__ import annotations
 
 import re
-from importlib.metadata import version
 
+from scripts.dependencies.npm_tools import package_managers
 from tests.build_runner.support import DOCKERFILE, REPO_ROOT
 
 TEXT = DOCKERFILE.read_text()
@@ -49,18 +49,29 @@ def test_copied_sources_exist() -> None:
         assert (REPO_ROOT / source).exists(), source
 
 
-def test_python_pins_match_the_tested_versions() -> None:
-    for package in ("obstore", "msgspec", "brotli"):
-        assert f"{package}=={version(package)}" in TEXT, package
+def test_python_packages_come_only_from_the_lock() -> None:
+    # tests/test_images.py runs this stage's commands and checks the result against the lock.
+    assert "COPY requirements/runner.txt /tmp/requirements/runner.txt" in TEXT
+    installs = [rest for rest in args_of("RUN") if "pip install" in rest]
+    assert installs
+    for rest in installs:
+        assert "--require-hashes -r /tmp/requirements/runner.txt" in rest
+    assert not re.search(r"\b[a-z0-9_-]+==\d", TEXT), "a version pinned outside the lock"
 
 
-def test_package_managers_match_the_local_tools() -> None:
-    tools = (REPO_ROOT / "build_runner" / "install-tools.sh").read_text()
-    corepack = re.search(r"corepack_version=(\S+)", tools)
-    assert corepack
-    assert f"corepack@{corepack[1]}" in TEXT
-    managers = re.search(r"managers=\(([^)]*)\)", tools)
-    assert managers
-    assert f"corepack install --global {managers[1]}" in TEXT
+def test_package_managers_come_from_the_build_tools_pins() -> None:
+    # The same files `make build-runner-tools` installs from (build_runner/install-tools.sh).
+    assert (
+        "COPY build_runner/tools/package.json build_runner/tools/package-lock.json /opt/build-tools/"
+        in TEXT
+    )
+    node_stage = " ".join(args_of("RUN"))
+    assert "npm ci --no-audit --no-fund --prefix /opt/build-tools" in node_stage
+    assert 'require("/opt/build-tools/package.json").packageManagers' in node_stage
+    assert not re.search(r"(corepack|pnpm|yarn)@\d", TEXT), (
+        "a version pinned outside the tools pins"
+    )
+    for pin in package_managers():
+        assert re.fullmatch(r"(pnpm|yarn)@\d+\.\d+\.\d+\+sha512\.[0-9a-f]{128}", pin), pin
     assert "COREPACK_HOME=/opt/corepack" in TEXT
     assert "SLIPWAY_SANDBOX=none" in TEXT  # the task is the sandbox in a container
