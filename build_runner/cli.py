@@ -12,9 +12,11 @@ from build_runner.inputs import InputError, RunnerInputs, read_inputs
 from build_runner.log import BuildLog
 from build_runner.runner import run_build
 from services.core.build_protocol import EXIT_INTERNAL
+from services.core.private_files import keep_files_private
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
+    keep_files_private()
     env = dict(os.environ if environ is None else environ)
     try:
         inputs = read_inputs(env)

@@ -11,6 +11,7 @@ from build_runner.deadline import Deadline
 from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from build_runner.process import run_logged
+from build_runner.sandbox import SandboxedCommand
 from services.core.build_protocol import EXIT_CLONE
 from services.core.git_auth import git_environment
 
@@ -58,27 +59,34 @@ async def fetch_commit(
     dest: Path,
     log: BuildLog,
     deadline: Deadline,
+    private_dir: Path,
     depth: int = 1,
 ) -> str:
     """Fetch `commit_sha` (or the tip of `ref` when no commit is given); return the full sha.
 
-    `depth` commits of history come along (1: the commit alone)."""
+    `depth` commits of history come along (1: the commit alone). git's askpass helper goes
+    into `private_dir`, which the project's commands never see."""
     check_repo_url(repo_url)
     if commit_sha and not _SHA_RE.match(commit_sha):
         raise BuildFailure(EXIT_CLONE, f"not a full commit sha: {commit_sha!r}")
     target = commit_sha or (f"refs/heads/{ref}" if ref else "HEAD")
     base = git_base_args(repo_url, token)
     git = [*base, "-C", str(dest)]
-    env = git_env(repo_url, token, dest.parent / ".git-auth")
+    env = git_env(repo_url, token, private_dir / ".git-auth")
 
     async def run(*args: str) -> int:
         return await run_logged(
-            [*git, *args], cwd=dest, env=env, log=log, step="fetch", deadline=deadline
+            SandboxedCommand([*git, *args]),
+            cwd=dest,
+            env=env,
+            log=log,
+            step="fetch",
+            deadline=deadline,
         )
 
     log.line("fetch", f"fetching {target} from {repo_url}")
     if await run_logged(
-        [*base, "init", "-q", str(dest)],
+        SandboxedCommand([*base, "init", "-q", str(dest)]),
         cwd=dest.parent,
         env=_GIT_ENV,
         log=log,

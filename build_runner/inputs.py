@@ -26,6 +26,9 @@ class Limits:
     max_files: int = 20_000
     max_total_bytes: int = 1024 * 1024 * 1024
     max_file_bytes: int = 100 * 1024 * 1024
+    # What the project's commands may use (build_runner/identity.py, disk_watch.py).
+    max_processes: int = 2048
+    max_workspace_bytes: int = 10 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ def read_inputs(env: Mapping[str, str]) -> RunnerInputs:
             max_files=_int(env, "SLIPWAY_MAX_FILES", defaults.max_files),
             max_total_bytes=_int(env, "SLIPWAY_MAX_OUTPUT_BYTES", defaults.max_total_bytes),
             max_file_bytes=_int(env, "SLIPWAY_MAX_FILE_BYTES", defaults.max_file_bytes),
+            max_processes=_int(env, "SLIPWAY_BUILD_MAX_PROCESSES", defaults.max_processes, 16),
+            max_workspace_bytes=_int(
+                env, "SLIPWAY_BUILD_MAX_DISK_BYTES", defaults.max_workspace_bytes
+            ),
         ),
         publish_concurrency=_int(env, "SLIPWAY_PUBLISH_CONCURRENCY", 32),
     )

@@ -1,4 +1,4 @@
-"""Run one command, stream its output into the log, and stop it at the deadline."""
+"""Run one command, stream its output into the log, and stop it at the deadline or a limit."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
+from build_runner import disk_watch
 from build_runner.deadline import Deadline
+from build_runner.disk_watch import DiskLimits, LimitReached
+from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
+from build_runner.sandbox import SandboxedCommand
+from services.core.build_protocol import EXIT_INTERNAL
 
 _READ_CHUNK = 64 * 1024
 # A line longer than this is logged in pieces rather than held in memory.
@@ -18,35 +23,60 @@ _MAX_LINE = 16 * 1024
 
 
 async def run_logged(
-    argv: Sequence[str],
+    command: SandboxedCommand,
     *,
     cwd: Path,
     env: Mapping[str, str],
     log: BuildLog,
     step: str,
     deadline: Deadline,
+    disk: tuple[Path, DiskLimits] | None = None,
 ) -> int:
-    """Run `argv` and return its exit code; raise the timeout failure past the deadline."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=dict(env),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so a timeout stops every child
-    )
+    """Run the command and return its exit code; past the deadline or a limit, stop it and raise."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command.argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so a timeout stops every child
+            pass_fds=command.pass_fds,
+        )
+    finally:
+        command.spawned()
+    # Output is read from the start, so that a sandbox that fails to set up says why.
+    pump = asyncio.ensure_future(_pump(proc, log, step))
+    watcher = asyncio.ensure_future(disk_watch.watch(*disk)) if disk else None
     try:
         async with asyncio.timeout(deadline.remaining()):
-            await _pump(proc, log, step)
+            if command.network is not None:
+                try:
+                    await command.network.connect()
+                except (OSError, TimeoutError) as exc:
+                    await asyncio.wait({pump}, timeout=1)
+                    raise BuildFailure(EXIT_INTERNAL, f"the build's network: {exc}") from None
+            waiting = {pump} | ({watcher} if watcher else set())
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if watcher in done:
+                reason = watcher.result()
+                log.line(step, f"limit reached: {reason}")
+                raise LimitReached(reason)
+            await pump
             return await proc.wait()
     except TimeoutError:
         log.line(step, "time limit reached: stopping the command")
         raise deadline.expired() from None
     finally:
+        pump.cancel()
+        if watcher is not None:
+            watcher.cancel()
         if proc.returncode is None:
             _kill_group(proc.pid)
             await proc.wait()
+        if command.network is not None:
+            await command.network.close()
 
 
 async def _pump(proc: asyncio.subprocess.Process, log: BuildLog, step: str) -> None:
@@ -56,12 +86,12 @@ async def _pump(proc: asyncio.subprocess.Process, log: BuildLog, step: str) -> N
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for raw in lines:
-            log.line(step, raw.decode(errors="replace"))
+            log.output(step, raw.decode(errors="replace"))
         while len(pending) > _MAX_LINE:
-            log.line(step, pending[:_MAX_LINE].decode(errors="replace"))
+            log.output(step, pending[:_MAX_LINE].decode(errors="replace"))
             pending = pending[_MAX_LINE:]
     if pending:
-        log.line(step, pending.decode(errors="replace"))
+        log.output(step, pending.decode(errors="replace"))
 
 
 def _kill_group(pid: int) -> None:

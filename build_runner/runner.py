@@ -15,8 +15,10 @@ from build_runner.build_cache import restore_cache, save_cache
 from build_runner.buildenv import add_file_variables, build_environment
 from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
+from build_runner.disk_watch import DiskLimits, LimitReached
 from build_runner.errors import BuildFailure
 from build_runner.fetch import fetch_commit
+from build_runner.identity import build_identity
 from build_runner.inputs import RunnerInputs
 from build_runner.log import BuildLog
 from build_runner.netlify_config import DeployTarget, describe
@@ -46,21 +48,30 @@ EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 class _Workspace:
-    """The build's private directory: the checkout, the package cache and, unsandboxed, HOME."""
+    """The build's private directory.
+
+    `root` is the runner's alone (git's askpass helper lives there); `sandbox` under it is
+    what the project's commands get: the checkout, the package cache, the corepack home and,
+    unsandboxed, HOME. It is handed to the build user before their commands run.
+    """
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="slipway-build-")).resolve()
-        self.checkout = self.root / "src"
-        self.cache = self.root / "cache"
-        self.home = self.root / "home"
-        self.home.mkdir()
+        # bubblewrap, running as the build user, must pass through `root` (never list it) to
+        # reach `sandbox`; so must it through every directory above (see docs/security.md).
+        self.root.chmod(0o711)
+        self.sandbox = self.root / "sandbox"
+        self.checkout = self.sandbox / "src"
+        self.cache = self.sandbox / "cache"
+        self.home = self.sandbox / "home"
+        self.home.mkdir(parents=True)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 class _Executor:
-    """Runs the project's commands: in the sandbox, with the build environment, logged."""
+    """Runs the project's commands: in the sandbox, as the build user, with its environment."""
 
     def __init__(
         self,
@@ -82,16 +93,28 @@ class _Executor:
         )
         self._extra_ro = toolchain_paths(self.env["PATH"], self.env.get("COREPACK_HOME"))
         if prepared := self.env.get("COREPACK_HOME"):
-            home = seed_corepack_home(Path(prepared), work.root / "corepack")
+            home = seed_corepack_home(Path(prepared), work.sandbox / "corepack")
             self.env["COREPACK_HOME"] = str(home)
+        self._disk = (work.sandbox, DiskLimits(inputs.limits.max_workspace_bytes))
+
+    def hand_over(self) -> None:
+        """Give the build user what the runner wrote into the sandbox (checkout, cache)."""
+        self.sandbox.identity.hand_over(self.work.sandbox)
 
     async def run(self, command: Command, step: str, log: BuildLog, deadline: Deadline) -> int:
-        argv = self.sandbox.wrap(
-            command.argv, workdir=self.work.root, cwd=command.cwd, extra_ro=self._extra_ro
+        self.hand_over()
+        wrapped = self.sandbox.command(
+            command.argv, workdir=self.work.sandbox, cwd=command.cwd, extra_ro=self._extra_ro
         )
         try:
             return await run_logged(
-                argv, cwd=command.cwd, env=self.env, log=log, step=step, deadline=deadline
+                wrapped,
+                cwd=command.cwd,
+                env=self.env,
+                log=log,
+                step=step,
+                deadline=deadline,
+                disk=self._disk,
             )
         except FileNotFoundError:
             log.line(step, f"command not found: {command.argv[0]}")
@@ -137,12 +160,10 @@ async def _build(
     started: float,
 ) -> int:
     deadline = Deadline(inputs.build_timeout)
-    sandbox = resolve_sandbox(inputs.sandbox)
+    identity = build_identity(inputs.deployment_id, inputs.limits.max_processes)
+    sandbox = resolve_sandbox(inputs.sandbox, identity)
     log.line("setup", f"deployment {inputs.deployment_id} of {inputs.project}")
-    if sandbox.enabled:
-        log.line("setup", "sandbox: bubblewrap (checkout writable, system read-only, no home)")
-    else:
-        log.line("setup", "this build is not sandboxed: bubblewrap is not installed or not enabled")
+    log.line("setup", f"sandbox: {sandbox.describe()}")
     executor = _Executor(inputs, runner_env, work, sandbox)
 
     with log.step("fetch"):
@@ -152,6 +173,7 @@ async def _build(
             ref=inputs.ref,
             token=inputs.git_token,
             dest=work.checkout,
+            private_dir=work.root,
             log=log,
             deadline=deadline,
             # Ignore commands compare the commit with its parent (`git diff HEAD^ HEAD`).
@@ -265,7 +287,10 @@ async def _must_succeed(
     plan: BuildPlan,
 ) -> None:
     log.line(step, f"$ {command.describe()}")
-    code = await executor.run(command, step, log, deadline)
+    try:
+        code = await executor.run(command, step, log, deadline)
+    except LimitReached as limit:
+        raise BuildFailure(exit_code, f"{step} command stopped: {limit.message}") from None
     if code == 0:
         return
     hint = ""

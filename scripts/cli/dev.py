@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from services.core.private_files import keep_files_private, pass_through_directory
 from services.core.settings import Settings
 
 
@@ -42,8 +43,8 @@ def _banner(settings: Settings, token_file: Path, secret_file: Path) -> str:
 
 def dev_command() -> int:
     settings = Settings()
-    data_dir = settings.data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    keep_files_private()
+    data_dir = pass_through_directory(settings.data_dir.resolve())
     token_file = data_dir / "api-token"
     secret_file = data_dir / "webhook-secret"
     env = dict(os.environ)

@@ -6,6 +6,7 @@ import logging
 
 import uvicorn
 
+from services.core.private_files import keep_files_private, pass_through_directory
 from services.core.settings import Settings
 
 from .app import create_app
@@ -13,8 +14,9 @@ from .app import create_app
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    keep_files_private()
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    pass_through_directory(settings.data_dir)
     uvicorn.run(
         create_app(settings),
         host=settings.bind,

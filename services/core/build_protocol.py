@@ -56,4 +56,6 @@ RUNNER_OPTIONAL_KEYS: Final = (
     "SLIPWAY_SANDBOX",  # auto | bubblewrap | none
     "SLIPWAY_GIT_TOKEN",  # for private https repositories; masked in the log
     "SLIPWAY_DEPLOY_CONTEXT",  # production | deploy-preview | branch-deploy (netlify.toml)
+    "SLIPWAY_BUILD_MAX_PROCESSES",  # processes the build user may run at once (default 2048)
+    "SLIPWAY_BUILD_MAX_DISK_BYTES",  # workspace size past which the build stops (default 10 GiB)
 )

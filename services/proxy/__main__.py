@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from services.core.private_files import keep_files_private
 from services.core.settings import Settings
 from services.proxy.server import run
 
 if __name__ == "__main__":
+    keep_files_private()
     run(Settings())

@@ -69,6 +69,7 @@ async def test_falls_back_when_the_server_refuses_a_commit_by_sha(
         dest=tmp_path / "checkout",
         log=BuildLog(stream),
         deadline=Deadline(60),
+        private_dir=tmp_path,
     )
     assert head == older
     assert (tmp_path / "checkout/index.html").read_text() == "older"

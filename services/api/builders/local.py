@@ -14,6 +14,8 @@ import signal
 import sys
 from pathlib import Path
 
+from services.core.private_files import pass_through_directory
+
 from . import BuildSpec, BuildState
 
 # Builds run niced: under a burst of webhooks the api keeps answering before builds run.
@@ -54,6 +56,10 @@ class LocalBuilder:
             shutil.rmtree(workspace)
         for sub in ("work", "home", "tmp"):
             (workspace / sub).mkdir(parents=True)
+        # The runner's build workspace goes under tmp/: bubblewrap, as the build user, must
+        # pass through every directory above it (and may read none of them).
+        for directory in (self.root.parent, self.root, workspace, workspace / "tmp"):
+            pass_through_directory(directory)
         proc = await asyncio.create_subprocess_exec(
             "/bin/sh",
             "-c",
