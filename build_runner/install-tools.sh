@@ -22,6 +22,9 @@ apt_install() {
 command -v node >/dev/null || apt_install nodejs npm
 command -v bwrap >/dev/null || apt_install bubblewrap ||
     echo "install-tools: bubblewrap is missing: local builds will not be sandboxed" >&2
+command -v slirp4netns >/dev/null || apt_install slirp4netns ||
+    echo "install-tools: slirp4netns is missing: sandboxed builds will share the host's network" >&2
+command -v ip >/dev/null || apt_install iproute2 || true
 command -v tini >/dev/null || apt_install tini || true
 
 # npm ci installs exactly the lock, checking each package's integrity hash.

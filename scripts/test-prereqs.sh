@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond Python: PostgreSQL (the tests start their own server),
-# bubblewrap (sandboxed builds), git and node (real builds), Chromium (dashboard tests).
+# bubblewrap, slirp4netns and iproute2 (sandboxed builds and their network), git and node (real builds), Chromium (dashboard tests).
 # Installs what is missing as root with apt-get; otherwise names what is missing.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v slirp4netns >/dev/null || missing+=(slirp4netns)
+command -v ip >/dev/null || missing+=(iproute2)
 command -v git >/dev/null || missing+=(git)
 command -v node >/dev/null || missing+=(nodejs npm)
 command -v chromium >/dev/null || missing+=(chromium)
