@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from build_runner.config_rules import ConfigFile, RuleParts, count
 from build_runner.errors import BuildFailure
 from build_runner.inputs import DEPLOY_CONTEXTS, DeployContext
-from build_runner.serving import read_rules_file
+from build_runner.serving import read_config_file
 from services.core.build_protocol import EXIT_OUTPUT
 from services.core.site_rules import DEFAULT_STATUS
 
@@ -95,10 +95,10 @@ class _Layer:
 
 
 def read_netlify_config(
-    project_dir: Path, target: DeployTarget = UNKNOWN_TARGET
+    project_dir: Path, target: DeployTarget = UNKNOWN_TARGET, within: Path | None = None
 ) -> NetlifyConfig | None:
-    """The project's netlify.toml, or None when it has none."""
-    text = read_rules_file(project_dir / NETLIFY_TOML)
+    """The project's netlify.toml, or None when it has none (links followed inside `within`)."""
+    text = read_config_file(project_dir, NETLIFY_TOML, within)
     return None if text is None else parse_netlify_config(text, target)
 
 

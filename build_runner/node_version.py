@@ -10,9 +10,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+from build_runner.confined import Refused, Root
+from build_runner.errors import BuildFailure
+from services.core.build_protocol import EXIT_INSTALL
+
 Version = tuple[int, int, int]
 _NUM = r"(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?"
 _COMPARATOR_RE = re.compile(rf"^(>=|<=|>|<|=|\^|~)?\s*v?{_NUM}$")
+
+
+MAX_VERSION_FILE_BYTES = 4096  # only the first line is read
 
 
 class UnknownRange(ValueError):
@@ -70,14 +77,25 @@ def satisfies(version: Version, spec: str) -> bool:
     return False
 
 
-def requested_node(project_dir: Path, pkg: dict[str, Any] | None) -> tuple[str, str] | None:
-    """(range, where it came from), or None when the project does not say."""
+def requested_node(
+    project_dir: Path, pkg: dict[str, Any] | None, within: Path | None = None
+) -> tuple[str, str] | None:
+    """(range, where it came from), or None when the project does not say.
+
+    Version files are read with links followed only inside `within` (the checkout): one
+    that leads out fails the build, so no host file's first line reaches the log.
+    """
     for filename in (".nvmrc", ".node-version"):
-        path = project_dir / filename
-        if path.is_file():
-            text = path.read_text(errors="replace").strip().splitlines()
-            if text and text[0].strip():
-                return text[0].strip(), filename
+        try:
+            with Root(within or project_dir, "repository") as repo:
+                data = repo.read(filename, MAX_VERSION_FILE_BYTES, repo.parts_of(project_dir))
+        except Refused as exc:
+            raise BuildFailure(EXIT_INSTALL, f"{filename}: {exc}") from None
+        if data is None:
+            continue
+        text = data[:MAX_VERSION_FILE_BYTES].decode(errors="replace").strip().splitlines()
+        if text and text[0].strip():
+            return text[0].strip(), filename
     engines = pkg.get("engines") if pkg else None
     if isinstance(engines, dict) and isinstance(engines.get("node"), str):
         return engines["node"], "package.json engines.node"

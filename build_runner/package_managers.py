@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from build_runner.confined import Parts, Refused, Root
 from build_runner.errors import BuildFailure
 from services.core.build_protocol import EXIT_INSTALL
 
@@ -25,6 +26,8 @@ LOCKFILES: tuple[tuple[str, Name], ...] = (
     ("npm-shrinkwrap.json", "npm"),
 )
 _COREPACK_MANAGED: frozenset[str] = frozenset({"pnpm", "yarn"})
+MAX_PACKAGE_JSON_BYTES = 8 * 1024 * 1024
+BERRY_MARK_WITHIN = 4096  # a berry lockfile says `__metadata:` in its first lines
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,21 @@ class PackageManager:
         return f"{label}{version}{where}"
 
 
-def read_package_json(directory: Path) -> dict[str, Any] | None:
-    path = directory / "package.json"
-    if not path.is_file():
-        return None
+def read_package_json(directory: Path, within: Path | None = None) -> dict[str, Any] | None:
+    """The project's package.json, links followed only inside `within` (the checkout)."""
     try:
-        data = json.loads(path.read_text())
+        with Root(within or directory, "repository") as repo:
+            text = repo.read("package.json", MAX_PACKAGE_JSON_BYTES, repo.parts_of(directory))
+    except Refused as exc:
+        raise BuildFailure(EXIT_INSTALL, f"package.json: {exc}") from None
+    if text is None:
+        return None
+    if len(text) > MAX_PACKAGE_JSON_BYTES:
+        raise BuildFailure(
+            EXIT_INSTALL, f"package.json is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
+        )
+    try:
+        data = json.loads(text.decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise BuildFailure(EXIT_INSTALL, f"package.json is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -59,21 +71,27 @@ def read_package_json(directory: Path) -> dict[str, Any] | None:
     return data
 
 
-def _find_lockfile(start: Path, top: Path, only: Name | None = None) -> tuple[Path, Name] | None:
-    directory = start
-    while True:
+def _find_lockfile(repo: Root, start: Parts, only: Name | None = None) -> tuple[Parts, Name] | None:
+    """The nearest lockfile from `start` up to the checkout's root."""
+    for depth in range(len(start), -1, -1):
         for filename, name in LOCKFILES:
-            if only in (None, name) and (directory / filename).is_file():
-                return directory / filename, name
-        if directory == top or top not in directory.parents:
-            return None
-        directory = directory.parent
+            if only in (None, name) and repo.has_file(filename, start[:depth]):
+                return (*start[:depth], filename), name
+    return None
 
 
 def detect_package_manager(
     project_dir: Path, checkout: Path, pkg: dict[str, Any]
 ) -> PackageManager:
-    found = _find_lockfile(project_dir, checkout)
+    try:
+        with Root(checkout, "repository") as repo:
+            return _detect(repo, repo.parts_of(project_dir), pkg)
+    except Refused as exc:
+        raise BuildFailure(EXIT_INSTALL, f"the package manager cannot be detected: {exc}") from None
+
+
+def _detect(repo: Root, project: Parts, pkg: dict[str, Any]) -> PackageManager:
+    found = _find_lockfile(repo, project)
     lockfile = found[0] if found else None
     declared = pkg.get("packageManager")
     version: str | None = None
@@ -89,18 +107,21 @@ def detect_package_manager(
         name = "npm"
     if found and found[1] != name:
         # A lockfile of another manager is not this manager's lockfile.
-        own = _find_lockfile(project_dir, checkout, only=name)
+        own = _find_lockfile(repo, project, only=name)
         lockfile = own[0] if own else None
-    berry = name == "yarn" and _is_berry(version, lockfile, project_dir)
-    return PackageManager(name=name, version=version, lockfile=lockfile, berry=berry)
+    berry = name == "yarn" and _is_berry(version, lockfile, repo, project)
+    path = repo.path.joinpath(*lockfile) if lockfile is not None else None
+    return PackageManager(name=name, version=version, lockfile=path, berry=berry)
 
 
-def _is_berry(version: str | None, lockfile: Path | None, project_dir: Path) -> bool:
+def _is_berry(version: str | None, lockfile: Parts | None, repo: Root, project: Parts) -> bool:
     if version:
         return not version.startswith("1.")
-    if lockfile is not None and "__metadata:" in lockfile.read_text(errors="replace")[:4096]:
-        return True
-    return (project_dir / ".yarnrc.yml").is_file()
+    if lockfile is not None:
+        head = repo.read("/".join(lockfile), BERRY_MARK_WITHIN) or b""
+        if b"__metadata:" in head[:BERRY_MARK_WITHIN]:
+            return True
+    return repo.has_file(".yarnrc.yml", project)
 
 
 def tool_prefix(pm: PackageManager, path: str) -> list[str]:

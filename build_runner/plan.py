@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from build_runner.confined import Leaves, Missing, Refused, Root
 from build_runner.errors import BuildFailure
 from build_runner.netlify_config import (
     NETLIFY_TOML,
@@ -24,7 +25,7 @@ from build_runner.package_managers import (
     tool_prefix,
 )
 from build_runner.presets import HUGO, JEKYLL, Preset, detect_preset
-from build_runner.serving import is_read
+from build_runner.serving import has_config_file
 from build_runner.vercel_config import VERCEL, VERCEL_JSON, VercelConfig, read_vercel_config
 from services.core.build_protocol import EXIT_OUTPUT
 
@@ -79,12 +80,21 @@ def _has_dependencies(pkg: dict[str, Any] | None) -> bool:
 
 
 def project_directory(checkout: Path, root_dir: str) -> Path:
-    project_dir = (checkout / root_dir).resolve() if root_dir else checkout.resolve()
-    if checkout.resolve() not in (project_dir, *project_dir.parents):
-        raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r} leaves the repository")
-    if not project_dir.is_dir():
+    """The project's directory: `root_dir` resolved inside the checkout, links inside followed."""
+    try:
+        with Root(checkout, "repository") as repo:
+            found = repo.resolve(root_dir)
+    except Leaves:
+        raise BuildFailure(
+            EXIT_OUTPUT, f"root directory {root_dir!r} leaves the repository"
+        ) from None
+    except Missing:
+        raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r} does not exist") from None
+    except Refused as exc:
+        raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r}: {exc}") from None
+    if not found.is_dir:
         raise BuildFailure(EXIT_OUTPUT, f"root directory {root_dir!r} does not exist")
-    return project_dir
+    return checkout.joinpath(*found.parts)
 
 
 def make_plan(
@@ -100,9 +110,9 @@ def make_plan(
     """Precedence: the project's settings, then netlify.toml or vercel.json, then package.json
     and presets."""
     project_dir = project_directory(checkout, root_dir)
-    _refuse_both_config_files(project_dir)
-    netlify = read_netlify_config(project_dir, target)
-    vercel = read_vercel_config(project_dir)
+    _refuse_both_config_files(project_dir, checkout)
+    netlify = read_netlify_config(project_dir, target, within=checkout)
+    vercel = read_vercel_config(project_dir, within=checkout)
     skip_install = False
     if vercel is not None:
         build_command = build_command or vercel.build_command
@@ -118,9 +128,9 @@ def make_plan(
             output_dir = publish_directory(
                 netlify.publish, project_dir, checkout, netlify.publish_key
             )
-    pkg = read_package_json(project_dir)
+    pkg = read_package_json(project_dir, within=checkout)
     preset = detect_preset(project_dir, pkg, path)
-    pm = detect_package_manager(project_dir, checkout.resolve(), pkg) if pkg is not None else None
+    pm = detect_package_manager(project_dir, checkout, pkg) if pkg is not None else None
 
     install: Command | None = None
     if install_command:
@@ -150,16 +160,18 @@ def make_plan(
         preset=preset,
         install=install,
         build=build,
-        node_request=requested_node(project_dir, pkg) if pkg is not None else None,
+        node_request=requested_node(project_dir, pkg, within=checkout) if pkg is not None else None,
         output_dir=output_dir,
         netlify=netlify,
         vercel=vercel,
     )
 
 
-def _refuse_both_config_files(project_dir: Path) -> None:
+def _refuse_both_config_files(project_dir: Path, checkout: Path) -> None:
     """Two files describing one site would have to be merged by guesswork: keep one."""
-    if is_read(project_dir / NETLIFY_TOML) and is_read(project_dir / VERCEL_JSON):
+    if has_config_file(project_dir, NETLIFY_TOML, checkout) and has_config_file(
+        project_dir, VERCEL_JSON, checkout
+    ):
         raise BuildFailure(
             EXIT_OUTPUT,
             f"the project has both {NETLIFY_TOML} and {VERCEL_JSON}: "

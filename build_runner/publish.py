@@ -1,22 +1,29 @@
 """Upload a site's files and variants with bounded parallelism, then its manifest, last.
 
 The manifest's presence means the deployment is complete, so it is written only after every
-file is stored, and only once: a deployment that has a manifest is never written again.
+file is stored, and only once: a create-only put (S3's `If-None-Match: *`) that finds one
+there means the deployment was already published. Publishing reads nothing from storage,
+so the builder's credentials need no more than PutObject on `deployments/<its id>/`.
+
+Each file is opened again below its output without following links and used only if it is
+the very file the walk checked (`build_runner.confined`); its bytes come from that descriptor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from build_runner.confined import Refused, Root, identity, read_fd
 from build_runner.content import cache_class, compressible, content_type
 from build_runner.errors import BuildFailure
 from build_runner.output import SiteFile
 from build_runner.variants import ENCODING_SUFFIX, compress_variants
-from services.core.build_protocol import EXIT_PUBLISH
+from services.core.build_protocol import EXIT_OUTPUT, EXIT_PUBLISH
 from services.core.manifest import (
     CACHE_CONTROL,
     FileEntry,
@@ -48,27 +55,55 @@ class _Prepared:
     variants: dict[str, bytes]
 
 
-def _prepare(site_file: SiteFile) -> _Prepared:
+def _open_checked(site_file: SiteFile) -> int:
+    """The file the walk checked, opened again without following a link, or a failure."""
+    root_path = site_file.root or site_file.path.parent  # a caller's own file: below its dir
+    try:
+        with Root(root_path, "output") as root:
+            fd = root.open_file(root.parts_of(site_file.path))
+    except Refused as exc:
+        raise BuildFailure(EXIT_OUTPUT, f"{site_file.rel}: {exc}; nothing was published") from None
+    st = os.fstat(fd)
+    if site_file.identity not in (None, identity(st)) or st.st_size != site_file.size:
+        os.close(fd)
+        raise BuildFailure(
+            EXIT_OUTPUT, f"{site_file.rel} changed after it was checked; nothing was published"
+        )
+    return fd
+
+
+def _prepare(site_file: SiteFile, fd: int) -> _Prepared:
+    """Hash (and compress) the bytes of `fd`; a large file is streamed from that same file."""
     if site_file.size > MAX_COMPRESS_BYTES or not compressible(site_file.rel):
-        with site_file.path.open("rb") as handle:
+        with open(fd, "rb", closefd=False) as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        return _Prepared(digest, site_file.path, {})
-    data = site_file.path.read_bytes()
+        os.lseek(fd, 0, os.SEEK_SET)
+        # The descriptor's own name: storage reads the file that was checked, not a path.
+        return _Prepared(digest, Path(f"/dev/fd/{fd}"), {})
+    data = read_fd(fd, site_file.size)
+    if len(data) != site_file.size:
+        raise BuildFailure(
+            EXIT_OUTPUT, f"{site_file.rel} changed after it was checked; nothing was published"
+        )
     variants = {c.encoding: c.data for c in compress_variants(data)}
     return _Prepared(hashlib.sha256(data).hexdigest(), data, variants)
 
 
 async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFile) -> FileEntry:
-    prepared = await asyncio.to_thread(_prepare, site_file)
-    mime = content_type(site_file.rel)
-    cache = cache_class(site_file.rel)
-    key = f"files/{site_file.rel}"
-    await storage.put(
-        file_key(deployment_id, key),
-        prepared.body,
-        content_type=mime,
-        cache_control=CACHE_CONTROL[cache],
-    )
+    fd = await asyncio.to_thread(_open_checked, site_file)
+    try:
+        prepared = await asyncio.to_thread(_prepare, site_file, fd)
+        mime = content_type(site_file.rel)
+        cache = cache_class(site_file.rel)
+        key = f"files/{site_file.rel}"
+        await storage.put(
+            file_key(deployment_id, key),
+            prepared.body,
+            content_type=mime,
+            cache_control=CACHE_CONTROL[cache],
+        )
+    finally:
+        os.close(fd)
     encodings: dict[str, Variant] = {}
     for encoding, data in prepared.variants.items():
         variant_key = f"variants/{site_file.rel}{ENCODING_SUFFIX[encoding]}"
@@ -100,9 +135,17 @@ async def upload_files(
         async with limit:
             entries[site_file.rel] = await _publish_file(storage, deployment_id, site_file)
 
-    async with asyncio.TaskGroup() as group:
-        for site_file in files:
-            group.create_task(one(site_file))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for site_file in files:
+                group.create_task(one(site_file))
+    except ExceptionGroup as group:  # the first failure stopped the others: report it
+        first = group.exceptions[0]
+        if isinstance(first, StorageError):
+            raise BuildFailure(EXIT_PUBLISH, f"upload failed: {first}") from None
+        if isinstance(first, BuildFailure):
+            raise first from None
+        raise
     return dict(sorted(entries.items()))
 
 
@@ -115,16 +158,7 @@ async def publish_site(
     config: ServingConfig,
     concurrency: int,
 ) -> PublishStats:
-    try:
-        published = await storage.exists(manifest_key(deployment_id))
-    except StorageError as exc:
-        raise BuildFailure(EXIT_PUBLISH, f"storage is not reachable: {exc}") from None
-    if published:
-        raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} is already published")
-    try:
-        entries = await upload_files(storage, deployment_id, files, concurrency)
-    except* StorageError as group:
-        raise BuildFailure(EXIT_PUBLISH, f"upload failed: {group.exceptions[0]}") from None
+    entries = await upload_files(storage, deployment_id, files, concurrency)
     manifest = Manifest(
         deployment=deployment_id,
         project=project,
@@ -136,8 +170,8 @@ async def publish_site(
         written = await storage.create(manifest_key(deployment_id), encode(manifest))
     except StorageError as exc:
         raise BuildFailure(EXIT_PUBLISH, f"could not write the manifest: {exc}") from None
-    if not written:
-        raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} was published concurrently")
+    if not written:  # the create-only put found a manifest: no read was needed to know
+        raise BuildFailure(EXIT_PUBLISH, f"deployment {deployment_id} is already published")
     variant_bytes = sum(v.size for e in entries.values() for v in e.encodings.values())
     site_bytes = sum(e.size for e in entries.values())
     return PublishStats(

@@ -203,7 +203,10 @@ async def _build(
 
     cached = plan.install is not None and plan.package_manager is not None
     if cached:
-        await _best_effort(restore_cache(storage, inputs.project, work.cache, log), log, deadline)
+        restore = restore_cache(
+            storage, inputs.project, work.cache, log, context=inputs.deploy_context
+        )
+        await _best_effort(restore, log, deadline)
     if plan.install is not None:
         with log.step("install"):
             await _must_succeed(
@@ -247,7 +250,8 @@ async def _build(
         except TimeoutError:
             raise deadline.expired() from None
     if cached:  # the deployment is published: nothing here may fail the build any more
-        await _best_effort(save_cache(storage, inputs.project, work.cache, log), log, deadline)
+        save = save_cache(storage, inputs.project, work.cache, log, context=inputs.deploy_context)
+        await _best_effort(save, log, deadline)
     log.line(
         "summary",
         f"published {stats.files} files, {stats.bytes} bytes ({stats.objects} objects, "

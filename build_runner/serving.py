@@ -9,8 +9,9 @@ condition) are accepted with a warning in the build log.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from build_runner.confined import Parts, Refused, Root
 from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from services.core.build_protocol import EXIT_OUTPUT
@@ -33,21 +34,40 @@ def rules_mark(file_name: str) -> str:
 NETLIFY_TOML_MARK = rules_mark("netlify.toml")
 
 
-def is_read(path: Path) -> bool:
-    """Whether a config file is there to be read: a symlinked one is not."""
-    return path.is_file() and not path.is_symlink()
+def read_rules_file(root: Root, rel: str, base: Parts = ()) -> str | None:
+    """A small config file's text, links followed only inside `root`; None when it is missing.
 
-
-def read_rules_file(path: Path) -> str | None:
-    """A small config file's text; None when it is missing or a symlink."""
-    if not is_read(path):
+    Raises Refused when it leads out of the root or is not a plain file of its own.
+    """
+    name = PurePosixPath(rel).name
+    data = root.read(rel, MAX_RULES_BYTES, base)
+    if data is None:
         return None
-    if path.stat().st_size > MAX_RULES_BYTES:
-        raise BuildFailure(EXIT_OUTPUT, f"{path.name} is larger than {MAX_RULES_BYTES} bytes")
+    if len(data) > MAX_RULES_BYTES:
+        raise BuildFailure(EXIT_OUTPUT, f"{name} is larger than {MAX_RULES_BYTES} bytes")
     try:
-        return path.read_text()
+        return data.decode()
     except UnicodeDecodeError:
-        raise BuildFailure(EXIT_OUTPUT, f"{path.name} is not UTF-8 text") from None
+        raise BuildFailure(EXIT_OUTPUT, f"{name} is not UTF-8 text") from None
+
+
+def read_config_file(project_dir: Path, name: str, within: Path | None = None) -> str | None:
+    """`name` in the project's directory, links followed only inside `within` (the checkout;
+    by default the project's directory itself). One that leads out fails the build."""
+    try:
+        with Root(within or project_dir, "repository") as repo:
+            return read_rules_file(repo, name, repo.parts_of(project_dir))
+    except Refused as exc:
+        raise BuildFailure(EXIT_OUTPUT, f"{name}: {exc}") from None
+
+
+def has_config_file(project_dir: Path, name: str, within: Path | None = None) -> bool:
+    """Whether the project has `name` to read (see `read_config_file`)."""
+    try:
+        with Root(within or project_dir, "repository") as repo:
+            return repo.has_file(name, repo.parts_of(project_dir))
+    except Refused as exc:
+        raise BuildFailure(EXIT_OUTPUT, f"{name}: {exc}") from None
 
 
 def _followed_by(text: str | None, appended: str, mark: str) -> str | None:
@@ -71,9 +91,14 @@ def serving_config(
 ) -> ServingConfig:
     """The serving config; `appended_*` are rules from `appended_from` that follow the files'."""
     mark = rules_mark(appended_from)
-    file_redirects = read_rules_file(output / "_redirects")
+    try:
+        with Root(output, "output") as root:
+            file_redirects = _output_rules(root, "_redirects", log)
+            file_headers = _output_rules(root, "_headers", log)
+    except Refused as exc:
+        raise BuildFailure(EXIT_OUTPUT, f"the output cannot be read: {exc}") from None
     redirects = _followed_by(file_redirects, appended_redirects, mark)
-    headers = _followed_by(read_rules_file(output / "_headers"), appended_headers, mark)
+    headers = _followed_by(file_headers, appended_headers, mark)
     try:
         if file_redirects is not None:  # appended rules were checked, and warned of, already
             for warning in condition_warnings(parse_redirects(file_redirects)):
@@ -85,3 +110,12 @@ def serving_config(
     except SiteRulesError as exc:
         raise BuildFailure(EXIT_OUTPUT, str(exc)) from None
     return ServingConfig(spa=spa, redirects=redirects, headers=headers)
+
+
+def _output_rules(root: Root, name: str, log: BuildLog) -> str | None:
+    """The output's own rules file; one that is a link out (or no file of its own) is skipped."""
+    try:
+        return read_rules_file(root, name)
+    except Refused as exc:
+        log.line("publish", f"skipped {name}: {exc}")
+        return None

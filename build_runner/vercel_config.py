@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from build_runner.config_rules import ConfigFile, RuleParts, count
 from build_runner.errors import BuildFailure
-from build_runner.serving import read_rules_file
+from build_runner.serving import read_config_file
 from services.core.build_protocol import EXIT_OUTPUT
 from services.core.site_rules import REDIRECT_STATUSES
 
@@ -98,9 +98,9 @@ class _Source:
     references: dict[str, str]  # `slug` or `$1` as Vercel writes it → placeholder name
 
 
-def read_vercel_config(project_dir: Path) -> VercelConfig | None:
-    """The project's vercel.json, or None when it has none."""
-    text = read_rules_file(project_dir / VERCEL_JSON)
+def read_vercel_config(project_dir: Path, within: Path | None = None) -> VercelConfig | None:
+    """The project's vercel.json, or None when it has none (links followed inside `within`)."""
+    text = read_config_file(project_dir, VERCEL_JSON, within)
     return None if text is None else parse_vercel_config(text)
 
 

@@ -379,4 +379,5 @@ def test_unreachable_storage_is_a_publish_failure(repo: GitRepo) -> None:
     unreachable = "s3://nobucket/?endpoint=http://127.0.0.1:9&region=us-east-1"
     result = build(repo, commit, unreachable, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
     assert result.code == EXIT_PUBLISH, result.stdout
-    assert "storage is not reachable" in result.stdout
+    # Publishing reads nothing first: the first file's write is what finds storage unreachable.
+    assert "upload failed: could not write deployments/" in result.stdout

@@ -358,10 +358,13 @@ def test_both_files_fail_the_build_asking_to_keep_one(tmp_path: Path) -> None:
     )
 
 
-def test_a_symlinked_file_is_not_read_nor_counted(tmp_path: Path) -> None:
-    (tmp_path / "elsewhere.json").write_text('{"buildCommand": "make"}')
-    (tmp_path / "vercel.json").symlink_to(tmp_path / "elsewhere.json")
-    plan = plan_with(tmp_path, {"netlify.toml": '[build]\ncommand = "netlify"\n'})
-    assert plan.vercel is None
+def test_a_symlinked_file_inside_the_repository_is_read_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/site.json").write_text('{"buildCommand": "make"}')
+    (tmp_path / "vercel.json").symlink_to("config/site.json")
+    plan = plan_with(tmp_path, {})
+    assert plan.vercel is not None
     assert plan.build is not None
-    assert plan.build.argv == ["sh", "-c", "netlify"]
+    assert plan.build.argv == ["sh", "-c", "make"]
+    with pytest.raises(BuildFailure, match=r"has both netlify\.toml and vercel\.json"):
+        plan_with(tmp_path, {"netlify.toml": '[build]\ncommand = "netlify"\n'})
