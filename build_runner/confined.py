@@ -69,10 +69,6 @@ class Entry:
     def is_file(self) -> bool:
         return stat.S_ISREG(self.stat.st_mode)
 
-    @property
-    def identity(self) -> Identity:
-        return self.stat.st_dev, self.stat.st_ino
-
 
 def identity(st: os.stat_result) -> Identity:
     return st.st_dev, st.st_ino
