@@ -99,10 +99,7 @@ class IsolatedNetwork:
             pid = await asyncio.to_thread(_read_child_pid, self._info[0])
             # bubblewrap configures the namespace's loopback itself; slirp4netns configuring
             # tap0 at the same moment makes that fail, so it starts once loopback is up.
-            while "127.0.0.1" not in await _in_namespace(
-                pid, "ip", "-o", "-4", "addr", "show", "lo"
-            ):
-                await asyncio.sleep(0.005)
+            await _until_loopback_is_up(pid)
             ready_read, ready_write = os.pipe()
             self._slirp = await asyncio.create_subprocess_exec(
                 # By path, joining no user namespace: bubblewrap nests one more for the
@@ -128,6 +125,13 @@ class IsolatedNetwork:
         if self._slirp is not None and self._slirp.returncode is None:
             self._slirp.terminate()
             await self._slirp.wait()
+
+
+async def _until_loopback_is_up(pid: int) -> None:
+    """bubblewrap sets up the namespace's loopback itself, after it reported the pid."""
+    show = ("ip", "-o", "-4", "addr", "show", "lo")
+    while "127.0.0.1" not in await _in_namespace(pid, *show):  # noqa: ASYNC110  polling another process
+        await asyncio.sleep(0.005)
 
 
 def _read_child_pid(fd: int) -> int:

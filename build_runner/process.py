@@ -11,7 +11,7 @@ from pathlib import Path
 
 from build_runner import disk_watch
 from build_runner.deadline import Deadline
-from build_runner.disk_watch import DiskLimits, LimitReached
+from build_runner.disk_watch import DiskLimits, LimitReached, over_limit
 from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from build_runner.sandbox import SandboxedCommand
@@ -64,7 +64,13 @@ async def run_logged(
                 log.line(step, f"limit reached: {reason}")
                 raise LimitReached(reason)
             await pump
-            return await proc.wait()
+            code = await proc.wait()
+            # A command that fills the disk faster than the watch looks still ends over it.
+            after = await asyncio.to_thread(over_limit, *disk) if disk is not None else None
+            if after is not None:
+                log.line(step, f"limit reached: {after}")
+                raise LimitReached(after)
+            return code
     except TimeoutError:
         log.line(step, "time limit reached: stopping the command")
         raise deadline.expired() from None

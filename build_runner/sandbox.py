@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,13 @@ def resolve_sandbox(mode: SandboxMode, identity: BuildIdentity) -> Sandbox:
     return Sandbox(found, identity, isolate_network=isolate)
 
 
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user with no rights of its own can pass through to `path` and read it."""
+    if not os.stat(path).st_mode & stat.S_IROTH:
+        return False
+    return all(os.stat(part).st_mode & stat.S_IXOTH for part in (path, *path.parents))
+
+
 def _open_dir(path: Path, fds: list[int]) -> str:
     fd = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     fds.append(fd)
@@ -137,10 +145,14 @@ def bwrap_args(
         "--tmpfs", "/tmp",  # noqa: S108  a fresh, empty tmpfs inside the sandbox
         "--tmpfs", "/home",
     ]  # fmt: skip
-    # After the tmpfs mounts, so that a toolchain under /tmp or /home stays visible.
+    # After the tmpfs mounts, so that a toolchain under /tmp or /home stays visible. A build
+    # user can mount only what it could reach: a toolchain under a private home is left out.
     for path in sorted({p.resolve() for p in extra_ro if p.is_dir()}):
-        if not any(str(path).startswith(d + "/") for d in system):
-            args += ["--ro-bind-fd", _open_dir(path, fds), str(path)]
+        if any(str(path).startswith(d + "/") for d in system):
+            continue
+        if identity.switched and not reachable_by_others(path):
+            continue
+        args += ["--ro-bind-fd", _open_dir(path, fds), str(path)]
     args += [
         "--dir", SANDBOX_HOME,
         "--bind-fd", _open_dir(workdir, fds), str(workdir),

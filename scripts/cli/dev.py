@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from services.core.private_files import keep_files_private, pass_through_directory
+from services.core.private_files import keep_files_private, private_directory
 from services.core.settings import Settings
 
 
@@ -44,7 +44,7 @@ def _banner(settings: Settings, token_file: Path, secret_file: Path) -> str:
 def dev_command() -> int:
     settings = Settings()
     keep_files_private()
-    data_dir = pass_through_directory(settings.data_dir.resolve())
+    data_dir = private_directory(settings.data_dir.resolve())
     token_file = data_dir / "api-token"
     secret_file = data_dir / "webhook-secret"
     env = dict(os.environ)

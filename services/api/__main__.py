@@ -6,7 +6,7 @@ import logging
 
 import uvicorn
 
-from services.core.private_files import keep_files_private, pass_through_directory
+from services.core.private_files import keep_files_private, private_directory
 from services.core.settings import Settings
 
 from .app import create_app
@@ -16,7 +16,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     keep_files_private()
     settings = Settings()
-    pass_through_directory(settings.data_dir)
+    private_directory(settings.data_dir)
     uvicorn.run(
         create_app(settings),
         host=settings.bind,

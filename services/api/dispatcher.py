@@ -376,6 +376,8 @@ def runner_environment(
         "SLIPWAY_BUILD_ENV_NAMES": ",".join(sorted(variables)),
         "SLIPWAY_DEPLOY_CONTEXT": context,
         "SLIPWAY_SANDBOX": settings.sandbox,
+        "SLIPWAY_BUILD_MAX_PROCESSES": str(settings.build_max_processes),
+        "SLIPWAY_BUILD_MAX_DISK_BYTES": str(settings.build_max_disk_bytes),
     }
     if settings.github_token and project.repo_url.startswith("https://github.com/"):
         env["SLIPWAY_GIT_TOKEN"] = settings.github_token

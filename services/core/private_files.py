@@ -1,10 +1,9 @@
 """Files at rest belong to the platform's user alone.
 
 Everything the services write (the database, the api token and webhook secret, build logs,
-local storage) is created under a 077 umask: readable and writable by the owner only. The
-data directory and the build directories under it are mode 0711: other users may pass
-through them, which bubblewrap needs to reach a build's own workspace as the build user,
-but never list them or read what is inside.
+local storage) is created under a 077 umask, and the data directory is mode 0700: no other
+user, build users included, can list or read any of it. A build's workspace, which its
+user must reach, lives outside it (services/api/builders/local.py).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import os
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
+PRIVATE_MODE = 0o700
 PASS_THROUGH_MODE = 0o711
 
 
@@ -21,8 +21,16 @@ def keep_files_private() -> None:
     os.umask(PRIVATE_UMASK)
 
 
+def private_directory(path: Path) -> Path:
+    """Create `path` (and its parents) if needed; make it the owner's alone, even if it exists."""
+    path.mkdir(parents=True, exist_ok=True)
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(PRIVATE_MODE)
+    return path
+
+
 def pass_through_directory(path: Path) -> Path:
-    """Create `path` (and its parents) if needed; make it traversable only, even if it exists."""
+    """Create `path` if needed; others may pass through it (never list it), even if it exists."""
     path.mkdir(parents=True, exist_ok=True)
     if path.stat().st_uid == os.geteuid():
         path.chmod(PASS_THROUGH_MODE)

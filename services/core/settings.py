@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     max_queued_builds: int = Field(default=100, ge=1)
     dispatch_interval: float = Field(default=1.0, gt=0)
     sandbox: Literal["auto", "bubblewrap", "none"] = "auto"
+    # What one build's commands may use (docs/security.md).
+    build_max_processes: int = Field(default=2048, ge=16)
+    build_max_disk_bytes: int = Field(default=10 * 1024 * 1024 * 1024, ge=1024 * 1024)
 
     # Proxy caches
     route_ttl: float = Field(default=1.0, ge=0)

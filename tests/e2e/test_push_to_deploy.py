@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -83,9 +85,13 @@ def counted(files: dict[str, str]) -> dict[str, str]:
 
 
 def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRepo) -> None:
-    counter = tmp_path / "runs.txt"
-    counter.touch()
-    # No sandbox here: the build writes its run count outside its checkout.
+    # No sandbox here: the build writes its run count outside its checkout, as its own
+    # unprivileged user, so into a file anyone may write, in a directory anyone may reach.
+    shared = Path(tempfile.mkdtemp(prefix="slipway-runs-", dir="/var/tmp"))
+    shared.chmod(0o755)
+    counter = shared / "runs.txt"
+    counter.touch(mode=0o666)
+    counter.chmod(0o666)
     platform = Platform(tmp_path, SLIPWAY_MAX_CONCURRENT_BUILDS="1", SLIPWAY_SANDBOX="none")
     platform.start("api")
     platform.start("proxy")
@@ -107,6 +113,7 @@ def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRep
         assert platform.site_eventually("site.localhost", "quick").text == "<h1>quick</h1>"
     finally:
         platform.stop()
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def test_push_to_live_on_s3(tmp_path: Path, repo: GitRepo, s3_storage_url: str) -> None:

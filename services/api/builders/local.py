@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from services.core.private_files import pass_through_directory
@@ -19,6 +20,7 @@ from services.core.private_files import pass_through_directory
 from . import BuildSpec, BuildState
 
 # Builds run niced: under a burst of webhooks the api keeps answering before builds run.
+SCRATCH_ROOT = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())  # noqa: S108
 _WRAPPER = 'nice -n 10 "$0" -m build_runner >>"$1" 2>&1; echo $? >"$2.tmp"; mv "$2.tmp" "$2"'
 _PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR")
 _AWS_PREFIXES = ("AWS_",)
@@ -36,6 +38,15 @@ class LocalBuilder:
     def log_path(self, deployment_id: str) -> Path:
         return self.workspace(deployment_id) / "build.log"
 
+    def scratch(self, deployment_id: str) -> Path:
+        """Where the runner makes the build's workspace (its TMPDIR), outside the data dir.
+
+        bubblewrap, running as the build user, needs to pass through every directory above
+        the workspace; the data directory stays closed to it, so the workspace lives in the
+        system's disk-backed temporary directory instead, in a directory of this deployment.
+        """
+        return SCRATCH_ROOT / f"slipway-build-{deployment_id}"
+
     def _exit_path(self, deployment_id: str) -> Path:
         return self.workspace(deployment_id) / "exit-code"
 
@@ -46,7 +57,7 @@ class LocalBuilder:
             env.update({k: v for k, v in os.environ.items() if k.startswith(_AWS_PREFIXES)})
         env.update(spec.env)
         env["HOME"] = str(workspace / "home")
-        env["TMPDIR"] = str(workspace / "tmp")
+        env["TMPDIR"] = str(self.scratch(spec.deployment_id))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -54,12 +65,11 @@ class LocalBuilder:
         workspace = self.workspace(spec.deployment_id)
         if workspace.exists():
             shutil.rmtree(workspace)
-        for sub in ("work", "home", "tmp"):
+        for sub in ("work", "home"):
             (workspace / sub).mkdir(parents=True)
-        # The runner's build workspace goes under tmp/: bubblewrap, as the build user, must
-        # pass through every directory above it (and may read none of them).
-        for directory in (self.root.parent, self.root, workspace, workspace / "tmp"):
-            pass_through_directory(directory)
+        scratch = self.scratch(spec.deployment_id)
+        shutil.rmtree(scratch, ignore_errors=True)
+        pass_through_directory(scratch)
         proc = await asyncio.create_subprocess_exec(
             "/bin/sh",
             "-c",
@@ -132,8 +142,8 @@ class LocalBuilder:
     async def cleanup(self, deployment_id: str) -> None:
         """Drop the checkout and caches of a finished run; keep its log for reading."""
         workspace = self.workspace(deployment_id)
-        for sub in ("work", "home", "tmp"):
-            await asyncio.to_thread(shutil.rmtree, workspace / sub, True)
+        for directory in (workspace / "work", workspace / "home", self.scratch(deployment_id)):
+            await asyncio.to_thread(shutil.rmtree, directory, True)
 
 
 def _is_our_process(pid: int, deployment_id: str) -> bool:
