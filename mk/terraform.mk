@@ -1,4 +1,5 @@
-# Terraform: offline checks (fmt, checkov, HCL parse, wiring, AWS schema, IAM). docs/terraform.md.
+# Terraform: offline checks (fmt, checkov, HCL parse, wiring, AWS schema, IAM, validate, mocked
+# plans) and the provider lock. docs/terraform.md.
 TF_TOOLS := .tools
 CHECKOV_VENV := $(TF_TOOLS)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
@@ -44,8 +45,23 @@ terraform-fmt: $(TF_CLI_STAMP) ## terraform fmt -check -recursive terraform/
 	PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive -diff terraform
 
 .PHONY: terraform-check
-terraform-check: install terraform-tools ## Every offline Terraform check (tests/terraform)
+terraform-check: install terraform-tools ## Every offline Terraform check (tests/terraform), validate and mocked plans included
 	$(PY) -m pytest tests/terraform -q
+
+# The stack's provider lock records what `terraform init` installs. Offline, from the
+# machine's provider mirror, only the linux_amd64 hash can be recorded; this adds the
+# registry-signed hashes of every platform below (needs the registry). UPGRADE=1 first
+# moves the lock to the newest provider versions.tf admits. TF_LOCK_ARGS passes more
+# `providers lock` options (e.g. -fs-mirror=DIR).
+TF_LOCK_PLATFORMS := linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64
+TF_LOCK_ARGS :=
+
+.PHONY: terraform-lock
+terraform-lock: $(TF_CLI_STAMP) ## Add every operator platform's provider hashes to the stack's .terraform.lock.hcl (UPGRADE=1: newest provider)
+	cd terraform/stacks/platform && export PATH="$$PATH:$(CURDIR)/$(TF_LAUNCHER_DIR)" \
+		TF_DATA_DIR="$(CURDIR)/$(TF_TOOLS)/terraform-lock" && \
+		$(if $(UPGRADE),terraform init -backend=false -input=false -upgrade,terraform get) && \
+		terraform providers lock $(TF_LOCK_ARGS) $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
 
 .PHONY: terraform-docs
 terraform-docs: install ## Rewrite the Inputs/Outputs tables of the module READMEs

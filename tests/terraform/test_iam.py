@@ -33,7 +33,7 @@ KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-123456789
 
 FIXTURES = {
     "data.aws_partition.current.partition": "aws",
-    "data.aws_region.current.region": REGION,
+    "data.aws_region.current.id": REGION,
     "data.aws_caller_identity.current.account_id": ACCOUNT,
     "aws_cloudwatch_log_group.this.arn": BUILDER_LOGS,
     "aws_cloudwatch_log_group.this.name": "/ecs/slipway-builder",
@@ -150,8 +150,9 @@ API_CASES = [
     ("s3:ListBucket", BUCKET, {"s3:prefix": "routes/"}, True),
     ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/"}, False),
     ("s3:PutBucketPolicy", BUCKET, {}, False),
-    # its own secrets only
-    *[("secretsmanager:GetSecretValue", arn, {}, True) for arn in SECRETS.values()],
+    # no secret at all: ECS injects them through the execution role, the code never reads one
+    *[("secretsmanager:GetSecretValue", arn, {}, False) for arn in SECRETS.values()],
+    ("secretsmanager:DescribeSecret", SECRETS["rds-db"], {}, False),
     ("secretsmanager:GetSecretValue", OTHER_SECRET, {}, False),
     ("secretsmanager:PutSecretValue", SECRETS["webhook"], {}, False),
     ("kms:Decrypt", KMS_KEY, {}, False),
@@ -199,7 +200,7 @@ EXECUTION_CASES = [
     ("ecr:PutImage", SERVICES_REPO, False),
     ("logs:PutLogEvents", f"{API_LOGS}:log-stream:api/api/abc", True),
     ("logs:PutLogEvents", f"{BUILDER_LOGS}:log-stream:build/builder/abc", False),
-    ("secretsmanager:GetSecretValue", SECRETS["api-token"], True),
+    *[("secretsmanager:GetSecretValue", arn, True) for arn in SECRETS.values()],
     ("secretsmanager:GetSecretValue", OTHER_SECRET, False),
     ("s3:GetObject", obj("routes/x.json"), False),
 ]

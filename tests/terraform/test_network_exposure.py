@@ -48,9 +48,9 @@ def test_database_admits_only_the_api_service() -> None:
     assert ingress["this"]["referenced_security_group_id"] == "${each.value}"
     assert ingress["this"]["from_port"] == ingress["this"]["to_port"] == 5432
     stack = load_cached(STACK)
-    assert stack.modules["database"]["allowed_security_group_ids"] == [
-        "${module.api.security_group_id}"
-    ]
+    assert stack.modules["database"]["allowed_security_groups"] == {
+        "api": "${module.api.security_group_id}"
+    }
     assert stack.modules["database"]["subnet_ids"] == "${module.network.private_subnet_ids}"
     db = load_cached(MODULES / "database").resources[("aws_db_instance", "this")]
     assert db["publicly_accessible"] is False

@@ -8,38 +8,60 @@ import pytest
 
 from tests.terraform.schema_check import check_block
 from tests.terraform.tfconfig import (
-    STACK,
+    ROOT,
     all_configs,
     aws_schema,
     expressions,
-    load_cached,
     strings,
+    version_satisfies,
 )
 
 CONFIGS = {c.name: c for c in all_configs()}
 
 
-def test_schema_extract_is_the_pinned_provider_version() -> None:
+# What tests/terraform/test_validate.py and test_plan.py run with (the mirror's 5.100) is
+# the bottom of the range; this schema extract is the 6.x operators may upgrade to.
+PROVIDER_CONSTRAINT = ">= 5.100, < 7"
+# The S3 backend's native state locking (use_lockfile), which the deploy scripts pass.
+TERRAFORM_CONSTRAINT = ">= 1.10"
+
+
+def test_schema_extract_is_a_6x_provider_the_stack_admits() -> None:
     schema = aws_schema()
-    (terraform,) = load_cached(STACK).files["versions.tf"]["terraform"]
-    (providers,) = terraform["required_providers"]
-    assert providers["aws"]["source"] == "hashicorp/aws"
-    assert providers["aws"]["version"] == schema["provider_version"]
     assert schema["provider_version"].startswith("6.")
+    assert version_satisfies(schema["provider_version"], PROVIDER_CONSTRAINT)
     assert len(schema["resource"]) > 1000
     assert len(schema["data"]) > 400
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_module_version_constraints_admit_the_pinned_provider(name: str) -> None:
-    config = CONFIGS[name]
-    (terraform,) = config.files["versions.tf"]["terraform"]
-    assert terraform["required_version"] == ">= 1.6"
+def test_every_configuration_admits_the_same_terraform_and_provider_range(name: str) -> None:
+    (terraform,) = CONFIGS[name].files["versions.tf"]["terraform"]
+    assert terraform["required_version"] == TERRAFORM_CONSTRAINT
     (providers,) = terraform["required_providers"]
-    constraint = providers["aws"]["version"]
-    major = aws_schema()["provider_version"].split(".")[0]
-    if name.startswith("modules/"):
-        assert re.fullmatch(rf">= {major}\.\d+(\.\d+)?, < {int(major) + 1}\.0", constraint)
+    assert providers["aws"] == {"source": "hashicorp/aws", "version": PROVIDER_CONSTRAINT}
+
+
+def test_the_deploy_scripts_ask_for_the_terraform_the_code_needs() -> None:
+    text = (ROOT / "scripts" / "deploy" / "terraform.py").read_text()
+    minimum = re.search(r"^MINIMUM_VERSION = \((\d+), (\d+)\)", text, re.MULTILINE)
+    assert minimum, "scripts/deploy/terraform.py no longer states MINIMUM_VERSION"
+    assert f">= {minimum[1]}.{minimum[2]}" == TERRAFORM_CONSTRAINT
+
+
+@pytest.mark.parametrize(
+    ("version", "constraint", "expected"),
+    [
+        pytest.param("5.100.0", PROVIDER_CONSTRAINT, True, id="bottom"),
+        pytest.param("6.66.0", PROVIDER_CONSTRAINT, True, id="six"),
+        pytest.param("5.99.1", PROVIDER_CONSTRAINT, False, id="below"),
+        pytest.param("7.0.0", PROVIDER_CONSTRAINT, False, id="seven"),
+        pytest.param("1.11.4", TERRAFORM_CONSTRAINT, True, id="terraform"),
+        pytest.param("1.9.8", TERRAFORM_CONSTRAINT, False, id="old-terraform"),
+    ],
+)
+def test_version_constraints_are_read_right(version: str, constraint: str, expected: bool) -> None:
+    assert version_satisfies(version, constraint) is expected
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

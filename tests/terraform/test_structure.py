@@ -40,7 +40,7 @@ def test_there_are_modules_for_each_concern() -> None:
     names = {p.name for p in module_dirs()}
     expected = {
         "network", "artifacts", "registry", "cluster", "service", "builder",
-        "edge", "dns", "database", "secrets", "task_roles", "logs",
+        "edge", "dns", "database", "secrets", "task_roles", "logs", "alarms",
     }  # fmt: skip
     assert expected <= names
 

@@ -198,3 +198,26 @@ def tool_env() -> dict[str, str]:
 def aws_schema() -> dict[str, Any]:
     with gzip.open(SCHEMA, "rt") as handle:
         return json.load(handle)
+
+
+def version_satisfies(version: str, constraint: str) -> bool:
+    """Whether a version meets a Terraform constraint made of `>=`, `>`, `<=`, `<`, `=` terms."""
+
+    def parts(text: str) -> tuple[int, ...]:
+        numbers = [int(p) for p in text.split(".")]
+        return tuple(numbers + [0] * (3 - len(numbers)))
+
+    compare = {
+        ">=": lambda a, b: a >= b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b,
+        "=": lambda a, b: a == b,
+    }
+    for term in constraint.split(","):
+        op, _, bound = term.strip().partition(" ")
+        if op not in compare:
+            raise ValueError(f"unsupported constraint term {term.strip()!r}")
+        if not compare[op](parts(version), parts(bound.strip())):
+            return False
+    return True

@@ -204,7 +204,7 @@ resource "aws_ecs_task_definition" "this" {
         logDriver = "awslogs"
         options = {
           awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
+          awslogs-region        = data.aws_region.current.id
           awslogs-stream-prefix = "build"
         }
       }

@@ -1,3 +1,16 @@
+# ECS acts through the AWSServiceRoleForECS service-linked role (ENIs of Fargate tasks,
+# load balancer registration). AWS creates it on first use, but in a brand-new account
+# the first CreateService can run before it exists and fail ("Unable to assume the
+# service linked role"). An account that already has it sets create_service_linked_role
+# to false (creating it twice fails: the name is taken).
+resource "aws_iam_service_linked_role" "ecs" {
+  count = var.create_service_linked_role ? 1 : 0
+
+  aws_service_name = "ecs.amazonaws.com"
+
+  tags = var.tags
+}
+
 resource "aws_ecs_cluster" "this" {
   name = var.name
 
@@ -7,6 +20,9 @@ resource "aws_ecs_cluster" "this" {
   }
 
   tags = var.tags
+
+  # Services and tasks reach the role through the cluster (module.cluster.arn).
+  depends_on = [aws_iam_service_linked_role.ecs]
 }
 
 # Services run on FARGATE by default; builds may ask for FARGATE_SPOT in RunTask

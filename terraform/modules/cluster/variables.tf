@@ -16,8 +16,15 @@ variable "enable_container_insights" {
   nullable    = false
 }
 
+variable "create_service_linked_role" {
+  description = "Create the account's ECS service-linked role (AWSServiceRoleForECS). Set false when the account already has it: `aws iam get-role --role-name AWSServiceRoleForECS` answers with it."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "tags" {
-  description = "Tags added to the cluster."
+  description = "Tags added to the cluster and the service-linked role."
   type        = map(string)
   default     = {}
   nullable    = false

@@ -22,11 +22,13 @@ resource "aws_security_group" "this" {
   }
 }
 
+# Keyed by name, not by group id: a group created in the same apply has no id at plan time,
+# and for_each keys must be known then.
 resource "aws_vpc_security_group_ingress_rule" "this" {
-  for_each = toset(var.allowed_security_group_ids)
+  for_each = var.allowed_security_groups
 
   security_group_id            = aws_security_group.this.id
-  description                  = "PostgreSQL from an allowed service"
+  description                  = "PostgreSQL from ${each.key}"
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432

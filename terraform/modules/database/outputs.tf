@@ -22,3 +22,8 @@ output "security_group_id" {
   description = "Security group of the database."
   value       = aws_security_group.this.id
 }
+
+output "identifier" {
+  description = "Identifier of the DB instance (the DBInstanceIdentifier dimension of its metrics)."
+  value       = aws_db_instance.this.identifier
+}

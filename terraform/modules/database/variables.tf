@@ -38,9 +38,9 @@ variable "subnet_ids" {
   }
 }
 
-variable "allowed_security_group_ids" {
-  description = "Security groups admitted on the PostgreSQL port (the api service only)."
-  type        = list(string)
+variable "allowed_security_groups" {
+  description = "Security groups admitted on the PostgreSQL port, by a fixed name (e.g. api => its group id). The names key the ingress rules, so they must be known at plan time; the ids may come from resources not yet created."
+  type        = map(string)
   nullable    = false
 }
 

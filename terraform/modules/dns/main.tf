@@ -10,24 +10,27 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
-# Keyed by domain name, which is known at plan time. The apex and the wildcard share one
-# validation record, so the second write overwrites the first with the same value.
-resource "aws_route53_record" "validation" {
-  for_each = {
-    for o in aws_acm_certificate.this.domain_validation_options : o.domain_name => o
-  }
+locals {
+  # ACM gives <domain> and *.<domain> the same validation record, so one record validates
+  # both names. Picked by name rather than looped over: the options are unknown until the
+  # certificate exists, and for_each keys must be known at plan time.
+  validation = one([
+    for o in aws_acm_certificate.this.domain_validation_options : o if o.domain_name == var.domain
+  ])
+}
 
+resource "aws_route53_record" "validation" {
   zone_id         = var.zone_id
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.validation.resource_record_name
+  type            = local.validation.resource_record_type
+  records         = [local.validation.resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }
 
 resource "aws_acm_certificate_validation" "this" {
   certificate_arn         = aws_acm_certificate.this.arn
-  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+  validation_record_fqdns = [aws_route53_record.validation.fqdn]
 }
 
 resource "aws_route53_record" "alb" {

@@ -10,7 +10,7 @@ locals {
     "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-2",
     "il-central-1", "me-central-1", "mx-central-1",
   ]
-  elb_account_region = !contains(local.service_principal_only_regions, data.aws_region.current.region)
+  elb_account_region = !contains(local.service_principal_only_regions, data.aws_region.current.id)
 }
 
 data "aws_elb_service_account" "this" {

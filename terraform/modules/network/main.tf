@@ -1,6 +1,20 @@
 data "aws_availability_zones" "available" {
   #checkov:skip=CKV_AWS_394:Only the first az_count zones are used (slice below); a zone AWS adds later cannot enter the set unless az_count grows.
   state = "available"
+
+  # Local Zones and Wavelength Zones the account has opted into are "available" too, but
+  # offer neither every instance type nor NAT gateways and RDS: only regular zones.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= var.az_count
+      error_message = "az_count asks for more availability zones than the region has (regular zones, not Local or Wavelength Zones): lower az_count."
+    }
+  }
 }
 
 data "aws_region" "current" {}
@@ -120,7 +134,7 @@ resource "aws_route" "private_nat" {
 # S3 traffic (artifacts, image layers) stays on the AWS network and costs nothing.
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.${data.aws_region.current.id}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [aws_route_table.public.id, aws_route_table.private.id]
 

@@ -73,7 +73,10 @@ resource "aws_vpc_security_group_egress_rule" "vpc" {
 
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:TLS ends at the ALB; ALB to task traffic stays inside the VPC, between security groups that admit only each other.
-  name                 = var.name
+  # A target group's port, protocol or VPC cannot change in place: a new group is created
+  # (hence a generated name, at most 6 characters of prefix) and the listener rule moved to
+  # it before the old one goes.
+  name_prefix          = "${substr(var.container_name, 0, 5)}-"
   port                 = var.container_port
   protocol             = "HTTP"
   target_type          = "ip"
@@ -89,7 +92,11 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = 3
   }
 
-  tags = var.tags
+  tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener_rule" "this" {
@@ -151,7 +158,7 @@ resource "aws_ecs_task_definition" "this" {
         logDriver = "awslogs"
         options = {
           awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
+          awslogs-region        = data.aws_region.current.id
           awslogs-stream-prefix = var.container_name
         }
       }

@@ -37,3 +37,8 @@ output "target_group_arn" {
   description = "ARN of the service's target group."
   value       = aws_lb_target_group.this.arn
 }
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the service's target group (the TargetGroup dimension of its CloudWatch metrics)."
+  value       = aws_lb_target_group.this.arn_suffix
+}

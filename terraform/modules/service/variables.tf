@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the service, its task definition family and its other resources (at most 32 characters: target group names are)."
+  description = "Name of the service, its task definition family and its other resources (2 to 32 characters)."
   type        = string
   nullable    = false
 
@@ -10,9 +10,14 @@ variable "name" {
 }
 
 variable "container_name" {
-  description = "Name of the container the load balancer targets; release task definitions must keep it."
+  description = "Name of the container the load balancer targets; release task definitions must keep it. Its first five characters prefix the target group's generated name."
   type        = string
   nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,254}$", var.container_name))
+    error_message = "container_name must be 1 to 255 lowercase letters, digits or hyphens, starting with a letter (it prefixes the target group's name)."
+  }
 }
 
 variable "container_port" {

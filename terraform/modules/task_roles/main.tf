@@ -6,7 +6,7 @@ data "aws_caller_identity" "current" {}
 
 locals {
   account = data.aws_caller_identity.current.account_id
-  region  = data.aws_region.current.region
+  region  = data.aws_region.current.id
   # RunTask is authorised on the task definition: every revision of the builder family.
   builder_family_arn = "arn:${data.aws_partition.current.partition}:ecs:${local.region}:${local.account}:task-definition/${var.builder_task_family}:*"
   cluster_name       = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
@@ -174,11 +174,9 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
-  statement {
-    sid       = "ReadOwnSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = var.api_secret_arns
-  }
+  # No Secrets Manager access: ECS injects the api's secrets (including the database
+  # master user's) as environment variables through the execution role, and the api's code
+  # never calls Secrets Manager. Code running in the api task cannot read them again.
 }
 
 resource "aws_iam_role_policy" "api" {

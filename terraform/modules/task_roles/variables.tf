@@ -53,7 +53,7 @@ variable "builder_log_group_arn" {
 }
 
 variable "api_secret_arns" {
-  description = "Secrets the api reads (webhook secret, api token, GitHub token, database secret); also what ECS injects into api tasks."
+  description = "Secrets ECS injects into api tasks at start (webhook secret, api token, GitHub token, database secret), read by the execution role only."
   type        = list(string)
   nullable    = false
 }

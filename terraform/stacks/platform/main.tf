@@ -54,7 +54,8 @@ module "registry" {
 module "cluster" {
   source = "../../modules/cluster"
 
-  name = var.name
+  name                       = var.name
+  create_service_linked_role = var.create_ecs_service_linked_role
 }
 
 module "secrets" {
@@ -195,7 +196,7 @@ module "database" {
   identifier                 = "${var.name}-db"
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
-  allowed_security_group_ids = [module.api.security_group_id]
+  allowed_security_groups    = { api = module.api.security_group_id }
   instance_class             = var.database.instance_class
   engine_version             = var.database.engine_version
   allocated_storage          = var.database.allocated_storage
@@ -203,4 +204,23 @@ module "database" {
   multi_az                   = var.database.multi_az
   backup_retention_days      = var.database.backup_retention_days
   enable_deletion_protection = var.enable_deletion_protection
+}
+
+module "alarms" {
+  source = "../../modules/alarms"
+
+  name                     = "${var.name}-alarms"
+  email_addresses          = var.alarm_email_addresses
+  kms_key_arn              = var.alarm_topic_kms_key_arn
+  load_balancer_arn_suffix = module.edge.arn_suffix
+  target_groups = {
+    api   = module.api.target_group_arn_suffix
+    proxy = module.proxy.target_group_arn_suffix
+  }
+  cluster_name = module.cluster.name
+  services = {
+    api   = module.api.service_name
+    proxy = module.proxy.service_name
+  }
+  db_instance_identifier = module.database.identifier
 }

@@ -182,3 +182,8 @@ output "github_token_secret_arn" {
   description = "Secrets Manager ARN of the GitHub token (set its value yourself)."
   value       = module.secrets.arns["github_token"]
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic every platform alarm notifies."
+  value       = module.alarms.topic_arn
+}

@@ -207,6 +207,26 @@ variable "cache_expiration_days" {
   }
 }
 
+variable "create_ecs_service_linked_role" {
+  description = "Create the account's ECS service-linked role (AWSServiceRoleForECS), which a brand-new account lacks. Set false when the account already has it (`aws iam get-role --role-name AWSServiceRoleForECS`): it is one per account and cannot be created twice."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses subscribed to the alarm topic (ALB and target 5xx, unhealthy targets, services below their desired count, database CPU, silence and storage). Each must confirm AWS's subscription mail."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "alarm_topic_kms_key_arn" {
+  description = "Customer-managed KMS key for the alarm topic (its key policy must admit cloudwatch.amazonaws.com). Null leaves the topic unencrypted."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource (through the provider's default_tags)."
   type        = map(string)

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: the S3 backend's native state locking (use_lockfile), which the deploy scripts pass.
+  required_version = ">= 1.10"
 
   # Partial configuration: bucket, key, region and use_lockfile come from -backend-config.
   backend "s3" {}
@@ -7,8 +8,10 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # The version whose schema tests/terraform checks against (terraform/tools/aws-provider-schema.json.gz).
-      version = "6.66.0"
+      # 5.100 is what tests/terraform validates and plans with (terraform validate, terraform
+      # test); the 6.x schema extract (terraform/tools/aws-provider-schema.json.gz) is checked
+      # too. .terraform.lock.hcl records the version init installs: docs/terraform.md.
+      version = ">= 5.100, < 7"
     }
   }
 }

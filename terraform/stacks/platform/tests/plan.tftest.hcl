@@ -1,0 +1,186 @@
+# Plans of the whole stack with a mocked AWS provider: `terraform test -var-file=example.tfvars.json`
+# (tests/terraform/test_plan.py runs it). Every run starts from the example environment and
+# changes what it names.
+#
+# Mocked resources leave every computed attribute unknown during a plan, as AWS does for
+# resources that do not exist yet (ids, ARNs, DNS names). A for_each or count that depends
+# on one of them fails here just as the first `make plan` in a fresh account would.
+# Data sources answer with what a real account in eu-west-1 answers.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:user/operator"
+      user_id    = "AIDAEXAMPLEOPERATOR00"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      id          = "eu-west-1"
+      name        = "eu-west-1"
+      description = "Europe (Ireland)"
+      endpoint    = "ec2.eu-west-1.amazonaws.com"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      id                 = "aws"
+      partition          = "aws"
+      dns_suffix         = "amazonaws.com"
+      reverse_dns_prefix = "com.amazonaws"
+    }
+  }
+
+  # Regular zones only: the stack filters out opted-in Local and Wavelength Zones.
+  mock_data "aws_availability_zones" {
+    defaults = {
+      id       = "eu-west-1"
+      names    = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+      zone_ids = ["euw1-az3", "euw1-az1", "euw1-az2"]
+    }
+  }
+
+  mock_data "aws_elb_service_account" {
+    defaults = {
+      id  = "156460612806"
+      arn = "arn:aws:iam::156460612806:root"
+    }
+  }
+
+  # Documents whose inputs are all known are rendered at plan time; a well-formed empty
+  # policy stands in for the JSON the provider would write.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json          = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+      minified_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_data "aws_secretsmanager_random_password" {
+    defaults = {
+      random_password = "generated-at-apply-time-0123456789abcdefghijklmn"
+    }
+  }
+}
+
+run "example_environment" {
+  command = plan
+
+  assert {
+    condition     = output.builder_assign_public_ip && length(output.builder_subnet_ids) == 2
+    error_message = "Without NAT, tasks run in the two public subnets with public IPs."
+  }
+
+  assert {
+    condition     = module.network.nat_public_ip == null
+    error_message = "The example environment has no NAT gateway."
+  }
+
+  assert {
+    condition     = length(module.dns) == 1 && module.dns[0].record_names == tolist(["*.sites.example.com", "api.sites.example.com"])
+    error_message = "With a hosted zone, the stack creates the api and wildcard records."
+  }
+
+  assert {
+    condition     = output.api_url == "https://api.sites.example.com"
+    error_message = "The api answers at api.<base_domain>."
+  }
+
+  assert {
+    condition     = length(module.alarms.alarm_names) == 9
+    error_message = "ALB 5xx, per target group 5xx and unhealthy targets, per service tasks below desired, database CPU and storage: 9 alarms."
+  }
+}
+
+run "nat_in_three_zones" {
+  command = plan
+
+  variables {
+    enable_nat = true
+    az_count   = 3
+  }
+
+  assert {
+    condition     = !output.builder_assign_public_ip && length(output.builder_subnet_ids) == 3
+    error_message = "With NAT, tasks run in the three private subnets without public IPs."
+  }
+}
+
+run "own_certificate_and_many_custom_domains" {
+  command = plan
+
+  variables {
+    route53_zone_id = null
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    custom_domains  = ["www.example.org", "example.org", "docs.example.org", "blog.example.net", "shop.example.net", "status.example.com"]
+    additional_certificate_arns = [
+      "arn:aws:acm:eu-west-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+    ]
+  }
+
+  assert {
+    condition     = length(module.dns) == 0
+    error_message = "With a certificate of one's own, DNS is the operator's."
+  }
+}
+
+run "no_custom_domains_no_access_logs_own_kms_key" {
+  command = plan
+
+  variables {
+    custom_domains             = []
+    enable_access_logs         = false
+    enable_deletion_protection = false
+    kms_key_arn                = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    alarm_topic_kms_key_arn    = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    alarm_email_addresses      = []
+  }
+}
+
+run "large_sizes_in_four_zones_of_us_east_1" {
+  command = plan
+
+  override_data {
+    target = module.network.data.aws_availability_zones.available
+    values = {
+      names    = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+      zone_ids = ["use1-az6", "use1-az1", "use1-az2", "use1-az4", "use1-az3", "use1-az5"]
+    }
+  }
+
+  variables {
+    region   = "us-east-1"
+    az_count = 4
+    api      = { cpu = 2048, memory = 4096, desired_count = 2, min_count = 2, max_count = 10 }
+    proxy    = { cpu = 1024, memory = 2048, desired_count = 4, min_count = 4, max_count = 20 }
+    builder  = { cpu = 4096, memory = 16384 }
+    database = {
+      instance_class        = "db.m7g.large"
+      engine_version        = "17.4"
+      allocated_storage     = 100
+      max_allocated_storage = 1000
+      multi_az              = true
+      backup_retention_days = 30
+    }
+  }
+
+  assert {
+    condition     = length(output.builder_subnet_ids) == 4
+    error_message = "Four zones, four task subnets."
+  }
+}
+
+run "smallest_sizes_in_an_account_that_has_the_ecs_role" {
+  command = plan
+
+  variables {
+    create_ecs_service_linked_role = false
+    api                            = { cpu = 256, memory = 512, desired_count = 1, min_count = 1, max_count = 2 }
+    proxy                          = { cpu = 256, memory = 512, desired_count = 1, min_count = 1, max_count = 4 }
+    builder                        = { cpu = 512, memory = 1024 }
+    database                       = { allocated_storage = 20, max_allocated_storage = 50 }
+  }
+}
