@@ -23,25 +23,22 @@ import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from build_runner.confined import Missing, Parts, Refused, Root
 from build_runner.inputs import DeployContext
 from build_runner.log import BuildLog
+from services.core.build_protocol import cache_prefix
 from services.core.storage import Storage, StorageError
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 ARCHIVE_NAME = "packages.tar.gz"
-TrustLevel = Literal["production", "preview"]
-
-
-def trust_level(context: DeployContext | None) -> TrustLevel:
-    """Production only when the api said so; anything else is treated as a preview."""
-    return "production" if context == "production" else "preview"
+def _level(project: str, context: DeployContext | None) -> str:
+    """`production` or `preview`, as the prefix names it (for the log)."""
+    return cache_prefix(project, context).rstrip("/").rsplit("/", 1)[-1]
 
 
 def cache_key(project: str, context: DeployContext | None) -> str:
-    return f"cache/{project}/{trust_level(context)}/{ARCHIVE_NAME}"
+    return f"{cache_prefix(project, context)}{ARCHIVE_NAME}"
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,7 @@ def _unpack(data: bytes, path: Path) -> None:
 async def restore_cache(
     storage: Storage, project: str, root: Path, log: BuildLog, *, context: DeployContext | None
 ) -> bool:
-    level = trust_level(context)
+    level = _level(project, context)
     try:
         data = await storage.get_or_none(cache_key(project, context))
     except StorageError as exc:
@@ -169,5 +166,5 @@ async def save_cache(
     except (StorageError, OSError, tarfile.TarError, Refused) as exc:
         log.line("cache", f"cache not saved: {exc}")
         return False
-    log.line("cache", f"saved the build cache of {trust_level(context)} builds ({len(data)} bytes)")
+    log.line("cache", f"saved the build cache of {_level(project, context)} builds ({len(data)} bytes)")
     return True

@@ -34,7 +34,7 @@ from services.core.manifest import (
     file_key,
     manifest_key,
 )
-from services.core.storage import Storage, StorageError
+from services.core.storage import AlreadyStored, Storage, StorageError
 
 # Larger files are streamed from disk and never compressed, so memory stays bounded.
 MAX_COMPRESS_BYTES = 8 * 1024 * 1024
@@ -101,6 +101,7 @@ async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFil
             prepared.body,
             content_type=mime,
             cache_control=CACHE_CONTROL[cache],
+            create_only=True,
         )
     finally:
         os.close(fd)
@@ -112,6 +113,7 @@ async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFil
             data,
             content_type=mime,
             cache_control=CACHE_CONTROL[cache],
+            create_only=True,
         )
         encodings[encoding] = Variant(key=variant_key, size=len(data))
     return FileEntry(
@@ -141,6 +143,10 @@ async def upload_files(
                 group.create_task(one(site_file))
     except ExceptionGroup as group:  # the first failure stopped the others: report it
         first = group.exceptions[0]
+        if isinstance(first, AlreadyStored):  # deployment objects are written once, ever
+            raise BuildFailure(
+                EXIT_PUBLISH, f"deployment {deployment_id} is already published: {first}"
+            ) from None
         if isinstance(first, StorageError):
             raise BuildFailure(EXIT_PUBLISH, f"upload failed: {first}") from None
         if isinstance(first, BuildFailure):

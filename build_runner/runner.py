@@ -336,6 +336,7 @@ async def _upload_log(storage: Storage, deployment_id: str, log: BuildLog) -> No
             build_log_key(deployment_id),
             log.text().encode(),
             content_type="text/plain; charset=utf-8",
+            create_only=True,  # a repeated run never replaces the first run's log
         )
     except StorageError as exc:
         log.line("error", f"could not upload the build log: {exc}")

@@ -38,6 +38,7 @@ REQUIRED_OUTPUTS = (
     "api_task_role_arn",
     "proxy_task_role_arn",
     "builder_task_role_arn",
+    "builder_publisher_role_arn",
     "api_log_group",
     "proxy_log_group",
     "builder_log_group",

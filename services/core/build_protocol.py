@@ -59,3 +59,14 @@ RUNNER_OPTIONAL_KEYS: Final = (
     "SLIPWAY_BUILD_MAX_PROCESSES",  # processes the build user may run at once (default 2048)
     "SLIPWAY_BUILD_MAX_DISK_BYTES",  # workspace size past which the build stops (default 10 GiB)
 )
+
+
+def cache_prefix(project: str, context: str | None) -> str:
+    """Where a build's package cache lives: one prefix per project and trust level.
+
+    Production builds (`context == "production"`) keep `cache/<project>/production/`; every
+    other context, and a build not told its context, `cache/<project>/preview/`. The runner
+    reads and writes there, and on ECS the api scopes each build's credentials to it.
+    """
+    level = "production" if context == "production" else "preview"
+    return f"cache/{project}/{level}/"

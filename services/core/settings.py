@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ecs_capacity_providers: str = "FARGATE_SPOT:1,FARGATE:0"  # provider:weight, first is base
     ecs_builder_log_group: str = ""
     ecs_builder_log_prefix: str = "builder"
+    # Assumed once per build, with a session policy for that build's own objects only
+    # (services/api/builders/publish_credentials.py); empty: builds use their task role.
+    ecs_publisher_role_arn: str = ""
     aws_region: str = ""
     aws_endpoint_url: str = ""  # an AWS API emulator in tests
 

@@ -28,6 +28,10 @@ class ObjectNotFound(StorageError):
     pass
 
 
+class AlreadyStored(StorageError):
+    """A create-only write found an object at its key."""
+
+
 class InvalidKey(ValueError):
     pass
 
@@ -106,28 +110,41 @@ class Storage:
         *,
         content_type: str | None = None,
         cache_control: str | None = None,
+        create_only: bool = False,
     ) -> None:
+        """Write `key`. `create_only`: fail with AlreadyStored when something is there.
+
+        Create-only writes are single requests (S3 conditional writes, `If-None-Match: *`),
+        which a bucket policy can require for objects that must never change.
+        """
         attributes = self._object_attributes(content_type, cache_control)
         try:
-            await obstore.put_async(self._store, check_key(key), data, attributes=attributes)
+            if create_only:
+                await obstore.put_async(
+                    self._store,
+                    check_key(key),
+                    data,
+                    mode="create",
+                    use_multipart=False,
+                    attributes=attributes,
+                )
+            else:
+                await obstore.put_async(self._store, check_key(key), data, attributes=attributes)
         except InvalidKey:
             raise
+        except AlreadyExistsError:
+            raise AlreadyStored(f"{key} already exists") from None
         except Exception as exc:  # obstore raises many kinds; callers need one
+            if create_only and "already exists" in str(exc).lower():
+                raise AlreadyStored(f"{key} already exists") from None
             raise StorageError(f"could not write {key}: {exc}") from exc
 
     async def create(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
         """Write `data` only if nothing is stored at `key`; False when something was."""
-        attributes = self._object_attributes(content_type, None)
         try:
-            await obstore.put_async(
-                self._store, check_key(key), data, mode="create", attributes=attributes
-            )
-        except AlreadyExistsError:
+            await self.put(key, data, content_type=content_type, create_only=True)
+        except AlreadyStored:
             return False
-        except Exception as exc:
-            if "already exists" in str(exc).lower():
-                return False
-            raise StorageError(f"could not write {key}: {exc}") from exc
         return True
 
     def _object_attributes(

@@ -65,6 +65,7 @@ def stack_outputs(prefix: str = "slipway-example") -> dict[str, Any]:
         "api_log_group": f"/ecs/{prefix}-api",
         "proxy_log_group": f"/ecs/{prefix}-proxy",
         "builder_log_group": f"/ecs/{prefix}-builder",
+        "builder_publisher_role_arn": f"arn:aws:iam::111122223333:role/{prefix}-builder-publish-1",
         "builder_subnet_ids": ["subnet-0a", "subnet-0b"],
         "builder_assign_public_ip": True,
         "builder_security_group_id": "sg-0builder",

@@ -74,6 +74,7 @@ def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) 
         "SLIPWAY_ECS_BUILDER_LOG_PREFIX": "build",
         "SLIPWAY_ECS_BUILDER_TASK_FAMILY": "slipway-example-builder",
         "SLIPWAY_ECS_CLUSTER": "slipway-example",
+        "SLIPWAY_ECS_PUBLISHER_ROLE_ARN": outputs["builder_publisher_role_arn"],
         "SLIPWAY_ECS_SECURITY_GROUPS": "sg-0builder",
         "SLIPWAY_ECS_SUBNETS": "subnet-0a,subnet-0b",
         "SLIPWAY_PUBLIC_PORT": "443",

@@ -131,6 +131,8 @@ def _glob(pattern: str, value: str, case: bool) -> bool:
 
 
 def _condition_holds(test: str, key: str, values: list[str], context: dict[str, Any]) -> bool:
+    if test == "Null":  # "true": the key is absent from the request; "false": present
+        return (key not in context) == (values[0].lower() == "true")
     if key not in context:
         return False
     actual = context[key]

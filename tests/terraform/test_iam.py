@@ -21,6 +21,7 @@ API_LOGS = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/slipway-api"
 PROXY_LOGS = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/slipway-proxy"
 BUILDER_TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/slipway-builder-task-1"
 BUILDER_EXEC_ROLE = f"arn:aws:iam::{ACCOUNT}:role/slipway-builder-exec-1"
+PUBLISHER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/slipway-builder-publish-1"
 API_ROLE = f"arn:aws:iam::{ACCOUNT}:role/slipway-api-1"
 SECRETS = {
     name: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:slipway/{name}-AbCdEf"
@@ -50,6 +51,7 @@ TASK_ROLES_VARS = {
     "builder_task_family": BUILDER_FAMILY,
     "builder_role_arns": [BUILDER_TASK_ROLE, BUILDER_EXEC_ROLE],
     "builder_log_group_arn": BUILDER_LOGS,
+    "publisher_role_arn": PUBLISHER_ROLE,
     "api_secret_arns": list(SECRETS.values()),
     "tags": {},
 }
@@ -62,6 +64,7 @@ BUILDER_VARS = {
     "artifacts_bucket_arn": BUCKET,
     "kms_key_arn": None,
     "github_token_secret_arn": SECRETS["github-token"],
+    "publisher_trusted_role_arns": [API_ROLE],
 }
 
 Policies = dict[str, dict[str, Any] | None]
@@ -224,7 +227,9 @@ def test_roles_trust_only_ecs_tasks_of_this_account(
     task_roles: Policies, builder: Policies
 ) -> None:
     for policies in (task_roles, builder):
-        (statement,) = policies["assume"]["Statement"]
+        assume = policies["assume"]
+        assert assume is not None
+        (statement,) = assume["Statement"]
         assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
         assert statement["Action"] == ["sts:AssumeRole"]
         assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
@@ -232,13 +237,20 @@ def test_roles_trust_only_ecs_tasks_of_this_account(
 
 # --- builder ---------------------------------------------------------------------------
 
-BUILDER_TASK_CASES = [
+
+def test_builder_task_role_has_no_permissions(builder: Policies) -> None:
+    # The project's commands run in the build task: nothing they could reach opens a door.
+    assert "task" not in builder
+
+
+# What the publisher role allows is the most any build's credentials can do; each build's
+# session policy narrows it to its own objects (tests/api/builders/test_publish_credentials.py).
+PUBLISHER_CASES = [
     ("s3:PutObject", obj("deployments/abc123/index.html"), {}, True),
     ("s3:PutObject", obj("deployments/abc123/manifest.json"), {}, True),
-    ("s3:PutObject", obj("cache/blog/node_modules.tar"), {}, True),
-    ("s3:GetObject", obj("cache/blog/node_modules.tar"), {}, True),
-    ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/blog/"}, True),
-    # no reading other deployments, no routes, no deletes, no listing elsewhere
+    ("s3:PutObject", obj("cache/blog/production/packages.tar.gz"), {}, True),
+    ("s3:GetObject", obj("cache/blog/production/packages.tar.gz"), {}, True),
+    # no reading deployments, no routes, no deletes, no listing
     ("s3:GetObject", obj("deployments/other/index.html"), {}, False),
     ("s3:GetObject", obj("routes/blog.example.com.json"), {}, False),
     ("s3:PutObject", obj("routes/blog.example.com.json"), {}, False),
@@ -246,7 +258,7 @@ BUILDER_TASK_CASES = [
     ("s3:DeleteObject", obj("cache/blog/x"), {}, False),
     ("s3:PutObject", obj("elsewhere/x"), {}, False),
     ("s3:ListBucket", BUCKET, {"s3:prefix": "deployments/"}, False),
-    ("s3:ListBucket", BUCKET, {"s3:prefix": "routes/"}, False),
+    ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/"}, False),
     ("s3:PutBucketPolicy", BUCKET, {}, False),
     # no control-plane powers, no secrets
     ("ecs:RunTask", family(BUILDER_FAMILY), {"ecs:cluster": CLUSTER}, False),
@@ -256,11 +268,24 @@ BUILDER_TASK_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("action", "resource", "context", "expected"), BUILDER_TASK_CASES)
-def test_builder_task_role(
+@pytest.mark.parametrize(("action", "resource", "context", "expected"), PUBLISHER_CASES)
+def test_publisher_role(
     builder: Policies, action: str, resource: str, context: dict, expected: bool
 ) -> None:
-    assert allowed([builder["task"]], action, resource, context) is expected
+    assert allowed([builder["publisher"]], action, resource, context) is expected
+
+
+def test_only_the_api_may_assume_the_publisher_role(
+    builder: Policies, task_roles: Policies
+) -> None:
+    trust = builder["publisher_trust"]
+    assert trust is not None
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"AWS": [API_ROLE]}
+    assert statement["Action"] == ["sts:AssumeRole"]
+    assert allowed([task_roles["api"]], "sts:AssumeRole", PUBLISHER_ROLE)
+    assert not allowed([task_roles["api"]], "sts:AssumeRole", BUILDER_TASK_ROLE)
+    assert not allowed([task_roles["proxy"]], "sts:AssumeRole", PUBLISHER_ROLE)
 
 
 BUILDER_EXECUTION_CASES = [
@@ -292,6 +317,34 @@ def test_artifacts_bucket_denies_plain_http_and_old_tls(artifacts: Policies) -> 
     assert not allowed([policy], "s3:GetObject", key, {"aws:SecureTransport": "false"})
     assert not allowed([policy], "s3:GetObject", key, {"s3:TlsVersion": "1.1"})
     assert all(s["Effect"] == "Deny" for s in policy["Statement"]), "the bucket grants nothing"
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "expected"),
+    [
+        pytest.param("deployments/abc/index.html", {}, False, id="plain-put-of-a-deployment-file"),
+        pytest.param(
+            "deployments/abc/index.html", {"s3:if-none-match": "*"}, True, id="create-only-put"
+        ),
+        pytest.param("routes/blog.example.com.json", {}, True, id="routes-stay-rewritable"),
+        pytest.param("cache/blog/preview/packages.tar.gz", {}, True, id="caches-stay-rewritable"),
+    ],
+)
+def test_deployment_objects_are_write_once(
+    artifacts: Policies, key: str, context: dict, expected: bool
+) -> None:
+    # The bucket denies; an identity allowing everything shows what the bucket leaves.
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    policies = [artifacts["this"], everything]
+    assert (
+        allowed(
+            policies,
+            "s3:PutObject",
+            obj(key),
+            {**context, "aws:SecureTransport": "true", "s3:TlsVersion": "1.3"},
+        )
+        is expected
+    )
 
 
 def test_no_policy_allows_wildcard_actions(task_roles: Policies, builder: Policies) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -20,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.core.settings import Settings
 
 from . import BuildSpec, BuildState
+from .publish_credentials import as_environment, assume_role_request
 
 log = logging.getLogger("slipway.ecs")
 
@@ -104,11 +106,18 @@ def _split(text: str) -> list[str]:
 
 class EcsBuilder:
     def __init__(
-        self, settings: Settings, ecs: Any, logs: Any, max_attempts: int = 5, backoff: float = 1.0
+        self,
+        settings: Settings,
+        ecs: Any,
+        logs: Any,
+        max_attempts: int = 5,
+        backoff: float = 1.0,
+        sts: Any = None,
     ) -> None:
         self.settings = settings
         self.ecs = ecs
         self.logs = logs
+        self.sts = sts
         self.max_attempts = max_attempts
         self.backoff = backoff
 
@@ -121,10 +130,29 @@ class EcsBuilder:
             options["region_name"] = settings.aws_region
         if settings.aws_endpoint_url:
             options["endpoint_url"] = settings.aws_endpoint_url
-        return cls(settings, boto3.client("ecs", **options), boto3.client("logs", **options))
+        return cls(
+            settings,
+            boto3.client("ecs", **options),
+            boto3.client("logs", **options),
+            sts=boto3.client("sts", **options),
+        )
+
+    async def _with_publish_credentials(self, spec: BuildSpec) -> BuildSpec:
+        """The build's inputs plus credentials scoped to its own objects (publish_credentials)."""
+        role = self.settings.ecs_publisher_role_arn
+        if not role:
+            return spec
+        request = assume_role_request(
+            role, self.settings.resolved_storage_url, spec.env, self.settings.build_timeout
+        )
+        try:
+            answer = await asyncio.to_thread(self.sts.assume_role, **request)
+        except (ClientError, BotoCoreError) as exc:
+            raise EcsStartError(f"could not get the build's storage credentials: {exc}") from exc
+        return replace(spec, env={**spec.env, **as_environment(answer)})
 
     async def start(self, spec: BuildSpec) -> str:
-        request = run_task_request(self.settings, spec)
+        request = run_task_request(self.settings, await self._with_publish_credentials(spec))
         for attempt in range(1, self.max_attempts + 1):
             try:
                 answer = await asyncio.to_thread(self.ecs.run_task, **request)

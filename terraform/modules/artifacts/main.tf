@@ -132,6 +132,26 @@ data "aws_iam_policy_document" "this" {
       values   = ["1.2"]
     }
   }
+
+  # Deployments are immutable: every object under deployments/ is written once, with
+  # If-None-Match: * (S3 conditional writes), so no credential can overwrite a published file.
+  statement {
+    sid       = "DeploymentsAreWriteOnce"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/deployments/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "this" {

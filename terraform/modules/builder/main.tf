@@ -108,8 +108,10 @@ resource "aws_iam_role_policy" "execution" {
   policy = data.aws_iam_policy_document.execution.json
 }
 
-# Task role: what build code may do. Write deployments/ and cache/, read cache/; no read
-# of other deployments, no routes, no listing outside cache/.
+# Task role: nothing. The project's commands run in this task; whatever they could reach
+# must open no door. The runner publishes with per-build credentials of the publisher role
+# (below), which the api obtains for each build with a session policy naming that build's
+# own deployment and cache prefix (services/api/builders/publish_credentials.py).
 resource "aws_iam_role" "task" {
   name_prefix        = "${var.name}-task-"
   assume_role_policy = data.aws_iam_policy_document.assume.json
@@ -117,7 +119,28 @@ resource "aws_iam_role" "task" {
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "task" {
+# Publisher role: the most any build's credentials may do: write deployments/ and cache/,
+# read cache/. Only the api may assume it, once per build, narrowed by a session policy.
+data "aws_iam_policy_document" "publisher_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = var.publisher_trusted_role_arns
+    }
+  }
+}
+
+resource "aws_iam_role" "publisher" {
+  name_prefix          = "${var.name}-publish-"
+  assume_role_policy   = data.aws_iam_policy_document.publisher_trust.json
+  max_session_duration = 3600
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "publisher" {
   statement {
     sid     = "WriteDeploymentsAndCache"
     actions = ["s3:PutObject", "s3:AbortMultipartUpload"]
@@ -132,24 +155,12 @@ data "aws_iam_policy_document" "task" {
     actions   = ["s3:GetObject"]
     resources = ["${var.artifacts_bucket_arn}/cache/*"]
   }
-
-  statement {
-    sid       = "ListCache"
-    actions   = ["s3:ListBucket"]
-    resources = [var.artifacts_bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["cache/*"]
-    }
-  }
 }
 
-resource "aws_iam_role_policy" "task" {
+resource "aws_iam_role_policy" "publisher" {
   name   = "builder-artifacts"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
+  role   = aws_iam_role.publisher.id
+  policy = data.aws_iam_policy_document.publisher.json
 }
 
 data "aws_iam_policy_document" "kms" {
@@ -166,7 +177,7 @@ resource "aws_iam_role_policy" "kms" {
   count = var.kms_key_arn != null ? 1 : 0
 
   name   = "builder-artifacts-kms"
-  role   = aws_iam_role.task.id
+  role   = aws_iam_role.publisher.id
   policy = data.aws_iam_policy_document.kms[0].json
 }
 
@@ -187,6 +198,11 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = "X86_64"
   }
 
+  # The build's only writable place: its workspace is made under /tmp (task storage).
+  volume {
+    name = "tmp"
+  }
+
   container_definitions = jsonencode([
     {
       name      = local.container_name
@@ -194,9 +210,10 @@ resource "aws_ecs_task_definition" "this" {
       essential = true
       cpu       = var.cpu
       memory    = var.memory
-      # Builds write their work tree anywhere under the image's home; a read-only root
-      # would have to guess every tool's cache path.
-      readonlyRootFilesystem = false
+      # The runner (root in the container) makes each build's workspace, home and caches
+      # under /tmp; the project's commands run as an unprivileged user of their own.
+      readonlyRootFilesystem = true
+      mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       secrets = [
         { name = "SLIPWAY_GITHUB_TOKEN", valueFrom = var.github_token_secret_arn },
       ]

@@ -19,8 +19,13 @@ output "log_stream_prefix" {
 }
 
 output "task_role_arn" {
-  description = "Role build code runs with."
+  description = "Role of the build task: no permissions (builds publish with per-build credentials)."
   value       = aws_iam_role.task.arn
+}
+
+output "publisher_role_arn" {
+  description = "Role the api assumes per build, with a session policy, for the build's storage credentials."
+  value       = aws_iam_role.publisher.arn
 }
 
 output "execution_role_arn" {

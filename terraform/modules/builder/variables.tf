@@ -64,6 +64,17 @@ variable "github_token_secret_arn" {
   nullable    = false
 }
 
+variable "publisher_trusted_role_arns" {
+  description = "Roles that may assume the publisher role (the api's task role) to hand builds their scoped credentials."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.publisher_trusted_role_arns) > 0
+    error_message = "At least one role (the api's task role) must be able to assume the publisher role."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the build log group, in days."
   type        = number

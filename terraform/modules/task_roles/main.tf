@@ -137,6 +137,13 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
+  # One AssumeRole per build: the api narrows the publisher role to that build's own objects.
+  statement {
+    sid       = "AssumePublisherPerBuild"
+    actions   = ["sts:AssumeRole"]
+    resources = [var.publisher_role_arn]
+  }
+
   statement {
     sid       = "ReadBuildLogs"
     actions   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]

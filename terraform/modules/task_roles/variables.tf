@@ -46,6 +46,12 @@ variable "builder_role_arns" {
   nullable    = false
 }
 
+variable "publisher_role_arn" {
+  description = "Role the api assumes once per build, with a session policy, to hand the build credentials for its own objects only."
+  type        = string
+  nullable    = false
+}
+
 variable "builder_log_group_arn" {
   description = "Build log group the api reads to stream build logs."
   type        = string

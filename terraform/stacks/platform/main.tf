@@ -99,6 +99,8 @@ module "builder" {
   kms_key_arn             = var.kms_key_arn
   github_token_secret_arn = module.secrets.arns["github_token"]
   log_retention_days      = var.log_retention_days
+
+  publisher_trusted_role_arns = [module.task_roles.api_role_arn]
 }
 
 module "task_roles" {
@@ -112,6 +114,7 @@ module "task_roles" {
   log_group_arns        = [module.api.log_group_arn, module.proxy.log_group_arn]
   builder_task_family   = module.builder.task_family
   builder_role_arns     = [module.builder.task_role_arn, module.builder.execution_role_arn]
+  publisher_role_arn    = module.builder.publisher_role_arn
   builder_log_group_arn = module.builder.log_group_arn
   api_secret_arns       = concat(values(module.secrets.arns), [module.database.master_secret_arn])
 }

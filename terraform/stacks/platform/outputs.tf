@@ -33,6 +33,11 @@ output "proxy_task_family" {
   value       = module.proxy.task_family
 }
 
+output "builder_publisher_role_arn" {
+  description = "Role the api assumes per build for that build's scoped storage credentials."
+  value       = module.builder.publisher_role_arn
+}
+
 output "builder_task_family" {
   description = "Task definition family of build tasks."
   value       = module.builder.task_family
