@@ -32,6 +32,8 @@ from services.core.storage import Storage, StorageError
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 ARCHIVE_NAME = "packages.tar.gz"
+
+
 def _level(project: str, context: DeployContext | None) -> str:
     """`production` or `preview`, as the prefix names it (for the log)."""
     return cache_prefix(project, context).rstrip("/").rsplit("/", 1)[-1]
@@ -166,5 +168,7 @@ async def save_cache(
     except (StorageError, OSError, tarfile.TarError, Refused) as exc:
         log.line("cache", f"cache not saved: {exc}")
         return False
-    log.line("cache", f"saved the build cache of {_level(project, context)} builds ({len(data)} bytes)")
+    log.line(
+        "cache", f"saved the build cache of {_level(project, context)} builds ({len(data)} bytes)"
+    )
     return True
