@@ -100,6 +100,22 @@ locals {
       }
     },
     {
+      # Without Container Insights there are no task counts: a group with no healthy target
+      # at all is the outage that is left to see. No data means no target is registered.
+      for name, group in var.target_groups : "${name}-no-healthy-targets" => {
+        description = "The ${name} target group has had no healthy target for 3 minutes."
+        namespace   = "AWS/ApplicationELB"
+        metric      = "HealthyHostCount"
+        dimensions  = merge(local.load_balancer, { TargetGroup = group })
+        statistic   = "Minimum"
+        period      = 60
+        periods     = 3
+        comparison  = "LessThanThreshold"
+        threshold   = 1
+        missing     = "breaching"
+      } if !var.container_insights
+    },
+    {
       database-cpu = {
         description = "The database's CPU has stayed high for 15 minutes, or it has sent no metrics (stopped, rebooting or failed)."
         namespace   = "AWS/RDS"
@@ -148,10 +164,11 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   tags = var.tags
 }
 
-# --- each service: fewer tasks running than it wants (crash loop, no capacity, bad image) ---
+# --- each service: fewer tasks running than it wants (crash loop, no capacity, bad image);
+# the counts are Container Insights metrics ---
 
 resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
-  for_each = var.services
+  for_each = var.container_insights ? var.services : {}
 
   alarm_name        = "${var.name}-${each.key}-tasks-below-desired"
   alarm_description = "The ${each.key} service has run fewer tasks than desired for 5 minutes."

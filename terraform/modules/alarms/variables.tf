@@ -40,8 +40,15 @@ variable "target_groups" {
 }
 
 variable "cluster_name" {
-  description = "ECS cluster of the services. Its Container Insights metrics (RunningTaskCount, DesiredTaskCount) must be on."
+  description = "ECS cluster of the services (the ClusterName dimension of their Container Insights metrics)."
   type        = string
+  nullable    = false
+}
+
+variable "container_insights" {
+  description = "Whether the cluster publishes Container Insights metrics. When it does, each service alarms when it runs fewer tasks than desired; when it does not (its metrics cost about 0.30 USD each a month), each target group alarms instead when it has had no healthy target for 3 minutes: a service that is down is caught, one running below its count is not."
+  type        = bool
+  default     = true
   nullable    = false
 }
 

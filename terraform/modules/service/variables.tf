@@ -62,6 +62,18 @@ variable "memory" {
   nullable    = false
 }
 
+variable "cpu_architecture" {
+  description = "CPU architecture of the tasks' first task definition revision: X86_64, or ARM64 (Graviton, about 20 % cheaper; the image must be built for linux/arm64). Release scripts set it on later revisions from the environment's images.platform."
+  type        = string
+  default     = "X86_64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
 variable "desired_count" {
   description = "Tasks at creation; afterwards autoscaling owns the count."
   type        = number

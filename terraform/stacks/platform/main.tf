@@ -55,6 +55,7 @@ module "cluster" {
   source = "../../modules/cluster"
 
   name                       = var.name
+  enable_container_insights  = var.enable_container_insights
   create_service_linked_role = var.create_ecs_service_linked_role
 }
 
@@ -94,6 +95,7 @@ module "builder" {
   image                   = local.builder_image
   cpu                     = var.builder.cpu
   memory                  = var.builder.memory
+  cpu_architecture        = var.cpu_architecture
   repository_arn          = module.registry.repository_arns["builder"]
   artifacts_bucket_arn    = module.artifacts.arn
   kms_key_arn             = var.kms_key_arn
@@ -129,6 +131,7 @@ module "api" {
   command               = ["python", "-m", "services.api"]
   cpu                   = var.api.cpu
   memory                = var.api.memory
+  cpu_architecture      = var.cpu_architecture
   desired_count         = var.api.desired_count
   min_count             = var.api.min_count
   max_count             = var.api.max_count
@@ -169,6 +172,7 @@ module "proxy" {
   command               = ["python", "-m", "services.proxy"]
   cpu                   = var.proxy.cpu
   memory                = var.proxy.memory
+  cpu_architecture      = var.cpu_architecture
   desired_count         = var.proxy.desired_count
   min_count             = var.proxy.min_count
   max_count             = var.proxy.max_count
@@ -220,7 +224,8 @@ module "alarms" {
     api   = module.api.target_group_arn_suffix
     proxy = module.proxy.target_group_arn_suffix
   }
-  cluster_name = module.cluster.name
+  cluster_name       = module.cluster.name
+  container_insights = var.enable_container_insights
   services = {
     api   = module.api.service_name
     proxy = module.proxy.service_name

@@ -126,6 +126,18 @@ variable "log_retention_days" {
   }
 }
 
+variable "cpu_architecture" {
+  description = "CPU architecture of the api, proxy and builder tasks: X86_64, or ARM64 (Graviton: Fargate about 20 % cheaper, no Fargate Spot; the images must be built for linux/arm64). The deploy scripts set it from the environment's images.platform."
+  type        = string
+  default     = "X86_64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
 variable "image_tag" {
   description = "Tag of the services and builder images that the first task definitions point at. Release scripts register new revisions afterwards; Terraform ignores them."
   type        = string
@@ -209,6 +221,13 @@ variable "cache_expiration_days" {
 
 variable "create_ecs_service_linked_role" {
   description = "Create the account's ECS service-linked role (AWSServiceRoleForECS), which a brand-new account lacks. Set false when the account already has it (`aws iam get-role --role-name AWSServiceRoleForECS`): it is one per account and cannot be created twice."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_container_insights" {
+  description = "CloudWatch Container Insights on the cluster: per-cluster, per-service and per-task-family metrics (about 60 custom metrics, some 18 USD a month) and the services-below-desired-count alarms that read them. When false, each target group alarms instead when it has no healthy target."
   type        = bool
   default     = true
   nullable    = false
