@@ -47,7 +47,13 @@ DomainName = Annotated[
 CertificateArn = Annotated[
     str, Field(pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/")
 ]
+KmsKeyArn = Annotated[
+    str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
+]
+EmailAddress = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+# Docker platform of the images -> Fargate CPU architecture of the tasks that run them.
+ARCHITECTURES = {"linux/amd64": "X86_64", "linux/arm64": "ARM64"}
 
 
 class Strict(BaseModel):
@@ -150,12 +156,32 @@ class Images(Strict):
     # How many images each ECR repository keeps.
     retention_count: int = Field(default=30, ge=1, le=1000)
 
+    @property
+    def cpu_architecture(self) -> str:
+        """Of every task: Terraform's first revisions and the release's agree."""
+        return ARCHITECTURES[self.platform]
+
+    @property
+    def build_capacity_providers(self) -> str | None:
+        """Fargate Spot runs X86_64 tasks only: ARM64 builds start on on-demand FARGATE.
+
+        None leaves the api's own choice (Spot, about 70 % cheaper).
+        """
+        return "FARGATE:1" if self.cpu_architecture == "ARM64" else None
+
 
 class Health(Strict):
     # Host under the base domain used to reach the proxy through the ALB.
     proxy_host: str = "healthz"
     attempts: int = Field(default=30, ge=1, le=600)
     interval_seconds: float = Field(default=5, gt=0, le=60)
+
+
+class Alarms(Strict):
+    # Subscribed to the alarm topic; each gets AWS's confirmation mail, then the alarms.
+    emails: tuple[EmailAddress, ...] = ()
+    # A customer-managed key for the topic, whose key policy admits cloudwatch.amazonaws.com.
+    topic_kms_key_arn: KmsKeyArn | None = None
 
 
 class Environment(Strict):
@@ -174,6 +200,12 @@ class Environment(Strict):
     deletion_protection: bool = True
     access_logs: bool = True
     log_retention_days: int = 30
+    # Container Insights: task counts per service and the alarms on them (about 18 USD a month).
+    container_insights: bool = True
+    alarms: Alarms = Alarms()
+    # AWSServiceRoleForECS is one per account: `create` in a brand-new account, `existing`
+    # where ECS has ever run (creating it again fails the apply).
+    ecs_service_linked_role: Literal["create", "existing"] = "create"
     cache_expiration_days: int = Field(default=14, ge=1, le=3650)
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], str] = {}
 

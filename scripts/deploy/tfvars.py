@@ -49,8 +49,13 @@ def tfvars(env: Environment) -> dict[str, Any]:
             "multi_az": env.database.multi_az,
             "backup_retention_days": env.database.backup_retention_days,
         },
+        "cpu_architecture": env.images.cpu_architecture,
         "image_retention_count": env.images.retention_count,
         "cache_expiration_days": env.cache_expiration_days,
+        "enable_container_insights": env.container_insights,
+        "alarm_email_addresses": list(env.alarms.emails),
+        "alarm_topic_kms_key_arn": env.alarms.topic_kms_key_arn,
+        "create_ecs_service_linked_role": env.ecs_service_linked_role == "create",
         "tags": {"Environment": env.name, **env.tags},
     }
 

@@ -29,6 +29,9 @@ def test_defaults_fill_a_minimal_file() -> None:
     assert (env.services.api.cpu, env.services.api.memory) == (512, 1024)
     assert env.images.tag_policy == "git-sha"
     assert env.deletion_protection is True
+    assert env.container_insights is True
+    assert env.alarms.emails == ()
+    assert env.ecs_service_linked_role == "create"
 
 
 @pytest.mark.parametrize(
@@ -65,6 +68,26 @@ def test_defaults_fill_a_minimal_file() -> None:
         ),
         pytest.param(
             {"name": "other"}, "name: 'other' does not match the file name", id="name-mismatch"
+        ),
+        pytest.param(
+            {"ecs_service_linked_role": "maybe"},
+            "ecs_service_linked_role: Input should be 'create' or 'existing'",
+            id="service-linked-role",
+        ),
+        pytest.param(
+            {"alarms": {"emails": ["ops@example.com", "ops at example.com"]}},
+            "alarms.emails[1]: String should match pattern",
+            id="alarm-email",
+        ),
+        pytest.param(
+            {"alarms": {"topic_kms_key_arn": "arn:aws:sns:eu-west-1:123456789012:key/x"}},
+            "alarms.topic_kms_key_arn: String should match pattern",
+            id="alarm-key",
+        ),
+        pytest.param(
+            {"container_insights": "sometimes"},
+            "container_insights: Input should be a valid boolean",
+            id="container-insights",
         ),
     ],
 )
