@@ -19,7 +19,7 @@ from services.core.storage import Storage
 from .builders import Builder
 from .builders.local import LocalBuilder
 from .dashboard.routes import dashboard_handlers
-from .db.engine import create_engine, migrate, session_factory
+from .db.engine import engine_for, migrate, session_factory
 from .deployments import DeploymentController
 from .dispatcher import Dispatcher
 from .errors import handle_exception
@@ -42,8 +42,16 @@ def default_builder(settings: Settings, storage: Storage) -> Builder:
     return LocalBuilder(settings.data_dir, storage_is_s3=not storage.is_local)
 
 
+@get("/livez", operation_id="liveness", tags=["health"], sync_to_thread=False)
+def livez() -> dict[str, str]:
+    """Liveness, for the load balancer and ECS: the process serves requests. It asks neither
+    the database nor storage, so a database reboot does not get healthy tasks replaced."""
+    return {"status": "ok"}
+
+
 @get("/healthz", operation_id="health", tags=["health"], include_in_schema=True)
 async def healthz(app_state: StateDep) -> Response[Health]:
+    """Readiness: the database and storage both answer."""
     database = storage = "ok"
     try:
         async with app_state.engine.connect() as conn:
@@ -72,7 +80,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url)
+        engine = engine_for(settings)
         await migrate(engine)
         storage = Storage(settings.resolved_storage_url)
         sessions = session_factory(engine)
@@ -116,6 +124,7 @@ def create_app(
 
     return Litestar(
         route_handlers=[
+            livez,
             healthz,
             github_webhook,
             ProjectController,

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     database_name: str = "slipway"
     database_user: str = ""
     database_password: str = ""
+    # On AWS: the RDS-managed secret, read again for new connections (the password rotates);
+    # when set, its username and password replace the two above.
+    database_secret_arn: str = ""
+    # `verify-full`: TLS with the server's certificate checked against this CA bundle.
+    database_sslmode: Literal["prefer", "verify-full"] = "prefer"
+    database_ca_file: str = ""
 
     # ECS builder backend (SLIPWAY_BUILDER=ecs)
     ecs_cluster: str = ""

@@ -2,23 +2,23 @@
 
 Hot requests (a fresh route and a ready response in memory) are answered by `FastPath`
 before any framework routing, which alone would cost more than half the throughput (see
-PERFORMANCE.md). Everything else goes to Litestar: misses, other methods, `/healthz`,
-`/metrics`, and the lifespan that opens storage.
+PERFORMANCE.md). Everything else goes to Litestar: misses, other methods, `/livez`
+(liveness), `/healthz` (readiness), `/metrics`, and the lifespan that opens storage.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, asgi
+from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.core.settings import Settings
-from services.proxy.reply import plain, send_whole
-from services.proxy.request import read_request
+from services.proxy.reply import Ready, plain
 from services.proxy.serve import Proxy
 
 
@@ -39,6 +39,16 @@ class FastPath:
         await self.app(scope, receive, send)
 
 
+def own_path(proxy: Proxy, path: str, answer: Callable[[], Awaitable[Ready]]) -> ASGIRouteHandler:
+    """A path the proxy answers itself, except on a site's host (`Proxy.answer_own_path`)."""
+
+    @asgi(path, http_method=["GET", "HEAD"], copy_scope=False)
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        await proxy.answer_own_path(scope, send, answer)
+
+    return handler
+
+
 def create_app(settings: Settings) -> FastPath:
     proxy = Proxy(settings)
 
@@ -51,31 +61,30 @@ def create_app(settings: Settings) -> FastPath:
         finally:
             await proxy.observer.stop()
 
-    @asgi("/healthz", http_method=["GET", "HEAD"], copy_scope=False)
-    async def healthz(scope: Scope, receive: Receive, send: Send) -> None:
-        if await proxy.is_site(read_request(scope).host):
-            return await proxy.serve(scope, send)
-        ok = await proxy.healthy()
-        reply = plain(200, "ok") if ok else plain(503, "storage unavailable")
-        return await send_whole(send, reply.status, reply.headers, reply.body)
+    # Liveness for the load balancer and ECS: the process answers, nothing else is asked,
+    # so a storage outage never gets healthy tasks replaced (sites keep serving from memory).
+    async def alive() -> Ready:
+        return plain(200, "ok")
 
-    @asgi("/metrics", http_method=["GET", "HEAD"], copy_scope=False)
-    async def metrics(scope: Scope, receive: Receive, send: Send) -> None:
-        if await proxy.is_site(read_request(scope).host):
-            return await proxy.serve(scope, send)
-        body = proxy.observer.exposition()
-        headers = [
-            (b"content-type", CONTENT_TYPE_LATEST.encode()),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        return await send_whole(send, 200, headers, body)
+    # Readiness: storage answers.
+    async def ready() -> Ready:
+        return plain(200, "ok") if await proxy.healthy() else plain(503, "storage unavailable")
+
+    async def exposition() -> Ready:
+        headers = [(b"content-type", CONTENT_TYPE_LATEST.encode())]
+        return Ready.build(200, headers, proxy.observer.exposition(), None)
+
+    own_paths = [
+        own_path(proxy, path, answer)
+        for path, answer in (("/livez", alive), ("/healthz", ready), ("/metrics", exposition))
+    ]
 
     @asgi("/", is_mount=True, copy_scope=False)
     async def sites(scope: Scope, receive: Receive, send: Send) -> None:
         await proxy.serve(scope, send)
 
     litestar = Litestar(
-        route_handlers=[healthz, metrics, sites],
+        route_handlers=[*own_paths, sites],
         lifespan=[open_storage],
         openapi_config=None,  # every path on a site host belongs to the site
     )

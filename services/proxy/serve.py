@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -103,13 +105,29 @@ class Proxy:
         return True
 
     async def is_site(self, host: str | None) -> bool:
-        """Whether `host` is a routed site (whose own pages win over `/healthz` and `/metrics`)."""
-        if host is None:
+        """Whether `host` is a routed site, whose own pages win over the proxy's paths."""
+        # An address never names a site (no DNS name, no certificate). Health checkers ask
+        # by address (the ALB by the task's, the container's own check by 127.0.0.1), so
+        # `/livez` answers them without touching storage.
+        if host is None or _is_address(host):
             return False
         try:
             return await self.routes.get(host) is not None
         except StorageError:
             return False
+
+    async def answer_own_path(
+        self, scope: Any, send: Any, answer: Callable[[], Awaitable[Ready]]
+    ) -> None:
+        """The one rule for the proxy's own paths (`/livez`, `/healthz`, `/metrics`): on a
+        routed site's host the path belongs to the site; anywhere else `answer` replies."""
+        request = read_request(scope)
+        if await self.is_site(request.host):
+            return await self.serve(scope, send)
+        reply = await answer()
+        status, headers, body = reply.answer(request.method, None)
+        await send_whole(send, status, headers, body)
+        return None
 
     # -- the fast path: a ready response from memory, or nothing ------------------------
 
@@ -321,6 +339,14 @@ def _partial(
     start, end = spans[0]
     content_range = (b"content-range", f"bytes {start}-{end - 1}/{size}".encode())
     return Streamed(206, [*headers, content_range], key, start, end, deployment)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _response_key(request: RequestInfo, deployment: str) -> PlainKey:

@@ -65,9 +65,12 @@ def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) 
         "SLIPWAY_BIND": "0.0.0.0",
         "SLIPWAY_BUILD_TIMEOUT": "900",
         "SLIPWAY_BUILDER": "ecs",
+        "SLIPWAY_DATABASE_CA_FILE": "/etc/ssl/certs/rds-global-bundle.pem",
         "SLIPWAY_DATABASE_HOST": outputs["database_endpoint"],
         "SLIPWAY_DATABASE_NAME": "slipway",
         "SLIPWAY_DATABASE_PORT": "5432",
+        "SLIPWAY_DATABASE_SECRET_ARN": outputs["database_secret_arn"],
+        "SLIPWAY_DATABASE_SSLMODE": "verify-full",
         "SLIPWAY_ECS_ASSIGN_PUBLIC_IP": "true",
         "SLIPWAY_ECS_BUILDER_CONTAINER": "builder",
         "SLIPWAY_ECS_BUILDER_LOG_GROUP": outputs["builder_log_group"],
@@ -81,15 +84,14 @@ def test_api_task_definition(example_env: Environment, outputs: dict[str, Any]) 
         "SLIPWAY_PUBLIC_SCHEME": "https",
         "SLIPWAY_STORAGE_URL": f"s3://{outputs['artifacts_bucket']}",
     }
-    db = outputs["database_secret_arn"]
+    # The database password rotates: the api reads it itself (SLIPWAY_DATABASE_SECRET_ARN).
     assert secrets_of(api) == {
         "SLIPWAY_API_TOKEN": outputs["api_token_secret_arn"],
-        "SLIPWAY_DATABASE_PASSWORD": f"{db}:password::",
-        "SLIPWAY_DATABASE_USER": f"{db}:username::",
         "SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"],
         "SLIPWAY_GITHUB_WEBHOOK_SECRET": outputs["webhook_secret_arn"],
     }
-    assert "http://127.0.0.1:8000/healthz" in main["healthCheck"]["command"][-1]
+    # Liveness: a database reboot must not get healthy tasks replaced.
+    assert "http://127.0.0.1:8000/livez" in main["healthCheck"]["command"][-1]
 
 
 def test_proxy_reads_only_storage(example_env: Environment, outputs: dict[str, Any]) -> None:
@@ -100,6 +102,7 @@ def test_proxy_reads_only_storage(example_env: Environment, outputs: dict[str, A
     assert main["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
     assert "secrets" not in main  # the data plane needs no control-plane secret
     assert env_of(proxy)["SLIPWAY_PROXY_PORT"] == "8080"
+    assert "http://127.0.0.1:8080/livez" in main["healthCheck"]["command"][-1]
     assert env_of(proxy)["SLIPWAY_STORAGE_URL"] == f"s3://{outputs['artifacts_bucket']}"
     # One worker per vCPU, at least one.
     assert (proxy["cpu"], env_of(proxy)["SLIPWAY_PROXY_WORKERS"]) == ("256", "1")
@@ -213,10 +216,22 @@ def test_the_api_environment_is_what_the_services_settings_read(
     assert settings.builder == "ecs"
     assert settings.ecs_assign_public_ip is True
     assert settings.ecs_subnets == "subnet-0a,subnet-0b"
-    assert settings.resolved_database_url == (
-        "postgresql+asyncpg://from-secrets-manager:from-secrets-manager@"
-        f"{outputs['database_endpoint']}:5432/slipway"
+    assert (settings.database_host, settings.database_port, settings.database_name) == (
+        outputs["database_endpoint"],
+        5432,
+        "slipway",
     )
+    assert settings.database_secret_arn == outputs["database_secret_arn"]
+    assert settings.database_sslmode == "verify-full"
+
+
+def test_the_api_trusts_the_rds_bundle_where_the_services_image_puts_it(
+    example_env: Environment, outputs: dict[str, Any]
+) -> None:
+    api = render_task_definitions(example_env, outputs, TAG).api
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
+    (copy,) = [line for line in dockerfile.splitlines() if line.startswith("COPY --from=rds-ca ")]
+    assert copy.split()[-1] == env_of(api)["SLIPWAY_DATABASE_CA_FILE"]
 
 
 @pytest.mark.parametrize(

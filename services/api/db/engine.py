@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from services.core.settings import Settings
+
+from .connect import Connector, connector_from_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,7 +30,15 @@ def to_async_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> AsyncEngine:
+def engine_for(settings: Settings) -> AsyncEngine:
+    """A database URL is used as it is; a database given in parts (as on AWS) gets each new
+    connection from `connect.py`: the rotating password, verified TLS."""
+    if settings.database_url or not settings.database_host:
+        return create_engine(settings.resolved_database_url)
+    return create_engine("postgresql+asyncpg://", async_creator=connector_from_settings(settings))
+
+
+def create_engine(url: str, *, async_creator: Connector | None = None) -> AsyncEngine:
     url = to_async_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -42,7 +55,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    if async_creator is not None:
+        options["async_creator"] = async_creator
+    return create_async_engine(url, **options)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
