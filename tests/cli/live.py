@@ -7,10 +7,7 @@ builds of `file://` repositories.
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -26,6 +23,7 @@ from services.api.app import create_app
 from services.core.settings import Settings
 from tests.api.conftest import TOKEN, make_settings
 from tests.support.gitrepo import GitRepo
+from tests.support.shared_files import path_for_builds
 
 # A build that prints a line, then (when the project sets GATE) waits for that file to exist
 # before finishing: tests open the gate once they have seen the first line arrive live.
@@ -127,26 +125,10 @@ class Site:
         self.gate.unlink(missing_ok=True)
 
 
-def gate_directory() -> Path:
-    """Where gates live: builds run as users of their own, which cannot enter a private tmp.
-
-    One directory per test process, which any user may pass through (not list); removed at exit.
-    """
-    global _GATES
-    if _GATES is None:
-        _GATES = Path(tempfile.mkdtemp(prefix="slipway-gates-", dir="/var/tmp"))
-        _GATES.chmod(0o711)
-        atexit.register(shutil.rmtree, _GATES, True)
-    return _GATES
-
-
-_GATES: Path | None = None
-
-
 def create_site(api: LiveApi, tmp: Path, prefix: str, gated: bool, **settings: object) -> Site:
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     repo = site_repo(tmp / name)
-    gate = gate_directory() / f"{name}.gate"
+    gate = path_for_builds(f"{name}.gate")
     body: dict[str, object] = {
         "name": name,
         "repo_url": repo.url,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.support.gitrepo import GitRepo, node_site
 from tests.support.platform import Platform
+from tests.support.shared_files import file_builds_may_write
 
 pytestmark = pytest.mark.slow
 
@@ -85,13 +84,8 @@ def counted(files: dict[str, str]) -> dict[str, str]:
 
 
 def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRepo) -> None:
-    # No sandbox here: the build writes its run count outside its checkout, as its own
-    # unprivileged user, so into a file anyone may write, in a directory anyone may reach.
-    shared = Path(tempfile.mkdtemp(prefix="slipway-runs-", dir="/var/tmp"))
-    shared.chmod(0o755)
-    counter = shared / "runs.txt"
-    counter.touch(mode=0o666)
-    counter.chmod(0o666)
+    # No sandbox here: the build writes its run count outside its checkout.
+    counter = file_builds_may_write("runs.txt")
     platform = Platform(tmp_path, SLIPWAY_MAX_CONCURRENT_BUILDS="1", SLIPWAY_SANDBOX="none")
     platform.start("api")
     platform.start("proxy")
@@ -113,7 +107,6 @@ def test_api_restart_keeps_building_and_queued_work(tmp_path: Path, repo: GitRep
         assert platform.site_eventually("site.localhost", "quick").text == "<h1>quick</h1>"
     finally:
         platform.stop()
-        shutil.rmtree(shared, ignore_errors=True)
 
 
 def test_push_to_live_on_s3(tmp_path: Path, repo: GitRepo, s3_storage_url: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 from tests.support.gitrepo import GitRepo
 from tests.support.moto import free_port
 from tests.support.platform import TOKEN, Platform
+from tests.support.shared_files import file_builds_may_write
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -44,8 +45,7 @@ def test_two_replicas_build_each_deployment_once(tmp_path: Path, postgres_url: s
 
     asyncio.run(create())
     url = postgres_url.rsplit("/", 1)[0] + f"/{database}"
-    counter = tmp_path / "runs.txt"
-    counter.touch()
+    counter = file_builds_may_write("runs.txt")
     platform = Platform(
         tmp_path,
         SLIPWAY_DATABASE_URL=url,
