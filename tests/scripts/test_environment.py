@@ -125,3 +125,26 @@ def test_file_problems(tmp_path: Path, name: str, text: str | None, message: str
         (tmp_path / f"{name}.yaml").write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_environment(name, tmp_path)
+
+
+def test_the_small_profile_runs_one_arm64_task_of_each_that_scales_out() -> None:
+    env = load_environment("small", REPO / "environments")
+    assert env.images.cpu_architecture == "ARM64"
+    for size in (env.services.api, env.services.proxy):
+        assert (size.cpu, size.memory, size.min_count) == (256, 512, 1)
+        assert size.max_count > 1
+    assert (env.network.az_count, env.network.enable_nat) == (2, False)
+    assert (env.database.instance_class, env.database.multi_az) == ("db.t4g.micro", False)
+    assert env.container_insights is False
+    # Fargate Spot takes no ARM64 task: builds must start on on-demand Fargate.
+    assert env.images.build_capacity_providers == "FARGATE:1"
+
+
+def test_the_ha_profile_survives_a_zone() -> None:
+    env = load_environment("ha", REPO / "environments")
+    assert env.network.az_count == 3
+    assert env.services.proxy.min_count >= env.network.az_count
+    assert env.services.api.min_count >= 2
+    assert env.database.multi_az is True
+    assert env.container_insights is True
+    assert env.images.build_capacity_providers is None

@@ -48,11 +48,18 @@ RUNS = [
 ]
 
 
-def terraform_test(workspace: Workspace, name: str) -> dict[str, RunResult]:
-    """Every run's status and diagnostics, from `terraform test -json`."""
+def terraform_test(
+    workspace: Workspace, name: str, *, var_file: str = EXAMPLE_VARS, only: str | None = None
+) -> dict[str, RunResult]:
+    """Every run's status and diagnostics, from `terraform test -json`.
+
+    `var_file` is used when the configuration has it; `only` names one test file to run.
+    """
     args = ["test", "-json", "-no-color"]
-    if (workspace.root / name / EXAMPLE_VARS).exists():
-        args.append(f"-var-file={EXAMPLE_VARS}")
+    if (workspace.root / name / var_file).exists():
+        args.append(f"-var-file={var_file}")
+    if only is not None:
+        args.append(f"-filter={only}")
     result = workspace.run(name, *args)
     runs: dict[str, RunResult] = {}
     for line in result.stdout.splitlines():
