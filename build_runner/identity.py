@@ -13,9 +13,11 @@ their own (build_runner/sandbox.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,13 +52,69 @@ class BuildIdentity:
         ]  # fmt: skip
 
     def hand_over(self, root: Path) -> None:
-        """Give the build user `root` and everything under it, links themselves not followed."""
+        """Give the build user `root` and everything under it, links themselves not followed.
+
+        Walked through directory descriptors opened without following links, so a tree the
+        build could still be changing can never redirect a chown outside `root`.
+        """
         if not self.switched:
             return
-        os.lchown(root, self.uid, self.gid)
-        for directory, dirs, files in os.walk(root):
-            for name in (*dirs, *files):
-                os.lchown(os.path.join(directory, name), self.uid, self.gid)
+        fd = os.open(root, _DIRECTORY_NOFOLLOW)
+        try:
+            os.fchown(fd, self.uid, self.gid)
+            self._hand_over_below(fd)
+        finally:
+            os.close(fd)
+
+    def _hand_over_below(self, directory: int) -> None:
+        with os.scandir(directory) as entries:
+            names = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        for name, is_dir in names:
+            try:
+                os.chown(name, self.uid, self.gid, dir_fd=directory, follow_symlinks=False)
+                if not is_dir:
+                    continue
+                child = os.open(name, _DIRECTORY_NOFOLLOW, dir_fd=directory)
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # gone or swapped for a file or a link since listed: nothing to follow
+            try:
+                self._hand_over_below(child)
+            finally:
+                os.close(child)
+
+    def stop_leftovers(self) -> int:
+        """SIGKILL every process of the build user; return how many there were.
+
+        Under bubblewrap the pid namespace already ends them all with the command; without
+        it (in the build image) a command's daemons would otherwise outlive it, into the
+        runner's next trusted step.
+        """
+        if not self.switched:
+            return 0
+        stopped: set[int] = set()
+        for _ in range(LEFTOVER_PASSES):  # a process may fork while the list is read
+            pids = [int(e.name) for e in Path("/proc").iterdir() if self._runs(e)]
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            stopped.update(pids)
+        return len(stopped)
+
+    def _runs(self, entry: Path) -> bool:
+        """Whether /proc/<pid> is a live (not zombie) process of the build user."""
+        try:
+            if not entry.name.isdigit() or entry.stat().st_uid != self.uid:
+                return False
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return False
+        return state != "Z"
+
+
+LEFTOVER_PASSES = 5
+_DIRECTORY_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def build_identity(deployment_id: str, max_processes: int) -> BuildIdentity:

@@ -119,6 +119,9 @@ class _Executor:
         except FileNotFoundError:
             log.line(step, f"command not found: {command.argv[0]}")
             return 127
+        finally:
+            if stopped := self.sandbox.identity.stop_leftovers():
+                log.line(step, f"stopped {stopped} process(es) the command left running")
 
 
 async def run_build(inputs: RunnerInputs, runner_env: Mapping[str, str], log: BuildLog) -> int:

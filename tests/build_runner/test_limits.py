@@ -12,6 +12,8 @@ from build_runner import log as log_module
 from build_runner.disk_watch import DiskLimits, over_limit, used_bytes
 from build_runner.identity import BUILD_UID_BASE, BUILD_UID_SPAN, build_identity
 from build_runner.log import BuildLog
+from tests.build_runner.support import run_runner
+from tests.support.gitrepo import GitRepo
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----"
 
@@ -100,8 +102,34 @@ def test_handing_over_the_workspace_never_follows_a_link(tmp_path: Path) -> None
     (work / "src").mkdir(parents=True)
     (work / "src" / "file").write_text("x")
     (work / "src" / "link").symlink_to(precious)
+    (work / "src" / "dirlink").symlink_to(tmp_path)
     owner = precious.stat().st_uid
     identity.hand_over(work)
     assert (work / "src" / "file").stat().st_uid == identity.uid
     assert (work / "src" / "link").lstat().st_uid == identity.uid
     assert precious.stat().st_uid == owner
+    assert tmp_path.stat().st_uid == owner
+
+
+def test_processes_a_command_leaves_behind_are_stopped_before_the_next_step(
+    tmp_path: Path, local_storage_url: str
+) -> None:
+    # Without bubblewrap no pid namespace ends them (the build image's case).
+    repo = GitRepo(tmp_path / "repo")
+    commit = repo.commit({"README.md": "daemon"})
+    result = run_runner(
+        repo_url=repo.url,
+        commit=commit,
+        storage_url=local_storage_url,
+        extra={
+            "SLIPWAY_SANDBOX": "none",
+            "SLIPWAY_BUILD_COMMAND": "setsid sleep 300 < /dev/null > /dev/null 2>&1 & "
+            "mkdir -p out && echo ok > out/index.html",
+            "SLIPWAY_OUTPUT_DIR": "out",
+        },
+    )
+    assert result.code == 0, result.stdout
+    identity = build_identity(result.deployment_id, 64)
+    if identity.switched:
+        assert "stopped 1 process(es) the command left running" in result.stdout
+    assert identity.stop_leftovers() == 0
