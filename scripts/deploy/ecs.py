@@ -34,7 +34,50 @@ def parse_revision(reference: str) -> Revision:
 
 
 class DeploymentFailed(RolloutError):
-    """ECS's deployment circuit breaker gave up (and returned the service by itself)."""
+    """ECS's deployment circuit breaker gave up on the deployment a release started (and
+    returned the service to its previous revision by itself)."""
+
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(
+            f"{service}: {message}",
+            hint="ECS's circuit breaker returns the service to its previous revision by itself",
+        )
+        self.service = service
+
+
+@dataclass(frozen=True)
+class Started:
+    """The deployment one UpdateService call started: its id when ECS named it, and the
+    task definition it runs. Only this deployment's fate is the release's."""
+
+    task_definition: str
+    deployment_id: str | None = None
+
+    def is_ours(self, deployment: Mapping[str, Any]) -> bool:
+        if self.deployment_id is not None:
+            return deployment.get("id") == self.deployment_id
+        return _same_revision(deployment.get("taskDefinition"), self.task_definition)
+
+
+def _same_revision(reference: object, target: str) -> bool:
+    if not isinstance(reference, str):
+        return False
+    try:
+        return parse_revision(reference) == parse_revision(target)
+    except RolloutError:
+        return False
+
+
+def started_deployment(answer: Mapping[str, Any], task_definition: str) -> Started:
+    """Read the new deployment from UpdateService's answer: the PRIMARY one, on the task
+    definition just set. Without one (an emulator that keeps a single deployment), it is
+    recognised by its task definition instead."""
+    for deployment in answer.get("service", {}).get("deployments", []):
+        if deployment.get("status") == "PRIMARY" and _same_revision(
+            deployment.get("taskDefinition"), task_definition
+        ):
+            return Started(task_definition, deployment.get("id"))
+    return Started(task_definition)
 
 
 @dataclass(frozen=True)
@@ -118,17 +161,18 @@ class Ecs:
                 return str(tag.get("value"))
         return None
 
-    def update_service(self, cluster: str, service: str, task_definition: str) -> None:
+    def update_service(self, cluster: str, service: str, task_definition: str) -> Started:
         params = {"cluster": cluster, "service": service, "taskDefinition": task_definition}
-        if self._runner.api("ecs", "UpdateService", params):
-            self._ecs.update_service(**params)
+        if not self._runner.api("ecs", "UpdateService", params):
+            return Started(task_definition)
+        return started_deployment(self._ecs.update_service(**params), task_definition)
 
     def deregister(self, revision: Revision) -> None:
         if self._runner.api("ecs", "DeregisterTaskDefinition", {"taskDefinition": revision.ref}):
             self._ecs.deregister_task_definition(taskDefinition=revision.ref)
 
-    def states(self, cluster: str, targets: Mapping[str, str]) -> list[ServiceState]:
-        answer = self._ecs.describe_services(cluster=cluster, services=list(targets))
+    def states(self, cluster: str, started: Mapping[str, Started]) -> list[ServiceState]:
+        answer = self._ecs.describe_services(cluster=cluster, services=list(started))
         for failure in answer.get("failures", []):
             raise RolloutError(
                 f"service {failure.get('arn', '?')} is {failure.get('reason', 'unavailable')}"
@@ -136,14 +180,9 @@ class Ecs:
         states = []
         for item in answer.get("services", []):
             name = item["serviceName"]
-            for deployment in item.get("deployments", []):
-                if deployment.get("rolloutState") == "FAILED":
-                    reason = deployment.get("rolloutStateReason", "no reason given")
-                    raise DeploymentFailed(
-                        f"{name}: the deployment failed: {reason}",
-                        hint="ECS's circuit breaker returns the service to its previous "
-                        "revision by itself",
-                    )
+            ours = started[name]
+            on_target = _same_revision(item["taskDefinition"], ours.task_definition)
+            _judge(name, ours, item.get("deployments", []), on_target)
             states.append(
                 ServiceState(
                     name=name,
@@ -151,8 +190,7 @@ class Ecs:
                     desired=int(item.get("desiredCount", 0)),
                     pending=int(item.get("pendingCount", 0)),
                     deployments=len(item.get("deployments", [])),
-                    on_target=parse_revision(item["taskDefinition"]).ref
-                    == parse_revision(targets[name]).ref,
+                    on_target=on_target,
                 )
             )
         return states
@@ -160,21 +198,21 @@ class Ecs:
     def wait_stable(
         self,
         cluster: str,
-        targets: Mapping[str, str],
+        started: Mapping[str, Started],
         *,
         timeout: float,
         interval: float = 10.0,
         progress: Progress | None = None,
     ) -> None:
         """Poll until every service runs its target revision alone, at its desired count."""
-        shown = ", ".join(f"{name} on {ref}" for name, ref in targets.items())
+        shown = ", ".join(f"{name} on {ours.task_definition}" for name, ours in started.items())
         if self._runner.dry_run:
             self._runner.say(f"would wait until stable: {shown}")
             return
         self._runner.say(f"waiting until stable: {shown}")
         deadline = self._clock() + timeout
         while True:
-            states = self.states(cluster, targets)
+            states = self.states(cluster, started)
             if progress is not None:
                 progress(states)
             if states and all(state.stable for state in states):
@@ -186,6 +224,26 @@ class Ecs:
                     hint="see the service events in the ECS console; `make rollback` returns",
                 )
             self._sleep(interval)
+
+
+def _judge(
+    service: str, ours: Started, deployments: Sequence[Mapping[str, Any]], on_target: bool
+) -> None:
+    """Fail on the started deployment's failure only. Others in the list are not the
+    release's: after the first apply, Terraform's deployment of the placeholder image has
+    failed and stays listed until the release's deployment replaces it."""
+    mine = [deployment for deployment in deployments if ours.is_ours(deployment)]
+    for deployment in mine:
+        if deployment.get("rolloutState") == "FAILED":
+            reason = deployment.get("rolloutStateReason", "no reason given")
+            raise DeploymentFailed(service, f"the deployment failed: {reason}")
+    if not mine and ours.deployment_id is not None and not on_target:
+        # Rolled back and drained between two looks, or replaced by someone else's update.
+        raise DeploymentFailed(
+            service,
+            f"deployment {ours.deployment_id} of {ours.task_definition} is gone and the "
+            "service runs another revision",
+        )
 
 
 @dataclass(frozen=True)

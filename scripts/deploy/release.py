@@ -17,6 +17,7 @@ from scripts.deploy import images
 from scripts.deploy.ecs import (
     DeploymentFailed,
     Ecs,
+    Revision,
     RollbackStep,
     ServiceState,
     parse_revision,
@@ -159,16 +160,52 @@ def roll_out(
     env: Environment, tools: Tools, ecs: Ecs, cluster: str, targets: Mapping[str, str]
 ) -> None:
     """Move each service to its target task definition and wait until all are stable."""
-    for service, task_definition in targets.items():
-        ecs.update_service(cluster, service, task_definition)
+    started = {
+        service: ecs.update_service(cluster, service, task_definition)
+        for service, task_definition in targets.items()
+    }
     with ProgressDisplay(tools.console) as progress:
         ecs.wait_stable(
             cluster,
-            targets,
+            started,
             timeout=env.rollout_timeout_seconds,
             interval=POLL_SECONDS,
             progress=progress,
         )
+
+
+def undo_release(
+    env: Environment,
+    tools: Tools,
+    ecs: Ecs,
+    cluster: str,
+    before: Mapping[str, Revision],
+    failure: DeploymentFailed,
+    registered: Mapping[str, str],
+) -> None:
+    """All or nothing: ECS returns the service whose deployment failed; the others go back
+    to the release they ran before, then this release's revisions are retired, so the
+    builder family and the next `make rollback` both see the release really running."""
+    earlier = {s: revision for s, revision in before.items() if ecs.release_tag(revision)}
+    back = {s: revision.ref for s, revision in earlier.items() if s != failure.service}
+    if not earlier:
+        failure.hint = (
+            "the first release has no earlier one to return to; the service's stopped tasks "
+            f"say why, and once that is fixed `make release ENV={env.name}` runs again"
+        )
+    if back:
+        shown = ", ".join(f"{service} back to {ref}" for service, ref in back.items())
+        tools.runner.say(f"undoing the release: {shown}")
+        try:
+            roll_out(env, tools, ecs, cluster, back)
+        except RolloutError as error:
+            raise RolloutError(
+                f"{failure.message}; returning the other services failed too: {error.message}",
+                hint="the services may run different releases now; once the cause is fixed, "
+                f"`make release ENV={env.name}` moves them all to one",
+            ) from error
+    for reference in registered.values():
+        ecs.deregister(parse_revision(reference))
 
 
 def release(
@@ -206,13 +243,11 @@ def release(
         str(outputs["api_service_name"]): registered["api"],
         str(outputs["proxy_service_name"]): registered["proxy"],
     }
+    before = {service: ecs.service_revision(cluster, service) for service in targets}
     try:
         roll_out(env, tools, ecs, cluster, targets)
-    except DeploymentFailed:
-        # ECS put the services back; retire this release's revisions so the builder family
-        # and the next `make rollback` both see the release that is really running.
-        for reference in registered.values():
-            ecs.deregister(parse_revision(reference))
+    except DeploymentFailed as failure:
+        undo_release(env, tools, ecs, cluster, before, failure, registered)
         raise
     check_health(env, health_urls(env, outputs), tools)
     runner.say(f"released {release_tag} to {env.name}: {outputs['api_url']}")

@@ -3,8 +3,9 @@
 moto runs no container: with MOTO_ECS_SERVICE_RUNNING=2 every service reports two running
 tasks, so "stable" is reached at once. moto reads that variable from its own process's
 environment, which is why these tests use the in-process mock rather than the session's
-shared moto server. Failed and slow roll-outs are driven by stubbed DescribeServices
-answers instead.
+shared moto server. moto keeps one deployment per service and never fails one: failed and
+slow roll-outs are driven by stubbed DescribeServices answers, and whole releases against
+deployment lists acted out as ECS keeps them (tests/scripts/ecs_deployments.py).
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ import pytest
 from moto import mock_aws
 from rich.console import Console
 
-from scripts.deploy.ecs import Ecs, Revision, ServiceState, parse_revision
+from scripts.deploy.ecs import (
+    DeploymentFailed,
+    Ecs,
+    Revision,
+    ServiceState,
+    Started,
+    parse_revision,
+    started_deployment,
+)
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
 from scripts.deploy.release import ProgressDisplay, Tools, release, rollback
 from scripts.deploy.taskdefs import render_task_definitions
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
+from tests.scripts.ecs_deployments import EcsDeployments, completes
 
 HEALTHY = httpx.MockTransport(lambda request: httpx.Response(200, text="ok"))
 
@@ -289,7 +299,7 @@ def test_wait_reports_progress_until_stable() -> None:
     ecs = Ecs(StubEcs(answers), RecordingRunner(), sleep=lambda _s: None)
     ecs.wait_stable(
         "c",
-        {"api": "api:2"},
+        {"api": Started("api:2")},
         timeout=60,
         progress=lambda states: seen.extend(s.describe() for s in states),
     )
@@ -300,11 +310,94 @@ def test_wait_reports_progress_until_stable() -> None:
     ]
 
 
-def test_a_failed_deployment_stops_the_wait() -> None:
-    failed = service(0, [{"rolloutState": "FAILED", "rolloutStateReason": "tasks failed to start"}])
-    ecs = Ecs(StubEcs([failed]), RecordingRunner(), sleep=lambda _s: None)
-    with pytest.raises(RolloutError, match="api: the deployment failed: tasks failed to start"):
-        ecs.wait_stable("c", {"api": "api:2"}, timeout=60)
+OURS = {"id": "ecs-svc/2", "taskDefinition": "arn:aws:ecs:eu-west-1:1:task-definition/api:2"}
+PLACEHOLDER = {"id": "ecs-svc/1", "taskDefinition": "arn:aws:ecs:eu-west-1:1:task-definition/api:1"}
+
+
+def failed(deployment: dict[str, Any]) -> dict[str, Any]:
+    return {**deployment, "rolloutState": "FAILED", "rolloutStateReason": "tasks failed to start"}
+
+
+def rolling(deployment: dict[str, Any]) -> dict[str, Any]:
+    return {**deployment, "rolloutState": "IN_PROGRESS"}
+
+
+@pytest.mark.parametrize(
+    ("started", "deployments", "task_definition", "failure"),
+    [
+        pytest.param(
+            Started("api:2", "ecs-svc/2"),
+            [failed(OURS), {**PLACEHOLDER, "rolloutState": "COMPLETED"}],
+            "api:2",
+            "api: the deployment failed: tasks failed to start",
+            id="ours-failed",
+        ),
+        pytest.param(
+            Started("api:2", "ecs-svc/2"),
+            [rolling(OURS), failed(PLACEHOLDER)],
+            "api:2",
+            None,
+            id="an-older-one-failed",
+        ),
+        pytest.param(
+            Started("api:2"),
+            [failed(OURS), failed(PLACEHOLDER)],
+            "api:2",
+            "api: the deployment failed: tasks failed to start",
+            id="ours-known-by-task-definition",
+        ),
+        pytest.param(
+            Started("api:2"),
+            [rolling(OURS), failed(PLACEHOLDER)],
+            "api:2",
+            None,
+            id="an-older-one-failed-known-by-task-definition",
+        ),
+        pytest.param(
+            Started("api:2", "ecs-svc/2"),
+            [{**PLACEHOLDER, "id": "ecs-svc/3", "rolloutState": "COMPLETED"}],
+            "api:1",
+            "api: deployment ecs-svc/2 of api:2 is gone and the service runs another revision",
+            id="rolled-back-and-drained",
+        ),
+    ],
+)
+def test_only_the_deployment_the_release_started_can_fail_it(
+    started: Started,
+    deployments: list[dict[str, Any]],
+    task_definition: str,
+    failure: str | None,
+) -> None:
+    answer = service(1, deployments, task_definition=task_definition)
+    ecs = Ecs(StubEcs([answer]), RecordingRunner(), sleep=lambda _s: None)
+    if failure is None:
+        (state,) = ecs.states("c", {"api": started})
+        assert not state.stable  # still two deployments: the wait goes on
+    else:
+        with pytest.raises(DeploymentFailed, match=failure):
+            ecs.states("c", {"api": started})
+
+
+@pytest.mark.parametrize(
+    ("answer", "started"),
+    [
+        pytest.param(
+            {"service": {"deployments": [{**OURS, "status": "PRIMARY"}, {**PLACEHOLDER}]}},
+            Started("api:2", "ecs-svc/2"),
+            id="primary-on-the-new-revision",
+        ),
+        pytest.param(
+            {"service": {"deployments": [{**PLACEHOLDER, "status": "PRIMARY"}]}},
+            Started("api:2"),
+            id="emulator-kept-the-old-deployment",
+        ),
+        pytest.param({"service": {}}, Started("api:2"), id="no-deployments"),
+    ],
+)
+def test_update_service_answer_names_the_started_deployment(
+    answer: dict[str, Any], started: Started
+) -> None:
+    assert started_deployment(answer, "api:2") == started
 
 
 def test_a_service_still_on_the_old_revision_times_out() -> None:
@@ -316,7 +409,7 @@ def test_a_service_still_on_the_old_revision_times_out() -> None:
     old = service(2, [{"rolloutState": "COMPLETED"}], task_definition="api:1")
     ecs = Ecs(StubEcs([old]), RecordingRunner(), sleep=sleep, clock=lambda: now[0])
     with pytest.raises(RolloutError, match="not stable after 60 s: api: 2/2 running"):
-        ecs.wait_stable("c", {"api": "api:2"}, timeout=60, interval=10)
+        ecs.wait_stable("c", {"api": Started("api:2")}, timeout=60, interval=10)
 
 
 def test_unhealthy_service_fails_the_release_with_the_status(
@@ -348,31 +441,134 @@ def test_a_secret_without_a_value_stops_the_release_before_any_build(
     assert runner.commands == []
 
 
-class CircuitBreakerTrips:
-    """moto's ECS, except that every deployment reports the circuit breaker's FAILED."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    def describe_services(self, **params: Any) -> dict[str, Any]:
-        answer = self._client.describe_services(**params)
-        for item in answer["services"]:
-            for deployment in item["deployments"]:
-                deployment["rolloutState"] = "FAILED"
-                deployment["rolloutStateReason"] = "circuit breaker: 3 tasks failed to start"
-        return answer
+def act_out(
+    platform: dict[str, Any], outputs: dict[str, Any], box: Tools, **options: Any
+) -> EcsDeployments:
+    """Give `box` moto's ECS with deployment lists kept as ECS keeps them."""
+    services = [outputs["api_service_name"], outputs["proxy_service_name"]]
+    acted = EcsDeployments(platform["ecs"], outputs["cluster_name"], services, **options)
+    box.ecs = acted
+    return acted
 
 
-def test_a_tripped_circuit_breaker_retires_the_release_revisions(
+def test_the_first_release_is_not_failed_by_the_placeholder_deployment_that_failed(
     platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
 ) -> None:
-    broken = tools(platform, RecordingRunner(), tmp_path)
-    broken.ecs = CircuitBreakerTrips(platform["ecs"])
-    with pytest.raises(RolloutError, match="the deployment failed: circuit breaker"):
-        release(example_env, outputs, broken, tag="bad", work_dir=tmp_path)
+    """After the first apply each service's only deployment (the placeholder image, which
+    does not exist) has failed; it stays listed while the release's deployment starts."""
+    box = tools(platform, RecordingRunner(), tmp_path)
+    acted = act_out(
+        platform,
+        outputs,
+        box,
+        initial_state="FAILED",
+        initial_reason="tasks failed to start: CannotPullContainerError",
+    )
+    release(example_env, outputs, box, tag="first", work_dir=tmp_path)
+    for role in ("api", "proxy"):
+        assert service_revision(platform, outputs, role) == f"slipway-example-{role}:2"
+        (only,) = acted.deployments[outputs[f"{role}_service_name"]]
+        assert only["rolloutState"] == "COMPLETED"
+    for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
+        assert active(platform, family) == [1, 2]
+
+
+def proxy_trips(outputs: dict[str, Any], *, drained: bool = False) -> Any:
+    def scenario(service: str, ecs: EcsDeployments) -> None:
+        if service == outputs["proxy_service_name"]:
+            ecs.trip(service, drained=drained)
+        else:
+            completes(service, ecs)
+
+    return scenario
+
+
+@pytest.mark.parametrize(
+    ("drained", "reason"),
+    [
+        pytest.param(False, "the deployment failed: circuit breaker", id="seen-failing"),
+        pytest.param(True, "deployment ecs-svc/.* is gone", id="drained-between-looks"),
+    ],
+)
+def test_a_tripped_circuit_breaker_undoes_the_whole_release(
+    platform: dict[str, Any],
+    example_env: Environment,
+    outputs: dict[str, Any],
+    tmp_path: Path,
+    drained: bool,
+    reason: str,
+) -> None:
+    release(
+        example_env, outputs, tools(platform, RecordingRunner(), tmp_path), tag="r2",
+        work_dir=tmp_path,
+    )  # fmt: skip
+    runner = RecordingRunner()
+    box = tools(platform, runner, tmp_path)
+    act_out(platform, outputs, box, scenario=proxy_trips(outputs, drained=drained))
+    with pytest.raises(DeploymentFailed, match=f"slipway-example-proxy: {reason}") as caught:
+        release(example_env, outputs, box, tag="r3", work_dir=tmp_path)
+    assert "circuit breaker returns the service to its previous revision" in caught.value.line()
+    # The api's deployment completed; it goes back too, so both run release r2 again.
+    assert "undoing the release: slipway-example-api back to slipway-example-api:2" in (
+        runner.log.getvalue()
+    )
+    for role in ("api", "proxy"):
+        assert service_revision(platform, outputs, role) == f"slipway-example-{role}:2"
+    for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
+        assert active(platform, family) == [1, 2]
+
+
+def test_when_the_undo_fails_too_the_release_command_is_named(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    release(
+        example_env, outputs, tools(platform, RecordingRunner(), tmp_path), tag="r2",
+        work_dir=tmp_path,
+    )  # fmt: skip
+    api_deployments = []
+
+    def scenario(service: str, ecs: EcsDeployments) -> None:
+        newest = ecs.deployments[service][0]["id"]
+        if service == outputs["api_service_name"] and newest not in api_deployments:
+            api_deployments.append(newest)
+        if service == outputs["proxy_service_name"] or len(api_deployments) > 1:
+            ecs.trip(service)  # the proxy's release, then the api's way back, both fail
+        else:
+            completes(service, ecs)
+
+    box = tools(platform, RecordingRunner(), tmp_path)
+    act_out(platform, outputs, box, scenario=scenario)
+    with pytest.raises(RolloutError) as caught:
+        release(example_env, outputs, box, tag="r3", work_dir=tmp_path)
+    assert caught.value.line() == (
+        "slipway-example-proxy: the deployment failed: circuit breaker: 3 tasks failed to "
+        "start; returning the other services failed too: slipway-example-api: the deployment "
+        "failed: circuit breaker: 3 tasks failed to start (the services may run different "
+        "releases now; once the cause is fixed, `make release ENV=example` moves them all to one)"
+    )
+    assert service_revision(platform, outputs, "proxy") == "slipway-example-proxy:2"
+    # Nothing is deregistered while a service may still run it.
+    for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
+        assert active(platform, family) == [1, 2, 3]
+
+
+def test_a_failed_first_release_says_to_release_again(
+    platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    box = tools(platform, RecordingRunner(), tmp_path)
+    act_out(
+        platform,
+        outputs,
+        box,
+        initial_state="FAILED",
+        scenario=lambda service, ecs: ecs.trip(service),
+    )
+    with pytest.raises(DeploymentFailed, match="the deployment failed: circuit breaker") as caught:
+        release(example_env, outputs, box, tag="first", work_dir=tmp_path)
+    assert caught.value.hint == (
+        "the first release has no earlier one to return to; the service's stopped tasks say "
+        "why, and once that is fixed `make release ENV=example` runs again"
+    )
     for family in ("slipway-example-api", "slipway-example-proxy", "slipway-example-builder"):
         assert active(platform, family) == [1]
 
