@@ -51,8 +51,6 @@ REQUIRED_OUTPUTS = (
     "github_token_secret_arn",
 )
 
-_ARCHITECTURES = {"linux/amd64": "X86_64", "linux/arm64": "ARM64"}
-
 
 @dataclass(frozen=True)
 class TaskDefinitions:
@@ -86,7 +84,8 @@ def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> 
         "out": dict(outputs),
         "tag": tag,
         "environment": env.name,
-        "cpu_architecture": _ARCHITECTURES[env.images.platform],
+        "cpu_architecture": env.images.cpu_architecture,
+        "build_capacity_providers": env.images.build_capacity_providers,
         "services_image": image_ref(outputs["services_repository_url"], tag),
         "builder_image": image_ref(outputs["builder_repository_url"], tag),
         "builder_execution_role_arn": outputs.get(

@@ -54,7 +54,7 @@ def test_make_plan_without_env_lists_the_environments() -> None:
     )
     assert result.returncode != 0
     assert result.stderr.splitlines()[0] == (
-        "error: no environment given (pass ENV=<name>; environments: example)"
+        "error: no environment given (pass ENV=<name>; environments: example, ha, small)"
     )
 
 

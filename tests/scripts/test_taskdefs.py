@@ -129,8 +129,27 @@ def test_arm64_platform_sets_the_runtime_architecture(
     env = example_env.model_copy(
         update={"images": example_env.images.model_copy(update={"platform": "linux/arm64"})}
     )
-    api = render_task_definitions(env, outputs, TAG).api
-    assert api["runtimePlatform"] == {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    definitions = render_task_definitions(env, outputs, TAG)
+    for _, document in definitions.items():
+        assert document["runtimePlatform"] == {
+            "cpuArchitecture": "ARM64",
+            "operatingSystemFamily": "LINUX",
+        }
+    # Fargate Spot runs no ARM64 task: the api must start builds on on-demand Fargate.
+    from services.api.builders.ecs import capacity_strategy
+
+    providers = env_of(definitions.api)["SLIPWAY_ECS_CAPACITY_PROVIDERS"]
+    assert capacity_strategy(providers) == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+
+
+def test_x86_builds_keep_the_apis_own_capacity_choice(
+    example_env: Environment, outputs: dict[str, Any]
+) -> None:
+    from services.core.settings import Settings
+
+    api = render_task_definitions(example_env, outputs, TAG).api
+    assert "SLIPWAY_ECS_CAPACITY_PROVIDERS" not in env_of(api)
+    assert Settings.model_fields["ecs_capacity_providers"].default.startswith("FARGATE_SPOT")
 
 
 def test_missing_outputs_are_named(example_env: Environment, outputs: dict[str, Any]) -> None:
