@@ -19,8 +19,9 @@ import boto3  # type: ignore[import-untyped, unused-ignore]
 import botocore.exceptions  # type: ignore[import-untyped, unused-ignore]
 import httpx
 
+from scripts.deploy import planfile
 from scripts.deploy.environment import Environment, load_environment
-from scripts.deploy.errors import ConfigError, DeployError, PrerequisiteError
+from scripts.deploy.errors import CommandFailed, ConfigError, DeployError, PrerequisiteError
 from scripts.deploy.release import Tools, release, rollback
 from scripts.deploy.runner import Runner
 from scripts.deploy.state import ensure_state_bucket
@@ -44,8 +45,12 @@ class Layout:
         return self.root / "environments"
 
     @property
+    def terraform(self) -> Path:
+        return self.root / "terraform"
+
+    @property
     def stack(self) -> Path:
-        return self.root / "terraform" / "stacks" / "platform"
+        return self.terraform / "stacks" / "platform"
 
     def work(self, env: Environment) -> Path:
         return self.root / "build" / "deploy" / env.name
@@ -153,6 +158,7 @@ class Operator:
         terraform, var_file = self.initialized()
         plan_file = self.layout.plan_file(self.env)
         summary = terraform.plan(var_file, plan_file)
+        planfile.record(plan_file, self.input_digests())
         for line in summary.lines:
             self.print(line)
         self.print(summary.headline())
@@ -166,18 +172,43 @@ class Operator:
             raise PrerequisiteError(
                 f"no saved plan for {self.env.name}", hint=f"run `make plan ENV={self.env.name}`"
             )
+        planfile.check(plan_file, self.input_digests(), self.env.name)
         terraform = self.terraform()
-        terraform.apply(plan_file)
+        try:
+            terraform.apply(plan_file)
+        except CommandFailed as error:
+            raise self.apply_failed(error, plan_file) from None
         if self.runner.dry_run:
             return
-        plan_file.unlink()
-        plan_file.with_suffix(".txt").unlink(missing_ok=True)
+        planfile.discard(plan_file)
         outputs = terraform.outputs()
         (self.layout.work(self.env) / "outputs.json").write_text(
             json.dumps(outputs, indent=2, sort_keys=True) + "\n"
         )
         self.print(f"Applied. api: {outputs.get('api_url', '?')}")
         self.print(f"Next: `make release ENV={self.env.name}` deploys the services.")
+
+    def input_digests(self) -> dict[str, str]:
+        var_file, backend_file = write_terraform_inputs(self.env, self.layout.work(self.env))
+        return planfile.digests(var_file, backend_file, self.layout.terraform)
+
+    def apply_failed(self, error: CommandFailed, plan_file: Path) -> CommandFailed:
+        """Terraform refused the plan, or stopped part way: the plan cannot be applied again
+        either way, and the line names what finishes the change."""
+        planfile.discard(plan_file)
+        name = self.env.name
+        if "Saved plan is stale" in error.details:
+            error.message = (
+                "Terraform refused the saved plan as stale: its state changed since "
+                "`make plan`; nothing was applied"
+            )
+            error.hint = f"run `make plan ENV={name}` again, then `make apply ENV={name}`"
+        else:
+            error.hint = (
+                "what Terraform applied before it stopped is in its state; once the cause is "
+                f"fixed, `make plan ENV={name}` and `make apply ENV={name}` finish the change"
+            )
+        return error
 
     def confirm_destroy(self) -> None:
         if self.args.yes or self.runner.dry_run:
@@ -200,7 +231,14 @@ class Operator:
         self.confirm_destroy()
         self.session()
         terraform, var_file = self.initialized()
-        terraform.destroy(var_file)
+        try:
+            terraform.destroy(var_file)
+        except CommandFailed as error:
+            error.hint = (
+                "what is left is in Terraform's state; once the cause is fixed, "
+                f"`make destroy ENV={self.env.name}` again removes the rest"
+            )
+            raise
 
     def outputs(self) -> dict[str, Any]:
         terraform, _ = self.initialized()
@@ -234,13 +272,39 @@ class Operator:
         rollback(self.env, outputs, self.tools(session))
 
 
-def _aws_error(error: Exception) -> DeployError:
+# Errors that mean "no usable credentials", not "AWS said no to this call".
+CREDENTIAL_ERRORS = (
+    botocore.exceptions.NoCredentialsError,
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.ProfileNotFound,
+    botocore.exceptions.SSOError,
+    botocore.exceptions.TokenRetrievalError,
+    botocore.exceptions.CredentialRetrievalError,
+)
+REFUSED_CREDENTIALS = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+    }
+)
+
+
+def aws_error(error: Exception) -> DeployError:
     if isinstance(error, botocore.exceptions.ClientError):
         info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "a call")
-        return DeployError(f"AWS refused {operation}: {info.get('Code')}: {info.get('Message')}")
+        line = f"AWS refused {operation}: {info.get('Code')}: {info.get('Message')}"
+        if info.get("Code") in REFUSED_CREDENTIALS:
+            return PrerequisiteError(line, hint=f"renew the credentials: {CREDENTIALS_HINT}")
+        return DeployError(line)
     if isinstance(error, botocore.exceptions.NoCredentialsError):
         return PrerequisiteError("no AWS credentials found", hint=CREDENTIALS_HINT)
+    if isinstance(error, CREDENTIAL_ERRORS):
+        return PrerequisiteError(f"no usable AWS credentials: {error}", hint=CREDENTIALS_HINT)
     return DeployError(f"AWS call failed: {error}")
 
 
@@ -267,7 +331,7 @@ def main(
             )
             getattr(operator, args.command)()
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise _aws_error(error) from error
+            raise aws_error(error) from error
     except DeployError as error:
         if error.details:
             print(error.details, file=sys.stderr)

@@ -97,8 +97,10 @@ class FakeTerraform:
         self.outputs_file.write_text(json.dumps(values))
         self._monkeypatch.setenv("FAKE_TERRAFORM_OUTPUTS", str(self.outputs_file))
 
-    def fail(self, command: str) -> None:
+    def fail(self, command: str, summary: str | None = None) -> None:
         self._monkeypatch.setenv("FAKE_TERRAFORM_FAIL", command)
+        if summary is not None:
+            self._monkeypatch.setenv("FAKE_TERRAFORM_ERROR", summary)
 
     def calls(self) -> list[dict[str, Any]]:
         if not self.log.exists():

@@ -4,7 +4,8 @@ It records each call (argv, working directory, TF_DATA_DIR) as one JSON line in
 $FAKE_TERRAFORM_LOG and prints what Terraform 1.11 prints for the same command: the
 `version -json` document, `show -json` plan representation (format 1.2) and `output -json`
 map. $FAKE_TERRAFORM_FAIL=<command> makes that command fail with a Terraform-style error
-block on stderr and exit code 1. $FAKE_TERRAFORM_OUTPUTS names a JSON file of output values.
+block on stderr (its summary $FAKE_TERRAFORM_ERROR when set) and exit code 1.
+$FAKE_TERRAFORM_OUTPUTS names a JSON file of output values.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def main(argv: list[str]) -> int:
             handle.write(json.dumps(record) + "\n")
     command = argv[0] if argv else ""
     if os.environ.get("FAKE_TERRAFORM_FAIL") == command:
-        sys.stderr.write(error_block(f"{command} failed: Invalid value for variable"))
+        default = f"{command} failed: Invalid value for variable"
+        sys.stderr.write(error_block(os.environ.get("FAKE_TERRAFORM_ERROR", default)))
         return 1
     options = [arg for arg in argv[1:] if arg.startswith("-")]
     args = [arg for arg in argv[1:] if not arg.startswith("-")]

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import httpx
 import pytest
+import yaml
 from moto import mock_aws
 
-from scripts.deploy.cli import main
+from scripts.deploy.cli import aws_error, main
 from scripts.deploy.environment import Environment
+from scripts.deploy.errors import DeployError, PrerequisiteError
 from tests.scripts.conftest import REGION, REPO, FakeTerraform, bootstrap_platform, launcher
 from tests.support.gitrepo import GitRepo
 
@@ -103,6 +106,119 @@ def test_apply_applies_the_saved_plan_once(
     )
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        pytest.param(
+            lambda root: edit(
+                root / "environments" / "example.yaml",
+                "proxy: {cpu: 256, memory: 512, desired_count: 2",
+                "proxy: {cpu: 256, memory: 512, desired_count: 3",
+            ),
+            "the environment file's Terraform variables",
+            id="environment-file",
+        ),
+        pytest.param(
+            lambda root: edit(
+                root / "environments" / "example.yaml",
+                "bucket: example-slipway-tfstate",
+                "bucket: example-slipway-tfstate\n  key: elsewhere/terraform.tfstate",
+            ),
+            "the state backend",
+            id="state-backend",
+        ),
+        pytest.param(
+            lambda root: edit(
+                root / "terraform" / "stacks" / "platform" / "main.tf",
+                "# the stack\n",
+                "# the stack, changed\n",
+            ),
+            "the Terraform code in terraform/",
+            id="terraform-code",
+        ),
+    ],
+)
+def test_a_plan_made_for_other_inputs_is_not_applied(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    outputs: dict[str, Any],
+    change: Any,
+    what: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_terraform.set_outputs(outputs)
+    assert run(root, "plan") == 0
+    change(root)
+    capsys.readouterr()
+    assert run(root, "apply") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: the saved plan for example was made for other inputs: {what} changed since "
+        "`make plan`; nothing was applied "
+        "(run `make plan ENV=example` again, then `make apply ENV=example`)"
+    ]
+    assert "apply" not in [argv[0] for argv in fake_terraform.argvs()]
+    assert run(root, "plan") == 0
+    assert run(root, "apply") == 0
+
+
+def test_a_plan_terraform_calls_stale_is_discarded_with_the_command_to_run(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = root / "build" / "deploy" / "example"
+    assert run(root, "plan") == 0
+    fake_terraform.fail("apply", "Saved plan is stale")
+    capsys.readouterr()
+    assert run(root, "apply") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "\u2502 Error: Saved plan is stale" in err  # Terraform's own message first
+    assert err[-1] == (
+        "error: Terraform refused the saved plan as stale: its state changed since "
+        "`make plan`; nothing was applied "
+        "(run `make plan ENV=example` again, then `make apply ENV=example`)"
+    )
+    assert sorted(path.name for path in work.glob("tfplan*")) == []
+
+
+def test_an_apply_that_stops_part_way_names_what_finishes_it(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    outputs: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(root, "plan") == 0
+    fake_terraform.fail("apply", "creating RDS DB Instance: InvalidParameterCombination")
+    assert run(root, "apply") == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: terraform apply failed with exit code 1 (what Terraform applied before it "
+        "stopped is in its state; once the cause is fixed, `make plan ENV=example` and "
+        "`make apply ENV=example` finish the change)"
+    )
+    # Exactly what it says: plan again, apply, done.
+    monkeypatch.delenv("FAKE_TERRAFORM_FAIL")
+    fake_terraform.set_outputs(outputs)
+    assert run(root, "apply") == 1  # the refused plan is gone
+    assert run(root, "plan") == 0
+    assert run(root, "apply") == 0
+
+
+def test_a_destroy_that_stops_part_way_says_to_run_it_again(
+    root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_terraform.fail("destroy", "deleting S3 Bucket: BucketNotEmpty")
+    assert run(root, "destroy", "--yes") == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: terraform destroy failed with exit code 1 (what is left is in Terraform's "
+        "state; once the cause is fixed, `make destroy ENV=example` again removes the rest)"
+    )
+
+
 def test_terraform_own_error_reaches_the_user(
     root: Path, fake_terraform: FakeTerraform, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -165,11 +281,45 @@ def test_bad_environment_files_name_the_key(
     root: Path, yaml_text: str, line: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = root / "environments" / "example.yaml"
-    path.write_text(path.read_text() + yaml_text)
+    # The example without the sections the case writes (a key given twice is an error).
+    example = yaml.safe_load(path.read_text())
+    for key in yaml.safe_load(yaml_text):
+        del example[key]
+    path.write_text(yaml.safe_dump(example) + yaml_text)
     assert run(root, "plan") == 1
     (only,) = capsys.readouterr().err.splitlines()
     assert only.startswith(f"error: {path}: ")
     assert line in only
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        pytest.param(
+            b"aws:\n  region: eu-west-1\n  region: us-east-1\n",
+            "line 3 is not valid YAML (key 'region' given twice)",
+            id="key-given-twice",
+        ),
+        pytest.param(b"aws: [1\n", "line 2 is not valid YAML (expected ',' or ']'", id="yaml"),
+        pytest.param(b"\xff\xfeaws: 1\n", "is not UTF-8 text", id="not-utf8"),
+        pytest.param(b"- aws\n", "expected a mapping of keys at the top level", id="a-list"),
+        pytest.param(b"", "expected a mapping of keys at the top level", id="empty"),
+    ],
+)
+def test_unreadable_environment_files_are_one_line(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    content: bytes,
+    line: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = root / "environments" / "example.yaml"
+    path.write_bytes(content)
+    for command in ("plan", "apply", "release"):
+        assert run(root, command) == 1
+        (only,) = capsys.readouterr().err.splitlines()
+        assert only.startswith(f"error: {path}: {line}")
+    assert fake_terraform.argvs() == []
 
 
 def test_no_credentials_is_one_line(
@@ -191,6 +341,62 @@ def test_no_credentials_is_one_line(
         "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)"
     ]
     assert fake_terraform.argvs() == []
+
+
+def test_an_unknown_profile_is_one_line(
+    root: Path,
+    fake_terraform: FakeTerraform,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    for command in ("plan", "apply", "release", "rollback"):
+        assert main([command, "--env", "example", "--root", str(root)]) == 1
+        assert capsys.readouterr().err.splitlines() == [
+            "error: no usable AWS credentials: The config profile (nosuch) could not be found "
+            "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)"
+        ]
+    assert fake_terraform.argvs() == []
+
+
+def refused(code: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError(
+        {"Error": {"Code": code, "Message": "no"}}, "DescribeSecret"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "line"),
+    [
+        pytest.param(
+            refused("ExpiredTokenException"),
+            PrerequisiteError,
+            "AWS refused DescribeSecret: ExpiredTokenException: no (renew the credentials: "
+            "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)",
+            id="expired",
+        ),
+        pytest.param(
+            refused("AccessDeniedException"),
+            DeployError,
+            "AWS refused DescribeSecret: AccessDeniedException: no",
+            id="denied",
+        ),
+        pytest.param(
+            botocore.exceptions.UnauthorizedSSOTokenError(),
+            PrerequisiteError,
+            "no usable AWS credentials: The SSO session associated with this profile has "
+            "expired or is otherwise invalid.",
+            id="sso-expired",
+        ),
+    ],
+)
+def testaws_errors_become_one_line(error: Exception, kind: type, line: str) -> None:
+    translated = aws_error(error)
+    assert type(translated) is kind
+    assert translated.line().startswith(line)
 
 
 @pytest.fixture
