@@ -322,41 +322,39 @@ def test_unreadable_environment_files_are_one_line(
     assert fake_terraform.argvs() == []
 
 
-def test_no_credentials_is_one_line(
+@pytest.mark.parametrize(
+    ("profile", "line"),
+    [
+        pytest.param(
+            None, "no AWS credentials found for environment example (eu-west-1)", id="none"
+        ),
+        pytest.param(
+            "nosuch",
+            "no usable AWS credentials: The config profile (nosuch) could not be found",
+            id="unknown-profile",
+        ),
+    ],
+)
+def test_unusable_credentials_are_one_line_for_every_command(
     root: Path,
     fake_terraform: FakeTerraform,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    profile: str | None,
+    line: str,
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    code = main(["plan", "--env", "example", "--root", str(root)])
-    assert code == 1
-    assert capsys.readouterr().err.splitlines() == [
-        "error: no AWS credentials found for environment example (eu-west-1) "
-        "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)"
-    ]
-    assert fake_terraform.argvs() == []
-
-
-def test_an_unknown_profile_is_one_line(
-    root: Path,
-    fake_terraform: FakeTerraform,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv("AWS_PROFILE", "nosuch")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    if profile is not None:
+        monkeypatch.setenv("AWS_PROFILE", profile)
     for command in ("plan", "apply", "release", "rollback"):
         assert main([command, "--env", "example", "--root", str(root)]) == 1
         assert capsys.readouterr().err.splitlines() == [
-            "error: no usable AWS credentials: The config profile (nosuch) could not be found "
+            f"error: {line} "
             "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; docs/operators.md)"
         ]
     assert fake_terraform.argvs() == []
