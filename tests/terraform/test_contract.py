@@ -29,12 +29,13 @@ def test_stack_exposes_every_output_the_deploy_scripts_read() -> None:
     assert not missing
 
 
-def test_services_listen_on_the_contract_ports_with_healthz() -> None:
+def test_services_listen_on_the_contract_ports_and_are_checked_for_liveness() -> None:
     stack = load_cached(STACK)
     assert stack.modules["api"]["container_port"] == 8000
     assert stack.modules["proxy"]["container_port"] == 8080
     service = load_cached(TERRAFORM / "modules" / "service")
-    assert service.variables["health_check_path"]["default"] == "/healthz"
+    # /livez, never /healthz: a dependency's outage must not get healthy tasks replaced.
+    assert service.variables["health_check_path"]["default"] == "/livez"
     for call in ("api", "proxy"):
         assert "health_check_path" not in stack.modules[call]
 

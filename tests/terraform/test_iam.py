@@ -52,7 +52,8 @@ TASK_ROLES_VARS = {
     "builder_role_arns": [BUILDER_TASK_ROLE, BUILDER_EXEC_ROLE],
     "builder_log_group_arn": BUILDER_LOGS,
     "publisher_role_arn": PUBLISHER_ROLE,
-    "api_secret_arns": list(SECRETS.values()),
+    "api_secret_arns": [arn for name, arn in SECRETS.items() if name != "rds-db"],
+    "database_secret_arn": SECRETS["rds-db"],
     "tags": {},
 }
 
@@ -153,9 +154,10 @@ API_CASES = [
     ("s3:ListBucket", BUCKET, {"s3:prefix": "routes/"}, True),
     ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/"}, False),
     ("s3:PutBucketPolicy", BUCKET, {}, False),
-    # no secret at all: ECS injects them through the execution role, the code never reads one
-    *[("secretsmanager:GetSecretValue", arn, {}, False) for arn in SECRETS.values()],
+    # only the rotating database secret, read for new connections; ECS injects the others
+    *[("secretsmanager:GetSecretValue", arn, {}, name == "rds-db") for name, arn in SECRETS.items()],
     ("secretsmanager:DescribeSecret", SECRETS["rds-db"], {}, False),
+    ("secretsmanager:PutSecretValue", SECRETS["rds-db"], {}, False),
     ("secretsmanager:GetSecretValue", OTHER_SECRET, {}, False),
     ("secretsmanager:PutSecretValue", SECRETS["webhook"], {}, False),
     ("kms:Decrypt", KMS_KEY, {}, False),
@@ -203,7 +205,7 @@ EXECUTION_CASES = [
     ("ecr:PutImage", SERVICES_REPO, False),
     ("logs:PutLogEvents", f"{API_LOGS}:log-stream:api/api/abc", True),
     ("logs:PutLogEvents", f"{BUILDER_LOGS}:log-stream:build/builder/abc", False),
-    *[("secretsmanager:GetSecretValue", arn, True) for arn in SECRETS.values()],
+    *[("secretsmanager:GetSecretValue", arn, name != "rds-db") for name, arn in SECRETS.items()],
     ("secretsmanager:GetSecretValue", OTHER_SECRET, False),
     ("s3:GetObject", obj("routes/x.json"), False),
 ]

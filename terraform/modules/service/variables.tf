@@ -173,9 +173,9 @@ variable "host_headers" {
 }
 
 variable "health_check_path" {
-  description = "Path the target group checks; it must answer 200 when the task can do its job."
+  description = "Path the target group checks: liveness, which answers 200 while the process can serve. Not /healthz (readiness): a database or S3 outage must not make ECS replace healthy tasks."
   type        = string
-  default     = "/healthz"
+  default     = "/livez"
   nullable    = false
 }
 

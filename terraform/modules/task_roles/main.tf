@@ -181,9 +181,14 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
-  # No Secrets Manager access: ECS injects the api's secrets (including the database
-  # master user's) as environment variables through the execution role, and the api's code
-  # never calls Secrets Manager. Code running in the api task cannot read them again.
+  # The database password rotates (RDS-managed, every 7 days): the api reads the current
+  # one for new connections (services/api/db/credentials.py). No other secret: ECS injects
+  # those through the execution role, and code in the api task cannot read them again.
+  statement {
+    sid       = "ReadTheRotatingDatabaseSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.database_secret_arn]
+  }
 }
 
 resource "aws_iam_role_policy" "api" {

@@ -58,6 +58,12 @@ variable "builder_log_group_arn" {
   nullable    = false
 }
 
+variable "database_secret_arn" {
+  description = "The RDS-managed master secret, which rotates: the api task reads its current value for new connections."
+  type        = string
+  nullable    = false
+}
+
 variable "api_secret_arns" {
   description = "Secrets ECS injects into api tasks at start (webhook secret, api token, GitHub token, database secret), read by the execution role only."
   type        = list(string)

@@ -118,7 +118,8 @@ module "task_roles" {
   builder_role_arns     = [module.builder.task_role_arn, module.builder.execution_role_arn]
   publisher_role_arn    = module.builder.publisher_role_arn
   builder_log_group_arn = module.builder.log_group_arn
-  api_secret_arns       = concat(values(module.secrets.arns), [module.database.master_secret_arn])
+  api_secret_arns       = values(module.secrets.arns)
+  database_secret_arn   = module.database.master_secret_arn
 }
 
 module "api" {
