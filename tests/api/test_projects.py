@@ -139,6 +139,9 @@ async def test_bad_scoped_variables_are_refused(
             {"name": "ok", "repo_url": "file:///x", "domains": ["a.localhost"]}, 400, id="domain"
         ),
         pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "domains": ["10.0.0.5"]}, 400, id="ip-domain"
+        ),
+        pytest.param(
             {"name": "ok", "repo_url": "file:///x", "unknown": 1}, 400, id="unknown-field"
         ),
         pytest.param({"repo_url": "file:///x"}, 400, id="missing-name"),
