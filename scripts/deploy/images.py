@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError
 from scripts.deploy.runner import Command, Runner
@@ -113,6 +115,24 @@ def ecr_login(ecr: Any, runner: Runner, registry: str) -> None:
     runner.run(docker_login_command(registry, password))
 
 
+# The push then creates the tag, or fails with docker's own message for a missing repository.
+_NOT_THERE = ("ImageNotFoundException", "RepositoryNotFoundException")
+
+
+def already_in_registry(ecr: Any, image: ImageBuild, tag: str) -> bool:
+    """Whether the repository holds `tag`. Tags are immutable in ECR, so such a tag is that
+    release's image: releasing the same tag again (after a size change, or a retry) reuses
+    it instead of failing on a push ECR refuses."""
+    name = image.repository_url.split("/", 1)[1]
+    try:
+        ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _NOT_THERE:
+            return False
+        raise
+    return True
+
+
 def build_and_push(
     images: tuple[ImageBuild, ...],
     *,
@@ -121,8 +141,12 @@ def build_and_push(
     revision: str,
     runner: Runner,
     root: Path,
+    ecr: Any = None,
 ) -> None:
     for image in images:
+        if ecr is not None and already_in_registry(ecr, image, tag):
+            runner.say(f"{image.repository_url}:{tag} is already in the registry; reusing it")
+            continue
         runner.run(
             docker_build_command(
                 image, tag=tag, platform=env.images.platform, revision=revision, root=root

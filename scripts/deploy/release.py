@@ -233,7 +233,13 @@ def release(
     for registry in sorted({images.registry_host(build.repository_url) for build in builds}):
         images.ecr_login(tools.ecr, runner, registry)
     images.build_and_push(
-        builds, tag=release_tag, env=env, revision=revision, runner=runner, root=tools.root
+        builds,
+        tag=release_tag,
+        env=env,
+        revision=revision,
+        runner=runner,
+        root=tools.root,
+        ecr=tools.ecr,
     )
 
     ecs = tools.ecs_api()

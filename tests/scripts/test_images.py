@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from scripts.deploy import images
@@ -76,3 +79,36 @@ def test_explicit_policy_needs_a_tag(example_env: Environment, tmp_path: Path) -
 def test_bad_tags_are_refused(example_env: Environment, tmp_path: Path, tag: str) -> None:
     with pytest.raises(ConfigError, match="not a valid image tag"):
         images.resolve_tag(example_env, tag, RecordingRunner(), tmp_path)
+
+
+def test_a_tag_already_in_the_immutable_registry_is_reused_not_pushed_again(
+    example_env: Environment, moto_endpoint: str, tmp_path: Path
+) -> None:
+    ecr = boto3.client("ecr", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    prefix = f"slipway-{uuid.uuid4().hex[:6]}"
+    urls = {}
+    for name in ("services", "builder"):
+        repo = ecr.create_repository(
+            repositoryName=f"{prefix}-{name}", imageTagMutability="IMMUTABLE"
+        )["repository"]
+        urls[name] = repo["repositoryUri"]
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + "0" * 64, "size": 1},
+            "layers": [],
+        }
+    )
+    ecr.put_image(repositoryName=f"{prefix}-builder", imageManifest=manifest, imageTag="abc")
+    builds = images.release_images(
+        {"services_repository_url": urls["services"], "builder_repository_url": urls["builder"]}
+    )
+    runner = RecordingRunner()
+    images.build_and_push(
+        builds, tag="abc", env=example_env, revision="f" * 40, runner=runner, root=tmp_path, ecr=ecr
+    )
+    # Only the image the registry lacks is built and pushed; the other tag is reused as is.
+    (build,) = runner.commands
+    assert f"{urls['services']}:abc" in build.argv
+    assert f"{urls['builder']}:abc is already in the registry; reusing it" in runner.log.getvalue()
