@@ -7,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -20,15 +21,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """Run `moto_server` and yield its endpoint URL."""
+def moto_server(
+    module: str = "moto.server", env: Mapping[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """Run `moto_server` (or a module that wraps it) and yield its endpoint URL.
+
+    `log` keeps the server's request log and tracebacks, for tests that need to explain a
+    refusal."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    with open(log if log is not None else os.devnull, "ab") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})},
+        )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
