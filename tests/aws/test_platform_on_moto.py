@@ -340,3 +340,80 @@ def test_a_build_on_ecs_publishes_with_write_only_credentials_and_goes_live(
         assert page.status_code == 200, (url, page.text)
         assert "built on emulated ECS" in page.text
     assert not fargate.errors
+
+
+# Settings that make a task what checkov checks: they must be the same in the revision
+# Terraform registers and in the ones the release registers (issue 15, defect 7).
+TASK_HARDENING = (
+    "cpu",
+    "memory",
+    "networkMode",
+    "requiresCompatibilities",
+    "runtimePlatform",
+    "taskRoleArn",
+    "executionRoleArn",
+    "volumes",
+)
+CONTAINER_HARDENING = (
+    "name",
+    "cpu",
+    "memory",
+    "essential",
+    "readonlyRootFilesystem",
+    "mountPoints",
+    "user",
+    "privileged",
+    "linuxParameters",
+    "portMappings",
+    "logConfiguration",
+)
+# The one disagreement left, in a module this test's authors do not own: Terraform names
+# the builder's GitHub token SLIPWAY_GITHUB_TOKEN, but the runner reads SLIPWAY_GIT_TOKEN
+# (services/core/build_protocol.py), as the release template says. When
+# terraform/modules/builder follows the runner, this entry must go (the test says so).
+KNOWN_DIFFERENCES = {
+    ("builder", "secrets"): (["SLIPWAY_GITHUB_TOKEN"], ["SLIPWAY_GIT_TOKEN"]),
+}
+
+
+def meaning(value: Any) -> Any:
+    """A setting as ECS reads it: false, empty and absent are the same (ECS's defaults)."""
+    if isinstance(value, dict):
+        return {k: meaning(v) for k, v in value.items() if v not in (False, None, "", [], {})}
+    if isinstance(value, list):
+        return [meaning(item) for item in value]
+    return value
+
+
+def hardening(definition: dict[str, Any]) -> dict[str, Any]:
+    (container,) = definition["containerDefinitions"]
+    settings = {f"task {key}": meaning(definition.get(key)) for key in TASK_HARDENING}
+    settings.update({key: meaning(container.get(key)) for key in CONTAINER_HARDENING})
+    settings["secrets"] = sorted(secret["name"] for secret in container.get("secrets", []))
+    return settings
+
+
+def test_terraform_and_the_release_register_the_same_hardening(released: Released) -> None:
+    outputs = released.applied.outputs
+    ecs = released.applied.emulator.client("ecs", released.applied.operator)
+    differences = {}
+    for role in ("api", "proxy", "builder"):
+        family = outputs[f"{role}_task_family"]
+        terraform, release = (
+            ecs.describe_task_definition(taskDefinition=f"{family}:{revision}")["taskDefinition"]
+            for revision in (1, 2)
+        )
+        ours, theirs = hardening(terraform), hardening(release)
+        differences.update(
+            {(role, key): (ours[key], theirs[key]) for key in ours if ours[key] != theirs[key]}
+        )
+        # Terraform's first revision never runs, so it carries only part of the
+        # environment; what it does set, the release sets the same.
+        (first,), (later,) = terraform["containerDefinitions"], release["containerDefinitions"]
+        environment = {item["name"]: item["value"] for item in later.get("environment", [])}
+        for item in first.get("environment", []):
+            assert environment.get(item["name"]) == item["value"], (role, item)
+    assert differences == KNOWN_DIFFERENCES, (
+        "Terraform's and the release's task definitions disagree (remove an entry of "
+        "KNOWN_DIFFERENCES once it is fixed):\n" + "\n".join(map(str, differences.items()))
+    )
