@@ -108,6 +108,8 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
         for name, value in operator.environment().items():
             env.setenv(name, value)
         env.setenv("AWS_ENDPOINT_URL", emu.endpoint)
+        env.setenv("AWS_REGION", REGION)
+        env.setenv("AWS_DEFAULT_REGION", REGION)
         env.setenv("TF_CLI_CONFIG_FILE", workspace.env["TF_CLI_CONFIG_FILE"])
         env.setenv("CHECKPOINT_DISABLE", "1")
         env.setenv("PATH", f"{docker.parent}:{workspace.env['PATH']}")
