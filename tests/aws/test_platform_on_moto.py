@@ -369,13 +369,8 @@ CONTAINER_HARDENING = (
     "portMappings",
     "logConfiguration",
 )
-# The one disagreement left, in a module this test's authors do not own: Terraform names
-# the builder's GitHub token SLIPWAY_GITHUB_TOKEN, but the runner reads SLIPWAY_GIT_TOKEN
-# (services/core/build_protocol.py), as the release template says. When
-# terraform/modules/builder follows the runner, this entry must go (the test says so).
-KNOWN_DIFFERENCES = {
-    ("builder", "secrets"): (["SLIPWAY_GITHUB_TOKEN"], ["SLIPWAY_GIT_TOKEN"]),
-}
+# Settings on which the two sources may disagree: none.
+KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
 def meaning(value: Any) -> Any:

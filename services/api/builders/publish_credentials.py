@@ -82,7 +82,6 @@ def assume_role_request(
         "RoleSessionName": f"build-{env['SLIPWAY_DEPLOYMENT_ID']}",
         "Policy": json.dumps(session_policy(storage_url, env), separators=(",", ":")),
         "DurationSeconds": session_seconds(build_timeout),
-        "Tags": [{"Key": "slipway:deployment", "Value": env["SLIPWAY_DEPLOYMENT_ID"]}],
     }
 
 

@@ -215,7 +215,8 @@ resource "aws_ecs_task_definition" "this" {
       readonlyRootFilesystem = true
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       secrets = [
-        { name = "SLIPWAY_GITHUB_TOKEN", valueFrom = var.github_token_secret_arn },
+        # The runner reads the token as SLIPWAY_GIT_TOKEN (services/core/build_protocol.py).
+        { name = "SLIPWAY_GIT_TOKEN", valueFrom = var.github_token_secret_arn },
       ]
       logConfiguration = {
         logDriver = "awslogs"

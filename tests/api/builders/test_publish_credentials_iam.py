@@ -10,19 +10,14 @@ documents), so the last case below states what only a real account would refuse.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
 from services.core.storage import AlreadyStored, Storage, StorageError
-from tests.support.moto import free_port
+from tests.support.moto import moto_server
 from tests.terraform.iam_render import render
 from tests.terraform.test_iam import BUILDER_VARS, FIXTURES
 from tests.terraform.tfconfig import MODULES, load_cached
@@ -37,33 +32,8 @@ SETUP_ACTIONS = 3
 
 @pytest.fixture(scope="module")
 def iam_moto() -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_ACTIONS),
-        "PYTHONWARNINGS": "ignore",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "moto did not start"
-                assert proc.poll() is None, "moto exited"
-                time.sleep(0.1)
+    with moto_server(env={"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_ACTIONS)}) as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def client(service: str, endpoint: str, keys: dict[str, str]) -> Any:
