@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import posixpath
 import re
 
@@ -78,20 +77,12 @@ def check_domains(domains: list[str], base_domain: str) -> list[str]:
             raise BadRequest(f"not a valid domain name: {raw!r}")
         if host == base_domain or host.endswith("." + base_domain):
             raise BadRequest(f"{host} is under the platform's own domain")
-        if _is_address(host):  # health checks reach the proxy by address, never a site
+        if hosts.is_ip_address(host):  # health checks reach the proxy by address, never a site
             raise BadRequest(f"{host} is an IP address, not a domain name")
         cleaned.append(host)
     if len(set(cleaned)) != len(cleaned):
         raise BadRequest("a domain is listed twice")
     return cleaned
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def check_preview_password(password: str | None) -> str | None:

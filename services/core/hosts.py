@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
 import string
@@ -82,3 +83,12 @@ def normalize_host(raw: str | None) -> str | None:
 
 def route_key(host: str) -> str:
     return f"routes/{host}.json"
+
+
+def is_ip_address(host: str) -> bool:
+    """An IP address, never a site's host: health checks reach the proxy by address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -10,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from services.core.hosts import route_key
+from services.core.hosts import is_ip_address, route_key
 from services.core.manifest import (
     CACHE_CONTROL,
     PUBLIC_ROUTE_KINDS,
@@ -109,7 +108,7 @@ class Proxy:
         # An address never names a site (no DNS name, no certificate). Health checkers ask
         # by address (the ALB by the task's, the container's own check by 127.0.0.1), so
         # `/livez` answers them without touching storage.
-        if host is None or _is_address(host):
+        if host is None or is_ip_address(host):
             return False
         try:
             return await self.routes.get(host) is not None
@@ -339,14 +338,6 @@ def _partial(
     start, end = spans[0]
     content_range = (b"content-range", f"bytes {start}-{end - 1}/{size}".encode())
     return Streamed(206, [*headers, content_range], key, start, end, deployment)
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _response_key(request: RequestInfo, deployment: str) -> PlainKey:
