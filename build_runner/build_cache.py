@@ -27,16 +27,11 @@ from pathlib import Path
 from build_runner.confined import Missing, Parts, Refused, Root
 from build_runner.inputs import DeployContext
 from build_runner.log import BuildLog
-from services.core.build_protocol import cache_prefix
+from services.core.build_protocol import cache_prefix, trust_level
 from services.core.storage import Storage, StorageError
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 ARCHIVE_NAME = "packages.tar.gz"
-
-
-def _level(project: str, context: DeployContext | None) -> str:
-    """`production` or `preview`, as the prefix names it (for the log)."""
-    return cache_prefix(project, context).rstrip("/").rsplit("/", 1)[-1]
 
 
 def cache_key(project: str, context: DeployContext | None) -> str:
@@ -136,7 +131,7 @@ def _unpack(data: bytes, path: Path) -> None:
 async def restore_cache(
     storage: Storage, project: str, root: Path, log: BuildLog, *, context: DeployContext | None
 ) -> bool:
-    level = _level(project, context)
+    level = trust_level(context)
     try:
         data = await storage.get_or_none(cache_key(project, context))
     except StorageError as exc:
@@ -168,7 +163,5 @@ async def save_cache(
     except (StorageError, OSError, tarfile.TarError, Refused) as exc:
         log.line("cache", f"cache not saved: {exc}")
         return False
-    log.line(
-        "cache", f"saved the build cache of {_level(project, context)} builds ({len(data)} bytes)"
-    )
+    log.line("cache", f"saved the build cache of {trust_level(context)} builds ({len(data)} bytes)")
     return True

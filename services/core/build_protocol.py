@@ -68,5 +68,9 @@ def cache_prefix(project: str, context: str | None) -> str:
     other context, and a build not told its context, `cache/<project>/preview/`. The runner
     reads and writes there, and on ECS the api scopes each build's credentials to it.
     """
-    level = "production" if context == "production" else "preview"
-    return f"cache/{project}/{level}/"
+    return f"cache/{project}/{trust_level(context)}/"
+
+
+def trust_level(context: str | None) -> str:
+    """`production` only when the api said so; anything else is treated as a preview."""
+    return "production" if context == "production" else "preview"
