@@ -13,7 +13,8 @@
   other name) never holds: Slipway has no identity service to say what role a viewer has.
 
 `_headers`: a path pattern on its own line, then indented `Name: value` lines for it. Every
-matching rule applies; values of one header from several rules are joined with ", ".
+matching rule applies; values of one header from several rules are joined with ", ". A value
+may hold any text but control characters (tab excepted), which no HTTP response can carry.
 """
 
 from __future__ import annotations
@@ -264,6 +265,10 @@ def parse_headers(text: str) -> list[HeaderRule]:
             raise SiteRulesError(
                 f"{where}: header {name} is set by the proxy and cannot be changed"
             )
+        if (control := _control_character(value)) is not None:
+            raise SiteRulesError(
+                f"{where}: the value of {name} holds a control character U+{ord(control):04X}"
+            )
         if name.lower() not in values and len(values) >= MAX_HEADERS_PER_RULE:
             raise SiteRulesError(f"{where}: more than {MAX_HEADERS_PER_RULE} headers in one rule")
         names.setdefault(name.lower(), name)
@@ -371,6 +376,14 @@ def _lines(text: str, what: str) -> list[tuple[int, str]]:
         if len(line) > MAX_LINE_LENGTH:
             raise SiteRulesError(f"{what} line {number}: longer than {MAX_LINE_LENGTH} characters")
     return numbered
+
+
+def _control_character(value: str) -> str | None:
+    """The first character an HTTP field value cannot carry (RFC 9110 §5.5): C0 but tab, DEL."""
+    for char in value:
+        if (char < " " and char != "\t") or char == "\x7f":
+            return char
+    return None
 
 
 def _trim_slash(path: str) -> str:

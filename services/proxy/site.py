@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl, quote
 
 from services.core.manifest import FileEntry, Manifest
@@ -28,6 +29,7 @@ from services.core.site_rules import (
 from services.proxy.paths import BadPath, has_extension, site_path
 
 log = logging.getLogger(__name__)
+_Rule = TypeVar("_Rule", RedirectRule, HeaderRule)
 
 INDEX = "index.html"
 NOT_FOUND_PAGE = "404.html"
@@ -70,15 +72,12 @@ class Site:
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
         self.files = manifest.files
-        self.redirects: list[RedirectRule] = []
-        self.header_rules: list[HeaderRule] = []
-        # Both files were validated at build time; a bad one here is logged and left out.
+        # Both files were validated at build time; one that no longer parses (built before a
+        # rule was tightened, such as control characters in header values) is logged and left
+        # out on its own, so the proxy never sends what no response can carry.
         config = manifest.config
-        try:
-            self.redirects = parse_redirects(config.redirects) if config.redirects else []
-            self.header_rules = parse_headers(config.headers) if config.headers else []
-        except SiteRulesError as exc:
-            log.warning("deployment %s: ignoring site rules: %s", manifest.deployment, exc)
+        self.redirects = _loaded(parse_redirects, config.redirects, manifest.deployment)
+        self.header_rules = _loaded(parse_headers, config.headers, manifest.deployment)
         # Rules some viewers match and others not; without them, who asks never matters.
         self.viewer_rules = [rule for rule in self.redirects if rule.depends_on_viewer]
 
@@ -164,6 +163,16 @@ class Site:
         if found is None:
             return self.not_found()
         return Serve(found, self.files[found], rule.status)
+
+
+def _loaded(parse: Callable[[str], list[_Rule]], text: str | None, deployment: str) -> list[_Rule]:
+    if not text:
+        return []
+    try:
+        return parse(text)
+    except SiteRulesError as exc:
+        log.warning("deployment %s: ignoring site rules: %s", deployment, exc)
+        return []
 
 
 def _with_query(location: str, query: bytes) -> str:

@@ -494,3 +494,26 @@ async def test_large_file_missing_from_storage_is_503(
         response = await get(client, host, "/big.bin", **headers)
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize("bad", ["a\x01b", "a\x00b", "a\x7fb", "\x1bx"])
+async def test_a_stored_header_value_no_response_can_carry_never_answers_500(
+    client: httpx.AsyncClient, storage: Storage, bad: str
+) -> None:
+    """Builds refuse such values now; a deployment stored before that still serves."""
+    project = unique_project()
+    manifest = await publish(
+        storage,
+        project,
+        {"index.html": b"home", "new.html": b"new"},
+        redirects="/old /new 302\n",
+        headers=f"/*\n  X-Frame-Options: DENY\n  X-Bad: {bad}\n",
+    )
+    host = f"{project}.localhost"
+    await point(storage, host, manifest)
+    page = await get(client, host, "/")
+    assert page.status_code == 200
+    assert page.content == b"home"
+    assert "x-bad" not in page.headers
+    moved = await get(client, host, "/old")
+    assert (moved.status_code, moved.headers["location"]) == (302, "/new")

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from build_runner.errors import BuildFailure
 from build_runner.log import BuildLog
 from build_runner.serving import serving_config
+from services.core.build_protocol import EXIT_OUTPUT
 from services.core.manifest import FileEntry, Manifest, ServingConfig
 from services.core.site_rules import (
     MAX_LINE_LENGTH,
@@ -155,11 +157,34 @@ def test_headers_merge_every_matching_rule() -> None:
         ),
         pytest.param("/a\n  Bad Name: 1\n", "expected 'Name: value'", id="bad-name"),
         pytest.param("/a\n" * (MAX_RULES + 1), f"more than {MAX_RULES} rules", id="count"),
+        pytest.param(
+            "/a\n  X-A: a\x01b\n", "line 2: the value of X-A holds a control character", id="ctl"
+        ),
+        pytest.param("/a\n  X-A: a\x00\n", "holds a control character U\\+0000", id="nul"),
+        pytest.param("/a\n  X-A: a\x7fb\n", "holds a control character U\\+007F", id="del"),
+        pytest.param("/a\n  X-A: \x1bx\n", "holds a control character U\\+001B", id="escape"),
     ],
 )
 def test_bad_headers_say_which_line(text: str, message: str) -> None:
     with pytest.raises(SiteRulesError, match=message):
         parse_headers(text)
+
+
+def test_header_values_may_hold_tabs_and_non_ascii_text() -> None:
+    rules = parse_headers("/a\n  X-A: caf\u00e9\tsnow \u2603\n")
+    assert rules[0].headers == (("X-A", "caf\u00e9\tsnow \u2603"),)
+
+
+def test_a_control_character_in_a_header_value_fails_the_build_naming_file_and_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "_headers").write_text("/*\n  X-Frame-Options: DENY\n  X-Bad: a\x07b\n")
+    with pytest.raises(BuildFailure) as failed:
+        serving_config(tmp_path, spa=False, log=BuildLog(io.StringIO()))
+    assert failed.value.exit_code == EXIT_OUTPUT
+    assert str(failed.value) == (
+        "_headers line 3: the value of X-Bad holds a control character U+0007"
+    )
 
 
 CONDITIONAL = """
