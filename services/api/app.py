@@ -13,6 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
 
+from services.core.host_header import OneHostOnly
 from services.core.settings import Settings
 from services.core.storage import Storage
 
@@ -122,7 +123,7 @@ def create_app(
     def provide_state(state: State) -> AppState:
         return state.slipway  # type: ignore[no-any-return]
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             livez,
             healthz,
@@ -136,3 +137,6 @@ def create_app(
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(title="Slipway API", version="1.0.0", path="/schema"),
     )
+    # Outermost, before routing: the rule holds for every path, unknown ones included.
+    app.asgi_handler = OneHostOnly(app.asgi_handler)
+    return app

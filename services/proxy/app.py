@@ -1,5 +1,6 @@
 """The proxy's ASGI application: a thin fast path in front of a Litestar app.
 
+A request with more than one Host header is refused first (`services.core.host_header`).
 Hot requests (a fresh route and a ready response in memory) are answered by `FastPath`
 before any framework routing, which alone would cost more than half the throughput (see
 PERFORMANCE.md). Everything else goes to Litestar: misses, other methods, `/livez`
@@ -17,6 +18,7 @@ from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from services.core.host_header import OneHostOnly
 from services.core.settings import Settings
 from services.proxy.reply import Ready, plain
 from services.proxy.serve import Proxy
@@ -49,7 +51,7 @@ def own_path(proxy: Proxy, path: str, answer: Callable[[], Awaitable[Ready]]) ->
     return handler
 
 
-def create_app(settings: Settings) -> FastPath:
+def create_app(settings: Settings) -> OneHostOnly:
     proxy = Proxy(settings)
 
     @asynccontextmanager
@@ -89,9 +91,9 @@ def create_app(settings: Settings) -> FastPath:
         openapi_config=None,  # every path on a site host belongs to the site
     )
     litestar.state.proxy = proxy
-    return FastPath(litestar, proxy)
+    return OneHostOnly(FastPath(litestar, proxy))
 
 
-def app_from_env() -> FastPath:
+def app_from_env() -> OneHostOnly:
     """Each worker process builds its app from the environment (SLIPWAY_*)."""
     return create_app(Settings())

@@ -39,9 +39,14 @@ async def read_answer(reader: asyncio.StreamReader) -> Answer:
 
 async def get_once(port: int, host: str, target: bytes) -> Answer:
     """One request on its own connection."""
+    return await exchange(port, request_bytes(target, host, close=True))
+
+
+async def exchange(port: int, head: bytes) -> Answer:
+    """One request, head written exactly as given, on its own connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        writer.write(request_bytes(target, host, close=True))
+        writer.write(head)
         await writer.drain()
         try:
             return await read_answer(reader)
