@@ -127,7 +127,7 @@ class ProjectController(Controller):
     @post("/", operation_id="createProject", status_code=201)
     async def create(self, data: JSONBody[ProjectCreate], app_state: StateDep) -> ProjectRead:
         fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
-        check_name(data.name)
+        check_name(data.name, app_state.settings.base_domain)
         domains = fields.pop("domains")
         fields["preview_password_hash"] = await preview_password_hash(
             fields.pop("preview_password")

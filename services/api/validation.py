@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from services.core import hosts, passwords
+from services.core import hosts, passwords, platform_hosts
 
 from .errors import BadRequest
 
@@ -16,12 +16,15 @@ _GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[^\s~^:?*\[\\\x00-\x1f]{1,255}(?<!/)(?<!\.lock)$")
 
 
-def check_name(name: str) -> str:
+def check_name(name: str, base_domain: str) -> str:
+    """The one check of a new project's name, whichever interface creates the project."""
     if not hosts.valid_project_name(name):
         raise BadRequest(
             "project names are 1-40 lowercase letters, digits and single hyphens, "
             "starting and ending with a letter or digit"
         )
+    if (reason := platform_hosts.reserved_reason(name, base_domain)) is not None:
+        raise BadRequest(f"the name {name!r} is reserved: {reason}")
     return name
 
 

@@ -198,3 +198,22 @@ async def test_openapi_document(client: Client) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     for path in ("/webhooks/github", "/api/projects", "/api/deployments/{deployment_id}/promote"):
         assert path in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        pytest.param("api", "api.localhost is the api service's own host", id="api"),
+        pytest.param("healthz", "healthz.localhost/healthz is how a release checks", id="healthz"),
+    ],
+)
+async def test_names_of_platform_hosts_are_refused_with_the_reason(
+    client: Client, name: str, reason: str
+) -> None:
+    response = await client.post("/api/projects", json={"name": name, "repo_url": "file:///x"})
+    assert response.status_code == 400
+    assert f"the name {name!r} is reserved" in response.json()["message"]
+    assert reason in response.json()["message"]
+    assert (await client.get(f"/api/projects/{name}")).status_code == 404
+    similar = await client.post("/api/projects", json={"name": f"{name}s", "repo_url": "file:///x"})
+    assert similar.status_code == 201
