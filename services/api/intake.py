@@ -1,10 +1,11 @@
-"""Webhook deliveries recorded in groups: one transaction for every delivery waiting.
+"""Webhook deliveries recorded one at a time, each in its own transaction.
 
-Under a burst, the cost of a delivery is mostly its transaction, not its statements; one
-writer task takes all the deliveries queued at that moment and records them together. A
-delivery id already stored (or repeated in the group) is a duplicate. Should the commit still
-meet a duplicate (another replica recorded it meanwhile), every delivery of the group is
-recorded again alone, so the database's primary key keeps the last word.
+One writer task takes the deliveries in the order they arrive. Each gets its own session
+and transaction: whatever fails while recording one (bad data the checks missed, a lost
+connection) rolls back that delivery alone and answers its request alone; the next one
+starts clean. One writer per process also keeps SQLite's writers from queueing on its lock.
+A delivery id already stored is a duplicate; should the commit still meet it (another
+replica recorded it meanwhile), the database's primary key has the last word.
 """
 
 from __future__ import annotations
@@ -15,31 +16,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .db.models import WebhookDelivery
-from .errors import ApiError
 
 log = logging.getLogger("slipway.intake")
-MAX_GROUP = 256
 
 
 @dataclass
 class Delivery:
     id: str
     event: str
-    payload: dict[str, Any]
+    payload: Any  # the event as read from the body, for the handler
     secret: str
-    # Set to the handler's outcome, None for a duplicate, or the handler's ApiError.
+    # Set to the handler's outcome, None for a duplicate, or the exception it raised.
     answer: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
 # Turns one delivery into its records in the given session (no commit), and says what it did.
-# It must raise ApiError only before it has added anything to the session.
+# Whatever it raises undoes that delivery's records only.
 Handler = Callable[[AsyncSession, Delivery], Awaitable[Any]]
 
 
@@ -60,66 +58,30 @@ class DeliveryIntake:
 
     async def run_forever(self) -> None:
         while True:
-            group = [await self._queue.get()]
-            while len(group) < MAX_GROUP and not self._queue.empty():
-                group.append(self._queue.get_nowait())
+            delivery = await self._queue.get()
             try:
-                await self._record_group(group)
-            except Exception as exc:  # the database is down: every waiting request says so
-                for d in group:
-                    _settle(d, exc)
+                _settle(delivery, await self._record(delivery))
+            except Exception as exc:  # this delivery's failure, answered to its request only
+                _settle(delivery, exc)
 
-    async def _record_group(self, group: list[Delivery]) -> None:
-        seen: set[str] = set()
-        unique = []
-        for d in group:
-            if d.id in seen:
-                _settle(d, None)
-            else:
-                seen.add(d.id)
-                unique.append(d)
-        outcomes: list[tuple[Delivery, Any]] = []
+    async def _record(self, d: Delivery) -> Any:
         try:
             async with self.sessions() as session, session.begin():
-                stored = set(
-                    await session.scalars(
-                        select(WebhookDelivery.id).where(WebhookDelivery.id.in_(list(seen)))
-                    )
-                )
-                for d in unique:
-                    if d.id in stored:
-                        outcomes.append((d, None))
-                        continue
-                    try:
-                        outcome = await self.handler(session, d)
-                    except ApiError as exc:
-                        outcomes.append((d, exc))
-                        continue
-                    session.add(
-                        WebhookDelivery(id=d.id, event=d.event[:64], outcome=outcome.message[:255])
-                    )
-                    outcomes.append((d, outcome))
-        except IntegrityError:
-            log.info("a delivery of this group was recorded elsewhere; recording each alone")
-            for d in unique:
-                await self._record_alone(d)
-            return
-        for d, outcome in outcomes:
-            _settle(d, outcome)
-
-    async def _record_alone(self, d: Delivery) -> None:
-        try:
-            async with self.sessions() as session, session.begin():
+                if await session.get(WebhookDelivery, d.id) is not None:
+                    return None
                 outcome = await self.handler(session, d)
                 session.add(
                     WebhookDelivery(id=d.id, event=d.event[:64], outcome=outcome.message[:255])
                 )
         except IntegrityError:
-            _settle(d, None)
-        except Exception as exc:
-            _settle(d, exc)
-        else:
-            _settle(d, outcome)
+            if await self._stored(d.id):
+                return None  # recorded by another replica since we looked
+            raise
+        return outcome
+
+    async def _stored(self, delivery_id: str) -> bool:
+        async with self.sessions() as session:
+            return await session.get(WebhookDelivery, delivery_id) is not None
 
 
 def _settle(d: Delivery, outcome: Any) -> None:

@@ -7,13 +7,12 @@ import re
 
 from services.core import hosts, passwords, platform_hosts
 
+from . import git_names
 from .errors import BadRequest
 
 _GITHUB_URL = re.compile(
     r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"
 )
-_GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
-_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[^\s~^:?*\[\\\x00-\x1f]{1,255}(?<!/)(?<!\.lock)$")
 
 
 def check_name(name: str, base_domain: str) -> str:
@@ -38,7 +37,7 @@ def check_repo_url(url: str) -> str:
 
 def github_repo_for(repo_url: str, given: str | None) -> str | None:
     if given:
-        if not _GITHUB_REPO.match(given):
+        if not git_names.valid_github_repo(given):
             raise BadRequest("github_repo must look like owner/name")
         return given
     match = _GITHUB_URL.match(repo_url)
@@ -46,7 +45,7 @@ def github_repo_for(repo_url: str, given: str | None) -> str | None:
 
 
 def check_branch(branch: str) -> str:
-    if not _BRANCH.match(branch):
+    if not git_names.valid_branch_name(branch):
         raise BadRequest(f"not a valid branch name: {branch!r}")
     return branch
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from litestar import Request, Response, post
 from sqlalchemy import func, select
@@ -27,10 +25,17 @@ from .intake import Delivery, Handler
 from .queue import enqueue
 from .schemas import WebhookAnswer
 from .state import AppState, StateDep
+from .webhook_payloads import (
+    PR_BUILD_ACTIONS,
+    PullRequest,
+    Push,
+    parse_body,
+    read_pull_request,
+    read_push,
+)
 
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 SKIP_MARKERS = ("[skip ci]", "[ci skip]", "[slipway skip]", "[skip slipway]")
-PR_BUILD_ACTIONS = {"opened", "reopened", "synchronize"}
 _DELIVERY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
@@ -39,23 +44,6 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.strip().encode())
-
-
-def parse_payload(body: bytes, content_type: str) -> dict[str, Any]:
-    """JSON body, or the `payload=` field GitHub sends as a form."""
-    try:
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            fields = parse_qs(body.decode("utf-8"), strict_parsing=False)
-            if "payload" not in fields:
-                raise BadRequest("form body without a payload field")
-            payload = json.loads(fields["payload"][-1])
-        else:
-            payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BadRequest(f"malformed webhook body: {exc}") from None
-    if not isinstance(payload, dict):
-        raise BadRequest("the webhook body is not a JSON object")
-    return payload
 
 
 @dataclass
@@ -88,9 +76,10 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
         raise BadRequest("missing X-GitHub-Event header")
     if not _DELIVERY_RE.match(delivery):
         raise BadRequest("missing or invalid X-GitHub-Delivery header")
-    payload = parse_payload(body, request.headers.get("content-type", "application/json"))
-
-    outcome = await app_state.intake.submit(Delivery(delivery, event, payload, accepted_secret))
+    payload = parse_body(body, request.headers.get("content-type", "application/json"))
+    # Read and bound-checked here, so bad input is refused before the intake sees it.
+    read = _read_event(event, payload)
+    outcome = await app_state.intake.submit(Delivery(delivery, event, read, accepted_secret))
     if outcome is None:
         answer = WebhookAnswer(
             status="duplicate", message=f"delivery {delivery} was already received"
@@ -104,11 +93,19 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
     return Response(answer, status_code=outcome.status_code)
 
 
+def _read_event(event: str, payload: dict[str, Any]) -> Push | PullRequest | None:
+    if event == "push":
+        return read_push(payload)
+    if event == "pull_request":
+        return read_pull_request(payload)
+    return None
+
+
 def intake_handler(app_state: AppState) -> Handler:
     """What recording one delivery means: the records its event calls for."""
 
     async def handle(session: AsyncSession, d: Delivery) -> Outcome:
-        return await handle_event(app_state, session, d.event, d.payload, d.secret, d.id)
+        return await handle_event(app_state, session, d)
 
     return handle
 
@@ -128,41 +125,26 @@ async def _matching_secret(
     return None
 
 
-async def handle_event(
-    app_state: AppState,
-    session: AsyncSession,
-    event: str,
-    payload: dict[str, Any],
-    secret: str,
-    delivery: str,
-) -> Outcome:
-    if event == "ping":
+async def handle_event(app_state: AppState, session: AsyncSession, d: Delivery) -> Outcome:
+    if d.event == "ping":
         return Outcome(200, "ok", "pong")
-    if event == "push":
-        return await _on_push(app_state, session, payload, secret, delivery)
-    if event == "pull_request":
-        return await _on_pull_request(app_state, session, payload, secret, delivery)
-    return Outcome(202, "ignored", f"event {event!r} is not used")
+    if isinstance(d.payload, Push):
+        return await _on_push(app_state, session, d.payload, d.secret, d.id)
+    if isinstance(d.payload, PullRequest):
+        return await _on_pull_request(app_state, session, d.payload, d.secret, d.id)
+    return Outcome(202, "ignored", f"event {d.event!r} is not used")
 
 
 async def _projects_for(
-    session: AsyncSession, payload: dict[str, Any], secret: str, global_secret: str
+    session: AsyncSession, repository: str | None, secret: str, global_secret: str
 ) -> list[Project]:
-    repository = payload.get("repository")
-    full_name = repository.get("full_name") if isinstance(repository, dict) else None
-    if not isinstance(full_name, str) or not full_name:
+    if repository is None:
         return []
-    # Deliveries recorded together share one transaction and one read per repository.
-    cache: dict[str, list[Project]] = session.info.setdefault("projects_by_repo", {})
-    if full_name.lower() not in cache:
-        cache[full_name.lower()] = list(
-            await session.scalars(
-                select(Project)
-                .where(func.lower(Project.github_repo) == full_name.lower())
-                .order_by(Project.name)
-            )
-        )
-    found = cache[full_name.lower()]
+    found = await session.scalars(
+        select(Project)
+        .where(func.lower(Project.github_repo) == repository.lower())
+        .order_by(Project.name)
+    )
     # A project with its own secret only trusts deliveries signed with it.
     return [
         p
@@ -171,27 +153,17 @@ async def _projects_for(
     ]
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 async def _on_push(
-    app_state: AppState, session: AsyncSession, payload: dict[str, Any], secret: str, delivery: str
+    app_state: AppState, session: AsyncSession, push: Push, secret: str, delivery: str
 ) -> Outcome:
-    ref = _text(payload.get("ref"))
-    projects = await _projects_for(session, payload, secret, app_state.webhook_secret)
+    projects = await _projects_for(session, push.repository, secret, app_state.webhook_secret)
     if not projects:
         return Outcome(202, "ignored", "no project uses this repository")
-    is_tag = ref.startswith("refs/tags/")
-    if not ref.startswith("refs/heads/") and not is_tag:
-        return Outcome(202, "ignored", f"ref {ref!r} is neither a branch nor a tag")
-    name = ref.split("/", 2)[2]
-    if payload.get("deleted") is True:
-        if is_tag:
+    if not push.is_branch and not push.is_tag:
+        return Outcome(202, "ignored", f"ref {push.ref!r} is neither a branch nor a tag")
+    name = push.name
+    if push.deleted:
+        if push.is_tag:
             return Outcome(202, "ignored", "tag deletion")
         removed = {
             p.name: [hosts.branch_host(p.name, name, app_state.settings.base_domain)]
@@ -200,26 +172,21 @@ async def _on_push(
         return Outcome(
             202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed
         )
-    if is_tag:
+    if push.is_tag:
         projects = [p for p in projects if p.build_tags]
         if not projects:
             return Outcome(202, "ignored", "tag pushes are not built for this repository")
-    commit = _text(payload.get("after"))
-    if not re.fullmatch(r"[0-9a-f]{40}", commit):
-        raise BadRequest("push payload without a valid `after` commit")
-    head = payload.get("head_commit")
-    message = _text(head.get("message")) if isinstance(head, dict) else ""
-    skip = any(marker in message.lower() for marker in SKIP_MARKERS)
+    skip = any(marker in push.message.lower() for marker in SKIP_MARKERS)
     created: list[str] = []
     for project in projects:
         d = await enqueue(
             session,
             app_state.settings,
             project,
-            commit=commit,
+            commit=push.after,
             ref=name,
             trigger="push",
-            commit_message=message,
+            commit_message=push.message,
             delivery_id=delivery,
             enforce_cap=False,  # GitHub does not retry a refused delivery: always record it
         )
@@ -238,35 +205,20 @@ def _mark_skipped(d: Deployment, why: str) -> None:
 
 
 async def _on_pull_request(
-    app_state: AppState, session: AsyncSession, payload: dict[str, Any], secret: str, delivery: str
+    app_state: AppState, session: AsyncSession, pr: PullRequest, secret: str, delivery: str
 ) -> Outcome:
-    action = _text(payload.get("action"))
-    pr = payload.get("pull_request")
-    number = payload.get("number")
-    if not isinstance(pr, dict) or not isinstance(number, int) or isinstance(number, bool):
-        raise BadRequest("pull_request payload without a pull request")
-    projects = await _projects_for(session, payload, secret, app_state.webhook_secret)
+    projects = await _projects_for(session, pr.repository, secret, app_state.webhook_secret)
     if not projects:
         return Outcome(202, "ignored", "no project uses this repository")
-    if action == "closed":
+    if pr.action == "closed":
         removed = {
-            p.name: [hosts.pull_request_host(p.name, number, app_state.settings.base_domain)]
+            p.name: [hosts.pull_request_host(p.name, pr.number, app_state.settings.base_domain)]
             for p in projects
         }
-        return Outcome(202, "ok", f"pull request #{number} closed", removed_hosts=removed)
-    if action not in PR_BUILD_ACTIONS:
-        return Outcome(202, "ignored", f"pull_request action {action!r} builds nothing")
-    head = _object(pr.get("head"))
-    base = _object(pr.get("base"))
-    commit = _text(head.get("sha"))
-    if not re.fullmatch(r"[0-9a-f]{40}", commit):
-        raise BadRequest("pull_request payload without a valid head sha")
-    head_repo = _object(head.get("repo"))
-    base_repo = _object(base.get("repo"))
-    from_fork = (
-        _text(head_repo.get("full_name")).lower() != _text(base_repo.get("full_name")).lower()
-    )
-    if from_fork:
+        return Outcome(202, "ok", f"pull request #{pr.number} closed", removed_hosts=removed)
+    if pr.action not in PR_BUILD_ACTIONS:
+        return Outcome(202, "ignored", f"pull_request action {pr.action!r} builds nothing")
+    if pr.from_fork:
         projects = [p for p in projects if p.build_fork_prs]
         if not projects:
             return Outcome(202, "ignored", "pull requests from forks are not built")
@@ -276,11 +228,11 @@ async def _on_pull_request(
             session,
             app_state.settings,
             project,
-            commit=commit,
-            ref=_text(head.get("ref")),
+            commit=pr.commit,
+            ref=pr.head_ref,
             trigger="pull_request",
-            commit_message=_text(pr.get("title")),
-            pull_request=number,
+            commit_message=pr.title,
+            pull_request=pr.number,
             delivery_id=delivery,
             enforce_cap=False,
         )

@@ -260,3 +260,70 @@ async def test_a_bad_delivery_does_not_spoil_the_others_recorded_with_it(client:
     answers = await asyncio.gather(*good, *bad)
     assert [a.status_code for a in answers] == [202] * 5 + [400] * 3
     assert len(await deployments(client)) == 5
+
+
+def _pull_request_numbered(number: object) -> dict[str, Any]:
+    payload = pull_request_payload("opened")
+    payload["number"] = number
+    return payload
+
+
+def _push_with(**fields: Any) -> dict[str, Any]:
+    return push_payload(after="e" * 40, **fields)
+
+
+# Signed, well-formed JSON, but out of what the database (or git) can hold.
+POISON = [
+    pytest.param("pull_request", _pull_request_numbered(2**31), "number", id="pr-2^31"),
+    pytest.param("pull_request", _pull_request_numbered(10**30), "number", id="pr-10^30"),
+    pytest.param("pull_request", _pull_request_numbered(0), "number", id="pr-0"),
+    pytest.param("push", push_payload(branch="b" * 311), "branch", id="branch-311-chars"),
+    pytest.param("push", push_payload(branch="a\x00b"), "branch", id="branch-nul"),
+    pytest.param("push", push_payload(branch="a\ud800b"), "branch", id="branch-lone-surrogate"),
+    pytest.param("push", push_payload(branch="a..b"), "branch", id="branch-dotdot"),
+    pytest.param("push", _push_with(before="xyz"), "before", id="before-not-a-sha"),
+    pytest.param(
+        "push", push_payload(repo="acme/" + "s" * 300), "repository", id="repo-name-too-long"
+    ),
+    pytest.param("push", push_payload(repo="acme/\x00site"), "repository", id="repo-name-nul"),
+]
+
+
+@pytest.mark.parametrize(("event", "poison", "reason"), POISON)
+async def test_a_poison_delivery_never_fails_the_legitimate_ones_sent_with_it(
+    client: Client, event: str, poison: dict[str, Any], reason: str
+) -> None:
+    await create_project(client)
+    good = [
+        post_webhook(client, push_payload(branch=f"b{n}", after=f"{n:x}" * 40)) for n in range(12)
+    ]
+    answers = await asyncio.gather(post_webhook(client, poison, event=event), *good)
+    bad, *legitimate = answers
+    assert bad.status_code == 400, bad.text
+    assert reason in bad.json()["message"]
+    assert [a.status_code for a in legitimate] == [202] * 12
+    assert sorted(d["ref"] for d in await deployments(client)) == sorted(f"b{n}" for n in range(12))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("nul \x00 inside", id="nul"),
+        pytest.param("lone \ud800 surrogate", id="lone-surrogate"),
+    ],
+)
+async def test_free_text_the_database_cannot_hold_is_cleaned_not_refused(
+    client: Client, text: str
+) -> None:
+    await create_project(client)
+    response = await post_webhook(client, push_payload(message=text))
+    assert response.status_code == 202, response.text
+    [d] = await deployments(client)
+    assert "\x00" not in d["commit_message"]
+    assert d["commit_message"].startswith(text[:4])
+
+
+async def test_a_number_too_long_to_parse_is_400(client: Client) -> None:
+    body = b'{"number": ' + b"9" * 5000 + b"}"
+    response = await post_webhook(client, body, event="pull_request")
+    assert response.status_code == 400
