@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import re
@@ -9,6 +10,8 @@ import secrets
 import string
 
 MAX_LABEL = 63
+BRANCH_HASH_LENGTH = 8  # base32: 40 bits
+HASH_SEPARATOR = "--"
 PROJECT_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9]{20}$")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -41,12 +44,25 @@ def branch_slug(branch: str) -> str:
 
 
 def branch_label(project: str, branch: str) -> str:
-    """`<project>-git-<slug>`, cut to one DNS label with a short hash keeping it unique."""
-    label = f"{project}-git-{branch_slug(branch)}"
-    if len(label) <= MAX_LABEL:
+    """`<project>-git-<slug>`: one DNS label per branch, never shared by two branches.
+
+    A branch whose name is its own slug (`main`, `feature-x`) keeps the plain label. Any
+    other name (`feature/x`, `FEATURE.X`: its slug loses something) ends in `--` and a hash
+    of the exact name, and so does a label cut to 63 characters. No plain label contains
+    `--` (neither a slug nor a project name can), so a hashed label never equals a plain one,
+    and two hashed labels meet only if their 40-bit hashes do.
+    """
+    slug = branch_slug(branch)
+    label = f"{project}-git-{slug}"
+    if slug == branch and len(label) <= MAX_LABEL:
         return label
-    digest = hashlib.sha256(branch.encode()).hexdigest()[:6]
-    return f"{label[: MAX_LABEL - 7].rstrip('-')}-{digest}"
+    suffix = HASH_SEPARATOR + _branch_hash(branch)
+    return label[: MAX_LABEL - len(suffix)].rstrip("-") + suffix
+
+
+def _branch_hash(branch: str) -> str:
+    digest = hashlib.sha256(branch.encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:BRANCH_HASH_LENGTH]
 
 
 def branch_host(project: str, branch: str, base_domain: str) -> str:

@@ -111,7 +111,7 @@ async def test_branch_push_gets_a_branch_host_and_deletion_removes_it(
     client, storage = live
     d = await push(client, repo, "feature", branch="feature/x")
     assert (await wait_for(client, d, ("ready", "failed")))["status"] == "ready"
-    branch_key = hosts.route_key("site-git-feature-x.localhost")
+    branch_key = hosts.route_key(hosts.branch_host("site", "feature/x", "localhost"))
     assert await storage.exists(branch_key)
     assert not await storage.exists(hosts.route_key("site.localhost"))  # not production
     deleted = push_payload(branch="feature/x", after="0" * 40, deleted=True)

@@ -98,6 +98,7 @@ class Platform:
         delivery: str | None = None,
         signature: str | None = None,
         message: str = "change",
+        deleted: bool = False,
     ) -> httpx.Response:
         import hashlib
         import hmac
@@ -106,7 +107,7 @@ class Platform:
             {
                 "ref": f"refs/heads/{branch}",
                 "after": commit,
-                "deleted": False,
+                "deleted": deleted,
                 "repository": {"full_name": f"acme/{project}"},
                 "head_commit": {"id": commit, "message": message},
             }
