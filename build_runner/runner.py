@@ -17,6 +17,7 @@ from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
 from build_runner.disk_watch import DiskLimits, LimitReached
 from build_runner.errors import BuildFailure
+from build_runner.exec_limits import CannotStart, check_fits
 from build_runner.fetch import fetch_commit
 from build_runner.identity import build_identity
 from build_runner.inputs import RunnerInputs
@@ -102,6 +103,7 @@ class _Executor:
         self.sandbox.identity.hand_over(self.work.sandbox)
 
     async def run(self, command: Command, step: str, log: BuildLog, deadline: Deadline) -> int:
+        check_fits(command.argv, self.env)  # the sandbox's own arguments are a few KiB
         self.hand_over()
         wrapped = self.sandbox.command(
             command.argv, workdir=self.work.sandbox, cwd=command.cwd, extra_ro=self._extra_ro
@@ -298,6 +300,8 @@ async def _must_succeed(
         code = await executor.run(command, step, log, deadline)
     except LimitReached as limit:
         raise BuildFailure(exit_code, f"{step} command stopped: {limit.message}") from None
+    except CannotStart as refused:
+        raise BuildFailure(exit_code, f"{step} command cannot start: {refused.message}") from None
     if code == 0:
         return
     hint = ""

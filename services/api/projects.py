@@ -19,6 +19,7 @@ from services.core.passwords import hash_password
 from services.core.settings import Settings
 
 from .auth import require_token
+from .build_context import env_groups
 from .db.models import Deployment, Domain, Project
 from .errors import BadRequest, Conflict, NotFound
 from .queue import enqueue
@@ -33,6 +34,7 @@ from .validation import (
     check_preview_password,
     check_relative_dir,
     check_repo_url,
+    check_variables_per_build,
     github_repo_for,
 )
 from .views import deployment_view, project_view
@@ -65,9 +67,9 @@ def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
         "production_branch": check_branch,
         "root_dir": lambda v: check_relative_dir(v, "root_dir"),
         "output_dir": lambda v: check_relative_dir(v, "output_dir"),
-        "env": check_env,
-        "production_env": check_env,
-        "preview_env": check_env,
+        "env": lambda v: check_env(v, "env"),
+        "production_env": lambda v: check_env(v, "production_env"),
+        "preview_env": lambda v: check_env(v, "preview_env"),
         "domains": lambda v: check_domains(v, base_domain),
         "preview_password": check_preview_password,
     }
@@ -128,6 +130,7 @@ class ProjectController(Controller):
     async def create(self, data: JSONBody[ProjectCreate], app_state: StateDep) -> ProjectRead:
         fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
         check_name(data.name, app_state.settings.base_domain)
+        check_variables_per_build(fields)
         domains = fields.pop("domains")
         fields["preview_password_hash"] = await preview_password_hash(
             fields.pop("preview_password")
@@ -195,6 +198,7 @@ class ProjectController(Controller):
                         )
                     for key, value in fields.items():
                         setattr(project, key, value)
+                    check_variables_per_build(env_groups(project))  # a group meets the others
                     if "preview_password_hash" in fields:
                         previews = await preview_hosts(app_state, session, project)
             except IntegrityError:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 
-from services.core import hosts, passwords, platform_hosts
+from services.core import build_variables, hosts, passwords, platform_hosts
 
 from . import git_names
 from .errors import BadRequest
@@ -60,15 +61,23 @@ def check_relative_dir(value: str, field: str) -> str:
     return "" if normal == "." else normal
 
 
-def check_env(env: dict[str, str]) -> dict[str, str]:
-    for name, value in env.items():
+def check_env(env: dict[str, str], group: str) -> dict[str, str]:
+    """One group of build variables (`env`, `production_env` or `preview_env`) on its own."""
+    for name in env:
         if name.upper().startswith("SLIPWAY_"):
             raise BadRequest(f"build variable {name}: names starting with SLIPWAY_ are reserved")
-        if len(value) > 32 * 1024:
-            raise BadRequest(f"build variable {name} is longer than 32 KiB")
-    if len(env) > 200:
-        raise BadRequest("at most 200 build variables")
+    if (problem := build_variables.limit_problem(env, group)) is not None:
+        raise BadRequest(problem)
     return env
+
+
+def check_variables_per_build(groups: Mapping[str, Mapping[str, str]]) -> None:
+    """What each kind of build receives, `env` with its context's group laid over it, fits."""
+    for scoped in ("production_env", "preview_env"):
+        received = {**groups["env"], **groups[scoped]}
+        problem = build_variables.limit_problem(received, f"env with {scoped}")
+        if problem is not None:
+            raise BadRequest(problem)
 
 
 def check_domains(domains: list[str], base_domain: str) -> list[str]:

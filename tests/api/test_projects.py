@@ -5,7 +5,9 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from services.core.build_variables import MAX_TOTAL_BYTES, MAX_VALUE_BYTES, total_bytes
 from tests.api.conftest import TOKEN
+from tests.support.variables import variables_of_total
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -217,3 +219,34 @@ async def test_names_of_platform_hosts_are_refused_with_the_reason(
     assert (await client.get(f"/api/projects/{name}")).status_code == 404
     similar = await client.post("/api/projects", json={"name": f"{name}s", "repo_url": "file:///x"})
     assert similar.status_code == 201
+
+
+async def test_build_variables_past_the_total_a_build_receives_are_refused(client: Client) -> None:
+    hundred = {f"V{n:03d}": "x" * MAX_VALUE_BYTES for n in range(100)}
+    response = await client.post(
+        "/api/projects", json={"name": "big", "repo_url": "file:///x", "env": hundred}
+    )
+    assert response.status_code == 400
+    assert f"a build receives at most {MAX_TOTAL_BYTES} bytes" in response.json()["message"]
+
+    at_limit = variables_of_total(MAX_TOTAL_BYTES)
+    assert total_bytes(at_limit) == MAX_TOTAL_BYTES
+    body = {"name": "full", "repo_url": "file:///x", "env": at_limit}
+    assert (await client.post("/api/projects", json=body)).status_code == 201
+    # Each group fits, but production builds would receive both together.
+    more = await client.patch("/api/projects/full", json={"production_env": {"EXTRA": "1"}})
+    assert more.status_code == 400
+    assert more.json()["message"].startswith("env with production_env take 65543 bytes")
+    replaced = {"preview_env": {"V000": "short"}}  # laid over env: less in previews
+    assert (await client.patch("/api/projects/full", json=replaced)).status_code == 200
+    project = (await client.get("/api/projects/full", params={"reveal_env": "true"})).json()
+    assert (project["production_env"], project["preview_env"]) == ({}, {"V000": "short"})
+
+
+async def test_a_value_is_measured_in_bytes(client: Client) -> None:
+    wide = "\u00e9" * (MAX_VALUE_BYTES // 2)  # two bytes each in UTF-8
+    body = {"name": "wide", "repo_url": "file:///x", "env": {"A": wide}}
+    assert (await client.post("/api/projects", json=body)).status_code == 201
+    wider = await client.patch("/api/projects/wide", json={"env": {"A": wide + "\u00e9"}})
+    assert wider.status_code == 400
+    assert wider.json()["message"] == "build variable A is longer than 32 KiB"

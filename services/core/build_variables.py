@@ -1,0 +1,42 @@
+"""How much a project's build variables may hold: checked when they are set, so every build
+can receive them.
+
+Each command of a build gets the variables through its environment, and Linux caps one
+execve at about 2 MiB of arguments and environment together (a quarter of the stack limit)
+and one string (`NAME=value`) at 128 KiB. A total of 64 KiB for what one build receives (as
+Vercel's) stays far inside both, leaving room for the runner's own variables and whatever
+the build's tools add and pass on. Sizes are UTF-8 bytes of `NAME=value`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+MAX_VARIABLES = 200
+MAX_VALUE_BYTES = 32 * 1024
+MAX_TOTAL_BYTES = 64 * 1024
+
+
+def entry_bytes(name: str, value: str) -> int:
+    """The size of `NAME=value` in an environment, without its terminating NUL."""
+    return len(name.encode()) + 1 + len(value.encode())
+
+
+def total_bytes(variables: Mapping[str, str]) -> int:
+    return sum(entry_bytes(name, value) for name, value in variables.items())
+
+
+def limit_problem(variables: Mapping[str, str], what: str) -> str | None:
+    """Why `variables` (described as `what`) cannot all reach a build; None when they can."""
+    for name, value in variables.items():
+        if len(value.encode()) > MAX_VALUE_BYTES:
+            return f"build variable {name} is longer than {MAX_VALUE_BYTES // 1024} KiB"
+    if len(variables) > MAX_VARIABLES:
+        return f"{what}: at most {MAX_VARIABLES} build variables"
+    total = total_bytes(variables)
+    if total > MAX_TOTAL_BYTES:
+        return (
+            f"{what} take {total} bytes as NAME=value; a build receives at most "
+            f"{MAX_TOTAL_BYTES} bytes ({MAX_TOTAL_BYTES // 1024} KiB) of variables"
+        )
+    return None
