@@ -18,7 +18,7 @@ from build_runner.errors import BuildFailure
 from build_runner.inputs import Limits
 from build_runner.log import BuildLog
 from services.core.build_protocol import EXIT_OUTPUT
-from services.core.storage import InvalidKey, check_key
+from services.core.site_paths import unservable_reason
 
 CONVENTIONAL_DIRS = ("dist", "build", "out", "public", "_site")
 SERVING_FILES = ("_redirects", "_headers")  # read into the manifest, not served
@@ -184,10 +184,10 @@ def collect_files(output: Path, limits: Limits, log: BuildLog, *, is_root: bool)
         with Root(output, "output") as root:
             for item in _walk(root, log, skip_dirs, names):
                 site_file = item.file
-                try:
-                    check_key(f"files/{site_file.rel}")
-                except InvalidKey:
-                    log.line("publish", f"skipped {site_file.rel!r}: the name cannot be stored")
+                if reason := unservable_reason(site_file.rel):
+                    log.line(
+                        "publish", f"skipped {site_file.rel!r}: the name {reason}: no URL names it"
+                    )
                     continue
                 _check_caps(site_file, len(found) + 1, total + site_file.size, limits)
                 found.append(item)

@@ -21,6 +21,7 @@ from pathlib import Path
 from build_runner.confined import Refused, Root, identity, read_fd
 from build_runner.content import cache_class, compressible, content_type
 from build_runner.errors import BuildFailure
+from build_runner.object_keys import file_object_key, variant_object_key
 from build_runner.output import SiteFile
 from build_runner.variants import ENCODING_SUFFIX, compress_variants
 from services.core.build_protocol import EXIT_OUTPUT, EXIT_PUBLISH
@@ -95,7 +96,7 @@ async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFil
         prepared = await asyncio.to_thread(_prepare, site_file, fd)
         mime = content_type(site_file.rel)
         cache = cache_class(site_file.rel)
-        key = f"files/{site_file.rel}"
+        key = file_object_key(site_file.rel)
         await storage.put(
             file_key(deployment_id, key),
             prepared.body,
@@ -107,7 +108,7 @@ async def _publish_file(storage: Storage, deployment_id: str, site_file: SiteFil
         os.close(fd)
     encodings: dict[str, Variant] = {}
     for encoding, data in prepared.variants.items():
-        variant_key = f"variants/{site_file.rel}{ENCODING_SUFFIX[encoding]}"
+        variant_key = variant_object_key(site_file.rel, ENCODING_SUFFIX[encoding])
         await storage.put(
             file_key(deployment_id, variant_key),
             data,

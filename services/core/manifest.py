@@ -1,8 +1,9 @@
 """The deployment manifest (written last by the runner) and the route objects (written by the api).
 
 A manifest lists every file the proxy may serve for one deployment; its keys are relative to
-`deployments/<id>/`. Files live under `files/`, precompressed variants under `variants/`, so
-no site file can collide with `manifest.json` or `build.log`.
+`deployments/<id>/`. Files live under `files/`, precompressed variants under `variants/`, and
+files whose names no store takes as keys under `hashed/` (`build_runner.object_keys`), so no
+site file can collide with `manifest.json` or `build.log`.
 """
 
 from __future__ import annotations

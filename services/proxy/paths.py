@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
+from services.core.site_paths import unservable_reason
+
 MAX_PATH_BYTES = 2048
 
 
@@ -23,9 +25,9 @@ def site_path(raw_path: bytes) -> str:
         text = unquote_to_bytes(raw_path).decode("utf-8")
     except UnicodeDecodeError:
         raise BadPath("path is not UTF-8") from None
-    if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
-        raise BadPath("path holds a backslash or a control character")
     relative = text[1:]
+    if reason := unservable_reason(relative):
+        raise BadPath(f"path {reason}")
     if any(segment in (".", "..") for segment in relative.split("/")):
         raise BadPath("path has a dot segment")
     return relative
