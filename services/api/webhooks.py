@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core import hosts
 
+from . import branch_history
 from .db.models import Deployment, Project
 from .errors import BadRequest, Unauthorized
 from .intake import Delivery, Handler
@@ -162,9 +163,17 @@ async def _on_push(
     if not push.is_branch and not push.is_tag:
         return Outcome(202, "ignored", f"ref {push.ref!r} is neither a branch nor a tag")
     name = push.name
+    if push.deleted and push.is_tag:
+        return Outcome(202, "ignored", "tag deletion")
+    if push.is_tag:
+        projects = [p for p in projects if p.build_tags]
+        if not projects:
+            return Outcome(202, "ignored", "tag pushes are not built for this repository")
+    projects = await _advanced_by(session, projects, push, delivery)
+    if not projects:
+        message = f"a replay: {push.after[:12]} does not advance {push.ref}; nothing is built"
+        return Outcome(200, "replay", message)
     if push.deleted:
-        if push.is_tag:
-            return Outcome(202, "ignored", "tag deletion")
         removed = {
             p.name: [hosts.branch_host(p.name, name, app_state.settings.base_domain)]
             for p in projects
@@ -172,10 +181,6 @@ async def _on_push(
         return Outcome(
             202, "ok", f"branch {name} deleted; its routes are removed", removed_hosts=removed
         )
-    if push.is_tag:
-        projects = [p for p in projects if p.build_tags]
-        if not projects:
-            return Outcome(202, "ignored", "tag pushes are not built for this repository")
     skip = any(marker in push.message.lower() for marker in SKIP_MARKERS)
     created: list[str] = []
     for project in projects:
@@ -195,6 +200,19 @@ async def _on_push(
         created.append(d.id)
     verb = "skipped" if skip else "queued"
     return Outcome(202, verb, f"{len(created)} deployment(s) {verb}", created)
+
+
+async def _advanced_by(
+    session: AsyncSession, projects: list[Project], push: Push, delivery: str
+) -> list[Project]:
+    """The projects whose branch this push moves, its move recorded; replays are left out."""
+    moved = []
+    for project in projects:  # in name order, so replicas take the locks in one order
+        await branch_history.lock_branch(session, project.name, push.ref)
+        if await branch_history.advances(session, project.name, push):
+            branch_history.record(session, project.name, push, delivery)
+            moved.append(project)
+    return moved
 
 
 def _mark_skipped(d: Deployment, why: str) -> None:

@@ -84,6 +84,23 @@ async def test_promote_and_rollback(live: tuple[Client, Storage], repo: GitRepo)
     assert project["promoted_at"]
 
 
+async def test_an_old_push_sent_again_does_not_roll_production_back(
+    live: tuple[Client, Storage], repo: GitRepo
+) -> None:
+    client, storage = live
+    first_commit = repo.commit(node_site("one"))
+    first_push = push_payload(after=first_commit)
+    [first] = (await post_webhook(client, first_push)).json()["deployments"]
+    assert (await wait_for(client, first, ("ready", "failed")))["status"] == "ready"
+    second = await push(client, repo, "two")
+    assert (await wait_for(client, second, ("ready", "failed")))["status"] == "ready"
+    replayed = await post_webhook(client, first_push)  # a new delivery id, the old body
+    assert (replayed.status_code, replayed.json()["status"]) == (200, "replay")
+    assert replayed.json()["deployments"] == []
+    assert len((await client.get("/api/projects/site/deployments")).json()) == 2
+    assert await production_of(storage) == second
+
+
 async def test_cancel_a_running_build(live: tuple[Client, Storage], repo: GitRepo) -> None:
     client, storage = live
     d = await push(client, repo, "slow", build="slow")
@@ -114,7 +131,8 @@ async def test_branch_push_gets_a_branch_host_and_deletion_removes_it(
     branch_key = hosts.route_key(hosts.branch_host("site", "feature/x", "localhost"))
     assert await storage.exists(branch_key)
     assert not await storage.exists(hosts.route_key("site.localhost"))  # not production
-    deleted = push_payload(branch="feature/x", after="0" * 40, deleted=True)
+    head = (await client.get(f"/api/deployments/{d}")).json()["commit"]
+    deleted = push_payload(branch="feature/x", before=head, after="0" * 40, deleted=True)
     assert (await post_webhook(client, deleted)).status_code == 202
     assert not await storage.exists(branch_key)
     assert await storage.exists(hosts.route_key(f"site-{d[:8]}.localhost"))

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from services.api.app import create_app
 from services.api.db.engine import MIGRATIONS, create_engine
 from services.core.settings import Settings
-from tests.api.conftest import TOKEN
+from tests.api.conftest import TOKEN, post_webhook, push_payload
 
 pytestmark = pytest.mark.anyio
 
@@ -93,7 +93,9 @@ async def test_0003_leaves_existing_projects_unprotected(
         assert patched.json()["preview_protected"] is True
 
 
-@pytest.mark.parametrize(("before", "revision"), [("0001", "0002"), ("0002", "0003")])
+@pytest.mark.parametrize(
+    ("before", "revision"), [("0001", "0002"), ("0002", "0003"), ("0003", "0004")]
+)
 async def test_a_revision_downgrades_and_upgrades_again(
     database_url: str, before: str, revision: str
 ) -> None:
@@ -102,3 +104,16 @@ async def test_a_revision_downgrades_and_upgrades_again(
     await run(database_url, "upgrade", revision)
     await run(database_url, "downgrade", before)
     await run(database_url, "upgrade", "head")
+
+
+async def test_0004_judges_the_first_push_after_it_as_new(
+    settings: Settings, database_url: str
+) -> None:
+    """No history yet: a project's next push is built, then its repetition is a replay."""
+    async with api_over_old_project(settings, database_url, "0003") as client:
+        patched = await client.patch("/api/projects/old", json={"github_repo": "acme/old"})
+        assert patched.status_code == 200, patched.text
+        push = push_payload(repo="acme/old", after="f" * 40)
+        assert (await post_webhook(client, push)).status_code == 202
+        again = await post_webhook(client, push)
+        assert (again.status_code, again.json()["status"]) == (200, "replay")

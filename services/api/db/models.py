@@ -144,6 +144,21 @@ class WebhookDelivery(Base):
     outcome: Mapped[str] = mapped_column(String(255), default="")
 
 
+class BranchPush(Base):
+    """A push that moved a project's branch or tag: the history the replay rule reads."""
+
+    __tablename__ = "branch_pushes"
+    __table_args__ = (Index("ix_branch_pushes_project_ref", "project_name", "ref", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_name: Mapped[str] = mapped_column(ForeignKey("projects.name", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(String(300))  # refs/heads/<name> or refs/tags/<name>
+    before: Mapped[str] = mapped_column(String(40), default="")  # "" when not sent
+    after: Mapped[str] = mapped_column(String(40))
+    delivery_id: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Promotion(Base):
     """Who put which deployment in production, and when: the audit trail of rollbacks."""
 
