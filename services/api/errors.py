@@ -22,6 +22,10 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class BadRequest(ApiError):
     pass
@@ -47,6 +51,20 @@ class TooManyRequests(ApiError):
     code = "too_many_requests"
 
 
+class Throttled(TooManyRequests):
+    """Too many failed sign-ins from one address (services.api.throttle)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed sign-ins from this address; try again in {retry_after} s"
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def _body(code: str, message: str, status: int) -> dict[str, object]:
     # `status_code` and `detail` keep the shape Litestar documents for its own errors.
     return {"error": code, "message": message, "status_code": status, "detail": message}
@@ -54,7 +72,11 @@ def _body(code: str, message: str, status: int) -> dict[str, object]:
 
 def handle_exception(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     if isinstance(exc, ApiError):
-        return Response(_body(exc.code, exc.message, exc.status_code), status_code=exc.status_code)
+        return Response(
+            _body(exc.code, exc.message, exc.status_code),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
     if isinstance(exc, HTTPException):
         detail = exc.detail or "error"
         extra = getattr(exc, "extra", None)

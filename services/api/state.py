@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from litestar.di import NamedDependency
@@ -15,6 +15,7 @@ from .builders import Builder
 from .dispatcher import Dispatcher
 from .intake import DeliveryIntake
 from .site_routes import RouteWriter
+from .throttle import FailureThrottle
 
 
 @dataclass
@@ -29,6 +30,8 @@ class AppState:
     api_token: str
     webhook_secret: str
     intake: DeliveryIntake
+    # Shared by the bearer guard and the dashboard's sign-in form (services.api.auth).
+    sign_in_failures: FailureThrottle = field(default_factory=FailureThrottle)
 
 
 # How handlers ask for the state (Litestar wants named dependencies marked explicitly).

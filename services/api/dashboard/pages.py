@@ -23,7 +23,8 @@ from litestar.response import Redirect, Stream
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.auth import token_matches
+from services.api.auth import signs_in
+from services.api.client_address import client_address
 from services.api.db.models import Deployment, Project
 from services.api.deployments import (
     deployment_log,
@@ -31,7 +32,7 @@ from services.api.deployments import (
     load_deployment,
     read_deployment,
 )
-from services.api.errors import ApiError, Conflict
+from services.api.errors import ApiError, Conflict, Throttled
 from services.api.projects import load_project, read_project
 from services.api.queue import ACTIVE, enqueue
 from services.api.state import AppState
@@ -247,7 +248,20 @@ class DashboardController(Controller):
         target = safe_next(str(form.get("next") or ""))
         if not same_origin(request):
             raise CsrfRejected
-        if not token_matches(app_state.api_token, token):
+        try:
+            signed_in = signs_in(app_state, client_address(request), token)
+        except Throttled as throttled:
+            refused = render(
+                request,
+                "login.html",
+                429,
+                session=None,
+                next=target,
+                error=f"Too many failed sign-ins. Try again in {throttled.retry_after} seconds.",
+            )
+            refused.headers.update(throttled.headers)
+            return refused
+        if not signed_in:
             return render(
                 request,
                 "login.html",
