@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from services.core.private_files import keep_files_private, private_directory
-from services.core.settings import Settings
+from services.core.settings import Settings, load_settings
 
 
 def ensure_secret(path: Path, given: str) -> str:
@@ -42,7 +42,7 @@ def _banner(settings: Settings, token_file: Path, secret_file: Path) -> str:
 
 
 def dev_command() -> int:
-    settings = Settings()
+    settings = load_settings("dev")
     keep_files_private()
     data_dir = private_directory(settings.data_dir.resolve())
     token_file = data_dir / "api-token"

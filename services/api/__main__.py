@@ -7,7 +7,7 @@ import logging
 import uvicorn
 
 from services.core.private_files import keep_files_private, private_directory
-from services.core.settings import Settings
+from services.core.settings import load_settings
 
 from .app import create_app
 
@@ -15,7 +15,7 @@ from .app import create_app
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     keep_files_private()
-    settings = Settings()
+    settings = load_settings("api", api_token=True)
     private_directory(settings.data_dir)
     uvicorn.run(
         create_app(settings),

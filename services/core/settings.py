@@ -6,12 +6,21 @@ explicitly in tests) and pass it down.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Guessing a token this long is hopeless even unthrottled; `make dev` and Terraform generate
+# far longer ones (43 and 48 characters).
+MIN_API_TOKEN_LENGTH = 16
+
+
+class InvalidSettings(ValueError):
+    """A setting that cannot be used, said in one line."""
 
 
 class Settings(BaseSettings):
@@ -84,6 +93,11 @@ class Settings(BaseSettings):
     # cloudfront-viewer-country), for `Country=` conditions; empty: the country is unknown.
     proxy_country_header: str = ""
 
+    @field_validator("api_token")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        return _checked_api_token(value, "SLIPWAY_API_TOKEN")
+
     @field_validator("base_domain")
     @classmethod
     def _normalise_domain(cls, value: str) -> str:
@@ -115,10 +129,47 @@ class Settings(BaseSettings):
         return f"{self.public_scheme}://{host}{suffix}/"
 
     def resolved_api_token(self) -> str:
-        return self.api_token or _read_secret_file(self.data_dir / "api-token")
+        if self.api_token:
+            return self.api_token
+        path = self.data_dir / "api-token"
+        return _checked_api_token(_read_secret_file(path), str(path))
 
     def resolved_webhook_secret(self) -> str:
         return self.github_webhook_secret or _read_secret_file(self.data_dir / "webhook-secret")
+
+
+def load_settings(process: str, *, api_token: bool = False) -> Settings:
+    """The settings from the environment; a bad one ends `process` with one line saying why.
+
+    `api_token`: the process uses the API token, which is checked wherever it comes from.
+    """
+    try:
+        settings = Settings()
+        if api_token:
+            settings.resolved_api_token()
+    except ValidationError as exc:
+        reasons = "; ".join(_reason(error) for error in exc.errors())
+        raise SystemExit(f"slipway {process}: {reasons}") from None
+    except InvalidSettings as exc:
+        raise SystemExit(f"slipway {process}: {exc}") from None
+    return settings
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if message.startswith("SLIPWAY_"):
+        return message
+    return f"SLIPWAY_{'_'.join(str(part) for part in error['loc']).upper()}: {message}"
+
+
+def _checked_api_token(token: str, source: str) -> str:
+    """`token` when empty (no api) or long enough; InvalidSettings naming `source` otherwise."""
+    if token and len(token) < MIN_API_TOKEN_LENGTH:
+        raise InvalidSettings(
+            f"{source} must be at least {MIN_API_TOKEN_LENGTH} characters, not {len(token)}; "
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
 
 
 def _read_secret_file(path: Path) -> str:

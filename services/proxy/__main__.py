@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.core.private_files import keep_files_private
-from services.core.settings import Settings
+from services.core.settings import load_settings
 from services.proxy.server import run
 
 if __name__ == "__main__":
     keep_files_private()
-    run(Settings())
+    run(load_settings("proxy"))

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from services.api.app import create_app
 from services.core.settings import Settings
 
-TOKEN = "test-token"
+TOKEN = "test-token-0123456789"
 SECRET = "webhook-secret"
 
 

@@ -15,7 +15,7 @@ from services.core.settings import Settings
 def settings() -> Settings:
     return Settings(
         _env_file=None,
-        api_token="api-secret",
+        api_token="api-secret-0123456789",
         github_webhook_secret="hook-secret",
         storage_url="file:///tmp/storage",
     )

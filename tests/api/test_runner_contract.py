@@ -13,7 +13,7 @@ from services.core.settings import Settings
 def test_runner_environment_is_the_contract_plus_build_variables() -> None:
     settings = Settings(
         _env_file=None,
-        api_token="api-secret",
+        api_token="api-secret-0123456789",
         github_webhook_secret="hook-secret",
         github_token="ghp_token",
         storage_url="file:///tmp/storage",
@@ -38,5 +38,5 @@ def test_runner_environment_is_the_contract_plus_build_variables() -> None:
     assert env["SLIPWAY_COMMIT_SHA"] == "c" * 40
     assert env["SLIPWAY_BUILD_ENV_NAMES"] == "API_URL"
     assert env["SLIPWAY_GIT_TOKEN"] == "ghp_token"  # a github.com https repository
-    assert "api-secret" not in env.values()
+    assert "api-secret-0123456789" not in env.values()
     assert "hook-secret" not in env.values()

@@ -16,7 +16,7 @@ import httpx
 
 from tests.support.moto import free_port
 
-TOKEN = "e2e-token"
+TOKEN = "e2e-token-0123456789"
 SECRET = "e2e-secret"
 FINAL = ("ready", "failed", "canceled")
 
