@@ -49,6 +49,7 @@ from .session import (
     new_session_cookie,
     read_session,
 )
+from .sign_out import is_signed_out, sign_out
 from .timefmt import age, duration, status_label
 
 log = logging.getLogger("slipway.dashboard")
@@ -116,9 +117,17 @@ def render(
     return Response(html, media_type=MediaType.HTML, status_code=status, headers=SECURITY_HEADERS)
 
 
-def current_session(request: AnyRequest) -> Session:
+async def signed_in_session(request: AnyRequest) -> Session | None:
+    """The session the request's cookie proves, unless it was signed out."""
     state: AppState = request.app.state.slipway
     session = read_session(state.api_token, request.cookies.get(COOKIE))
+    if session is None or await is_signed_out(state.sessions, session):
+        return None
+    return session
+
+
+async def current_session(request: AnyRequest) -> Session:
+    session = await signed_in_session(request)
     if session is None:
         raise SignInRequired
     return session
@@ -134,7 +143,7 @@ def same_origin(request: AnyRequest) -> bool:
 
 async def checked_form(request: AnyRequest) -> tuple[Session, Mapping[str, str]]:
     """The session and form of a state-changing request, after the CSRF checks."""
-    session = current_session(request)
+    session = await current_session(request)
     form = await request.form()
     values = {key: str(value) for key, value in form.items()}
     presented = values.get("csrf_token") or request.headers.get("x-csrf-token")
@@ -235,9 +244,8 @@ class DashboardController(Controller):
 
     @get("/login")
     async def login_page(self, request: AnyRequest) -> Response[Any]:
-        state: AppState = request.app.state.slipway
         target = safe_next(request.query_params.get("next"))
-        if read_session(state.api_token, request.cookies.get(COOKIE)) is not None:
+        if await signed_in_session(request) is not None:
             return Redirect(target, status_code=303)
         return render(request, "login.html", session=None, next=target, error="")
 
@@ -284,8 +292,9 @@ class DashboardController(Controller):
         return response
 
     @post("/logout", status_code=303)
-    async def logout(self, request: AnyRequest) -> Response[Any]:
-        await checked_form(request)
+    async def logout(self, request: AnyRequest, app_state: AppState) -> Response[Any]:
+        session, _ = await checked_form(request)
+        await sign_out(app_state.sessions, session)
         response: Response[Any] = Redirect(f"{PREFIX}/login?done=signed-out", status_code=303)
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
@@ -294,7 +303,7 @@ class DashboardController(Controller):
 
     @get("/")
     async def projects(self, request: AnyRequest, app_state: AppState) -> Response[str]:
-        session = current_session(request)
+        session = await current_session(request)
         rows = []
         async with app_state.sessions() as db:
             projects = (await db.scalars(select(Project).order_by(Project.name))).all()
@@ -306,7 +315,7 @@ class DashboardController(Controller):
 
     @get("/projects/{name:str}")
     async def project(self, request: AnyRequest, name: str, app_state: AppState) -> Response[str]:
-        session = current_session(request)
+        session = await current_session(request)
         async with app_state.sessions() as db:
             p = await load_project(db, name)
             project = builtins(await read_project(app_state, db, p))
@@ -326,7 +335,7 @@ class DashboardController(Controller):
     async def deployment(
         self, request: AnyRequest, deployment_id: str, app_state: AppState
     ) -> Response[str]:
-        session = current_session(request)
+        session = await current_session(request)
         d = builtins(await read_deployment(app_state, deployment_id))
         async with app_state.sessions() as db:
             row = await load_deployment(db, deployment_id)
@@ -352,7 +361,7 @@ class DashboardController(Controller):
         app_state: AppState,
         follow: bool = Parameter(default=False),
     ) -> Stream:
-        current_session(request)
+        await current_session(request)
         async with app_state.sessions() as db:
             row = await load_deployment(db, deployment_id)
         headers = {**SECURITY_HEADERS, "X-Accel-Buffering": "no"}
@@ -369,7 +378,7 @@ class DashboardController(Controller):
     async def deployment_status(
         self, request: AnyRequest, deployment_id: str, app_state: AppState
     ) -> Response[dict[str, Any]]:
-        current_session(request)
+        await current_session(request)
         d = await read_deployment(app_state, deployment_id)
         label = status_label(d.status, d.reason)
         body = {"status": d.status, "label": label, "final": d.status not in ACTIVE}

@@ -171,3 +171,16 @@ class Promotion(Base):
     deployment_id: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignedOutSession(Base):
+    """A dashboard session signed out before it expired: its cookie proves nothing any more.
+
+    Cookies are signed, not stored (services/api/dashboard/session.py); only sign-outs are
+    kept, each until the cookie would have expired anyway.
+    """
+
+    __tablename__ = "signed_out_sessions"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
