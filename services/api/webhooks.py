@@ -1,5 +1,9 @@
 """`POST /webhooks/github`: signature first, on the raw bytes; then parse; then act once.
 
+The signature is checked in a worker thread against the secrets of the body's repository
+(`signatures.py`); parsing runs in a worker thread too, so a large body never holds up the
+event loop, and a body past GitHub's 25 MB cap is refused with 413 as it arrives.
+
 Every delivery is recorded by its `X-GitHub-Delivery` id in the same transaction as the
 deployments it creates, so a redelivery (or ten concurrent copies) creates nothing twice:
 the database's primary key decides, not a check-then-insert.
@@ -7,19 +11,18 @@ the database's primary key decides, not a check-then-insert.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from anyio import to_thread
 from litestar import Request, Response, post
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core import hosts
 
-from . import branch_history
+from . import branch_history, signatures
 from .db.models import Deployment, Project
 from .errors import BadRequest, Unauthorized
 from .intake import Delivery, Handler
@@ -38,13 +41,6 @@ from .webhook_payloads import (
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 SKIP_MARKERS = ("[skip ci]", "[ci skip]", "[slipway skip]", "[skip slipway]")
 _DELIVERY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-
-
-def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
-    if not secret or not header or not header.startswith("sha256="):
-        return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
 @dataclass
@@ -66,9 +62,14 @@ class Outcome:
 )
 async def github_webhook(request: Request, app_state: StateDep) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
     body = await request.body()
-    signature = request.headers.get("x-hub-signature-256")
-    async with app_state.sessions() as session:
-        accepted_secret = await _matching_secret(session, app_state.webhook_secret, body, signature)
+    content_type = request.headers.get("content-type", "application/json")
+    accepted_secret = await signatures.signing_secret(
+        app_state.sessions,
+        app_state.webhook_secret,
+        body,
+        content_type,
+        request.headers.get("x-hub-signature-256"),
+    )
     if accepted_secret is None:
         raise Unauthorized("missing or invalid X-Hub-Signature-256")
     event = request.headers.get("x-github-event", "")
@@ -77,7 +78,7 @@ async def github_webhook(request: Request, app_state: StateDep) -> Response[Webh
         raise BadRequest("missing X-GitHub-Event header")
     if not _DELIVERY_RE.match(delivery):
         raise BadRequest("missing or invalid X-GitHub-Delivery header")
-    payload = parse_body(body, request.headers.get("content-type", "application/json"))
+    payload = await to_thread.run_sync(parse_body, body, content_type)
     # Read and bound-checked here, so bad input is refused before the intake sees it.
     read = _read_event(event, payload)
     outcome = await app_state.intake.submit(Delivery(delivery, event, read, accepted_secret))
@@ -109,21 +110,6 @@ def intake_handler(app_state: AppState) -> Handler:
         return await handle_event(app_state, session, d)
 
     return handle
-
-
-async def _matching_secret(
-    session: AsyncSession, global_secret: str, body: bytes, signature: str | None
-) -> str | None:
-    """The secret that signed the body: the global one, or one project's own."""
-    if signature_matches(global_secret, body, signature):
-        return global_secret
-    project_secrets = await session.scalars(
-        select(Project.webhook_secret).where(Project.webhook_secret != "").distinct()
-    )
-    for secret in project_secrets:
-        if signature_matches(secret, body, signature):
-            return secret
-    return None
 
 
 async def handle_event(app_state: AppState, session: AsyncSession, d: Delivery) -> Outcome:
