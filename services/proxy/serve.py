@@ -177,7 +177,7 @@ class Proxy:
         if route.protection is None:
             return await self._site_answer(request, request.host, route)
         # Before anything of the site, cached answers included.
-        verdict = await self.gate.check(route.protection, request.authorization)
+        verdict = await self.gate.check(route.project, route.protection, request.authorization)
         if verdict is Verdict.BUSY:
             return too_busy()
         if verdict is Verdict.DENIED:

@@ -38,22 +38,24 @@ class CountingVerify:
 async def test_verdicts_are_remembered_both_ways_and_bounded() -> None:
     verify = CountingVerify()
     gate = PreviewGate(max_verdicts=3, verify=verify)
-    assert await gate.check(STORED, basic("the password")) is Verdict.ALLOWED
-    assert await gate.check(STORED, basic("wrong guess")) is Verdict.DENIED
-    assert await gate.check(STORED, basic("the password")) is Verdict.ALLOWED
-    assert await gate.check(STORED, basic("wrong guess")) is Verdict.DENIED
+    assert await gate.check("site", STORED, basic("the password")) is Verdict.ALLOWED
+    assert await gate.check("site", STORED, basic("wrong guess")) is Verdict.DENIED
+    assert await gate.check("site", STORED, basic("the password")) is Verdict.ALLOWED
+    assert await gate.check("site", STORED, basic("wrong guess")) is Verdict.DENIED
     assert verify.calls == 2
     for i in range(10):
-        await gate.check(STORED, basic(f"guess {i:04}"))
-    assert len(gate) == 3
+        await gate.check("site", STORED, basic(f"guess {i:04}"))
+    assert len(gate) == 4  # three failures, and the success they never push out
+    assert verify.calls == 12
+    assert await gate.check("site", STORED, basic("the password")) is Verdict.ALLOWED
     assert verify.calls == 12
 
 
 async def test_the_real_hash_is_checked() -> None:
     gate = PreviewGate()
-    assert await gate.check(STORED, basic("the password", "any name")) is Verdict.ALLOWED
-    assert await gate.check(STORED, basic("The password")) is Verdict.DENIED
-    assert await gate.check("not-a-hash", basic("the password")) is Verdict.DENIED
+    assert await gate.check("site", STORED, basic("the password", "any name")) is Verdict.ALLOWED
+    assert await gate.check("site", STORED, basic("The password")) is Verdict.DENIED
+    assert await gate.check("site", "not-a-hash", basic("the password")) is Verdict.DENIED
 
 
 async def test_malformed_credentials_are_refused_without_hashing() -> None:
@@ -70,7 +72,7 @@ async def test_malformed_credentials_are_refused_without_hashing() -> None:
         basic("the password", "u" * 600),
         b"Basic " + base64.b64encode(b"u:\xff\xfe not utf-8"),
     ):
-        assert await gate.check(STORED, header) is Verdict.DENIED
+        assert await gate.check("site", STORED, header) is Verdict.DENIED
     assert verify.calls == 0
     assert basic_password(b"basic " + base64.b64encode(b":the password")) == "the password"
 
@@ -79,15 +81,66 @@ async def test_same_credentials_share_one_check_and_too_many_are_busy() -> None:
     verify = CountingVerify()
     verify.release.clear()
     gate = PreviewGate(max_hashing=2, max_waiting=3, verify=verify)
-    same = [asyncio.create_task(gate.check(STORED, basic("the password"))) for _ in range(20)]
-    others = [asyncio.create_task(gate.check(STORED, basic(f"guess {i:04}"))) for i in range(4)]
+    same = [
+        asyncio.create_task(gate.check("site", STORED, basic("the password"))) for _ in range(20)
+    ]
+    others = [
+        asyncio.create_task(gate.check("site", STORED, basic(f"guess {i:04}"))) for i in range(3)
+    ]
     await asyncio.sleep(0.05)
-    assert await gate.check(STORED, basic("one too many")) is Verdict.BUSY
+    assert await gate.check("site", STORED, basic("one too many")) is Verdict.BUSY
     verify.release.set()
     assert {await t for t in same} == {Verdict.ALLOWED}
     assert {await t for t in others} == {Verdict.DENIED}
-    assert verify.calls == 5
-    assert await gate.check(STORED, basic("one too many")) is Verdict.DENIED
+    assert verify.calls == 4
+    assert await gate.check("site", STORED, basic("one too many")) is Verdict.DENIED
+
+
+class ConcurrencyVerify(CountingVerify):
+    """Records how many checks of each hash run at once, at most."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.most_in_all = 0
+
+    def __call__(self, password: str, stored: str) -> bool:
+        with self.lock:
+            self.running[stored] = self.running.get(stored, 0) + 1
+            self.most[stored] = max(self.most.get(stored, 0), self.running[stored])
+            self.most_in_all = max(self.most_in_all, sum(self.running.values()))
+        try:
+            return super().__call__(password, stored)
+        finally:
+            with self.lock:
+                self.running[stored] -= 1
+
+
+async def test_a_flooded_project_waits_alone_and_holds_one_slot() -> None:
+    verify = ConcurrencyVerify()
+    verify.release.clear()
+    gate = PreviewGate(max_hashing=2, project_hashing=1, max_waiting=3, verify=verify)
+    other = hash_password("the password", iterations=1000)
+    flood = [
+        asyncio.create_task(gate.check("flooded", STORED, basic(f"guess {i:04}")))
+        for i in range(50)
+    ]
+    await asyncio.sleep(0.05)
+    visitors = [asyncio.create_task(gate.check("other", other, basic("the password")))]
+    visitors += [
+        asyncio.create_task(gate.check("other", other, basic(f"typo {i}"))) for i in range(3)
+    ]
+    await asyncio.sleep(0.05)
+    assert gate.projects_in_flight == 2
+    verify.release.set()
+    flooded = [await t for t in flood]
+    assert (flooded.count(Verdict.DENIED), flooded.count(Verdict.BUSY)) == (4, 46)
+    assert [await t for t in visitors] == [Verdict.ALLOWED] + [Verdict.DENIED] * 3
+    assert verify.most == {STORED: 1, other: 1}  # one running check per project at most
+    assert verify.most_in_all <= 2
+    assert gate.projects_in_flight == 0  # nothing is kept for a project once it is quiet
 
 
 @pytest.mark.parametrize(
