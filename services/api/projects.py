@@ -60,16 +60,17 @@ async def read_project(
     return project_view(app_state.settings, p, production, reveal)
 
 
-def _settings_fields(data: dict[str, Any], base_domain: str) -> dict[str, Any]:
+def _settings_fields(data: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Validate the settings present in a create or update body."""
+    base_domain, builder = settings.base_domain, settings.builder
     checks: dict[str, Callable[[Any], Any]] = {
         "repo_url": check_repo_url,
         "production_branch": check_branch,
         "root_dir": lambda v: check_relative_dir(v, "root_dir"),
         "output_dir": lambda v: check_relative_dir(v, "output_dir"),
-        "env": lambda v: check_env(v, "env"),
-        "production_env": lambda v: check_env(v, "production_env"),
-        "preview_env": lambda v: check_env(v, "preview_env"),
+        "env": lambda v: check_env(v, "env", builder),
+        "production_env": lambda v: check_env(v, "production_env", builder),
+        "preview_env": lambda v: check_env(v, "preview_env", builder),
         "domains": lambda v: check_domains(v, base_domain),
         "preview_password": check_preview_password,
     }
@@ -128,9 +129,9 @@ class ProjectController(Controller):
 
     @post("/", operation_id="createProject", status_code=201)
     async def create(self, data: JSONBody[ProjectCreate], app_state: StateDep) -> ProjectRead:
-        fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings.base_domain)
+        fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings)
         check_name(data.name, app_state.settings.base_domain)
-        check_variables_per_build(fields)
+        check_variables_per_build(fields, app_state.settings.builder)
         domains = fields.pop("domains")
         fields["preview_password_hash"] = await preview_password_hash(
             fields.pop("preview_password")
@@ -173,7 +174,7 @@ class ProjectController(Controller):
         self, name: str, data: JSONBody[ProjectUpdate], app_state: StateDep
     ) -> ProjectRead:
         given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        fields = _settings_fields(given, app_state.settings.base_domain)
+        fields = _settings_fields(given, app_state.settings)
         if "preview_password" in fields:
             fields["preview_password_hash"] = await preview_password_hash(
                 fields.pop("preview_password")
@@ -198,7 +199,7 @@ class ProjectController(Controller):
                         )
                     for key, value in fields.items():
                         setattr(project, key, value)
-                    check_variables_per_build(env_groups(project))  # a group meets the others
+                    check_variables_per_build(env_groups(project), app_state.settings.builder)
                     if "preview_password_hash" in fields:
                         previews = await preview_hosts(app_state, session, project)
             except IntegrityError:

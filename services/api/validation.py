@@ -61,21 +61,21 @@ def check_relative_dir(value: str, field: str) -> str:
     return "" if normal == "." else normal
 
 
-def check_env(env: dict[str, str], group: str) -> dict[str, str]:
+def check_env(env: dict[str, str], group: str, builder: str) -> dict[str, str]:
     """One group of build variables (`env`, `production_env` or `preview_env`) on its own."""
     for name in env:
         if name.upper().startswith("SLIPWAY_"):
             raise BadRequest(f"build variable {name}: names starting with SLIPWAY_ are reserved")
-    if (problem := build_variables.limit_problem(env, group)) is not None:
+    if (problem := build_variables.limit_problem(env, group, builder)) is not None:
         raise BadRequest(problem)
     return env
 
 
-def check_variables_per_build(groups: Mapping[str, Mapping[str, str]]) -> None:
+def check_variables_per_build(groups: Mapping[str, Mapping[str, str]], builder: str) -> None:
     """What each kind of build receives, `env` with its context's group laid over it, fits."""
     for scoped in ("production_env", "preview_env"):
         received = {**groups["env"], **groups[scoped]}
-        problem = build_variables.limit_problem(received, f"env with {scoped}")
+        problem = build_variables.limit_problem(received, f"env with {scoped}", builder)
         if problem is not None:
             raise BadRequest(problem)
 

@@ -6,15 +6,22 @@ execve at about 2 MiB of arguments and environment together (a quarter of the st
 and one string (`NAME=value`) at 128 KiB. A total of 64 KiB for what one build receives (as
 Vercel's) stays far inside both, leaving room for the runner's own variables and whatever
 the build's tools add and pass on. Sizes are UTF-8 bytes of `NAME=value`.
+
+On ECS the variables travel in RunTask's container overrides, which AWS caps at 8192
+characters of JSON for all of a task's inputs, the runner's own and the build's storage
+credentials included: there the variables may take at most 4096 of them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 MAX_VARIABLES = 200
 MAX_VALUE_BYTES = 32 * 1024
 MAX_TOTAL_BYTES = 64 * 1024
+ECS_OVERRIDES_MAX_CHARS = 8192
+ECS_MAX_VARIABLE_CHARS = 4096
 
 
 def entry_bytes(name: str, value: str) -> int:
@@ -26,8 +33,15 @@ def total_bytes(variables: Mapping[str, str]) -> int:
     return sum(entry_bytes(name, value) for name, value in variables.items())
 
 
-def limit_problem(variables: Mapping[str, str], what: str) -> str | None:
-    """Why `variables` (described as `what`) cannot all reach a build; None when they can."""
+def override_chars(environment: Mapping[str, str]) -> int:
+    """The characters `environment` takes in ECS container overrides, as RunTask's JSON."""
+    entries = [{"name": name, "value": value} for name, value in environment.items()]
+    return len(json.dumps(entries, separators=(",", ":")))
+
+
+def limit_problem(variables: Mapping[str, str], what: str, builder: str = "local") -> str | None:
+    """Why `variables` (described as `what`) cannot all reach a build run by `builder`
+    (`local` or `ecs`); None when they can."""
     for name, value in variables.items():
         if len(value.encode()) > MAX_VALUE_BYTES:
             return f"build variable {name} is longer than {MAX_VALUE_BYTES // 1024} KiB"
@@ -38,5 +52,11 @@ def limit_problem(variables: Mapping[str, str], what: str) -> str | None:
         return (
             f"{what} take {total} bytes as NAME=value; a build receives at most "
             f"{MAX_TOTAL_BYTES} bytes ({MAX_TOTAL_BYTES // 1024} KiB) of variables"
+        )
+    if builder == "ecs" and (chars := override_chars(variables)) > ECS_MAX_VARIABLE_CHARS:
+        return (
+            f"{what} take {chars} characters of ECS's task overrides; builds on ECS receive "
+            f"at most {ECS_MAX_VARIABLE_CHARS} (AWS allows {ECS_OVERRIDES_MAX_CHARS} for all "
+            "of a build's inputs)"
         )
     return None

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from services.core.build_variables import MAX_TOTAL_BYTES, MAX_VALUE_BYTES, total_bytes
-from tests.api.conftest import TOKEN
+from services.api.app import create_app
+from services.api.builders.local import LocalBuilder
+from services.core.build_variables import (
+    ECS_MAX_VARIABLE_CHARS,
+    MAX_TOTAL_BYTES,
+    MAX_VALUE_BYTES,
+    override_chars,
+    total_bytes,
+)
+from tests.api.conftest import TOKEN, make_settings
 from tests.support.variables import variables_of_total
 
 pytestmark = pytest.mark.anyio
@@ -250,3 +259,21 @@ async def test_a_value_is_measured_in_bytes(client: Client) -> None:
     wider = await client.patch("/api/projects/wide", json={"env": {"A": wide + "\u00e9"}})
     assert wider.status_code == 400
     assert wider.json()["message"] == "build variable A is longer than 32 KiB"
+
+
+async def test_on_ecs_variables_are_limited_to_what_task_overrides_carry(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = make_settings(tmp_path, database_url, builder="ecs")
+    builder = LocalBuilder(settings.data_dir, storage_is_s3=False)  # no build runs here
+    app = create_app(settings, builder=builder, run_dispatcher=False)
+    async with AsyncTestClient(app=app) as ecs_client:
+        ecs_client.headers["Authorization"] = f"Bearer {TOKEN}"
+        fits = {"BIG": "v" * (ECS_MAX_VARIABLE_CHARS - override_chars({"BIG": ""}))}
+        body = {"name": "onecs", "repo_url": "file:///x", "env": fits}
+        assert (await ecs_client.post("/api/projects", json=body)).status_code == 201
+        more = await ecs_client.patch("/api/projects/onecs", json={"preview_env": {"A": "1"}})
+        assert more.status_code == 400
+        assert "builds on ECS receive at most 4096" in more.json()["message"]
+        # The same variables are well within what a local build receives.
+        assert total_bytes({**fits, "A": "1"}) < MAX_TOTAL_BYTES

@@ -9,6 +9,7 @@ are never sent by value: the GitHub token reaches the task through the task defi
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from dataclasses import replace
@@ -18,6 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.core.build_variables import ECS_OVERRIDES_MAX_CHARS
 from services.core.settings import Settings
 
 from . import BuildSpec, BuildState
@@ -153,6 +155,13 @@ class EcsBuilder:
 
     async def start(self, spec: BuildSpec) -> str:
         request = run_task_request(self.settings, await self._with_publish_credentials(spec))
+        chars = len(json.dumps(request["overrides"], separators=(",", ":")))
+        if chars > ECS_OVERRIDES_MAX_CHARS:  # RunTask would refuse it: say why, once
+            raise EcsStartError(
+                f"the build's inputs take {chars} characters of ECS task overrides, past the "
+                f"{ECS_OVERRIDES_MAX_CHARS} AWS accepts: shorten the project's build variables, "
+                "commands or repository URL"
+            )
         for attempt in range(1, self.max_attempts + 1):
             try:
                 answer = await asyncio.to_thread(self.ecs.run_task, **request)

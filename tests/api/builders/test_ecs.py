@@ -18,6 +18,11 @@ from services.api.builders.ecs import (
     state_from_task,
 )
 from services.api.dispatcher import runner_environment
+from services.core.build_variables import (
+    ECS_MAX_VARIABLE_CHARS,
+    ECS_OVERRIDES_MAX_CHARS,
+    override_chars,
+)
 from services.core.settings import Settings
 from tests.api.test_build_context import deployment, project
 
@@ -165,3 +170,33 @@ def test_ecs_overrides_carry_the_context_and_the_chosen_values(ecs_settings: Set
     assert given["SLIPWAY_DEPLOY_CONTEXT"] == "deploy-preview"
     assert given["SHARED"] == "preview"
     assert "UA-1" not in repr(request)  # production-only values never reach a preview
+
+
+def variables_of_chars(chars: int) -> dict[str, str]:
+    """Variables taking exactly `chars` characters of task overrides."""
+    variables = {"BIG": ""}
+    variables["BIG"] = "v" * (chars - override_chars(variables))
+    assert override_chars(variables) == chars
+    return variables
+
+
+async def test_variables_at_the_ecs_limit_start_and_past_what_runtask_takes_do_not(
+    ecs_settings: Settings,
+) -> None:
+    real = EcsBuilder.from_settings(ecs_settings)
+    flaky = FlakyEcs(real.ecs)
+    builder = EcsBuilder(ecs_settings, flaky, real.logs, backoff=0.01)
+    unset = ("root_dir", "install_command", "build_command", "output_dir", "ignore_command")
+    full = project(
+        env=variables_of_chars(ECS_MAX_VARIABLE_CHARS),
+        production_env={},
+        preview_env={},
+        **dict.fromkeys(unset, ""),  # as a stored project has them
+    )
+    env = runner_environment(ecs_settings, full, deployment("main"), "c" * 40)
+    assert (await builder.start(BuildSpec("a" * 20, "site", env))).startswith("arn:aws:ecs:")
+
+    too_much = {**env, "MORE": "m" * ECS_OVERRIDES_MAX_CHARS}
+    with pytest.raises(EcsStartError, match="past the 8192 AWS accepts"):
+        await builder.start(BuildSpec("b" * 20, "site", too_much))
+    assert flaky.calls == 3  # the first start's; the second was refused before asking ECS
