@@ -158,16 +158,8 @@ class Images(Strict):
 
     @property
     def cpu_architecture(self) -> str:
-        """Of every task: Terraform's first revisions and the release's agree."""
+        """Of every task and of the images the release builds."""
         return ARCHITECTURES[self.platform]
-
-    @property
-    def build_capacity_providers(self) -> str | None:
-        """Fargate Spot runs X86_64 tasks only: ARM64 builds start on on-demand FARGATE.
-
-        None leaves the api's own choice (Spot, about 70 % cheaper).
-        """
-        return "FARGATE:1" if self.cpu_architecture == "ARM64" else None
 
 
 class Health(Strict):

@@ -27,7 +27,7 @@ from scripts.deploy.environment import Environment
 from scripts.deploy.errors import PrerequisiteError, RolloutError
 from scripts.deploy.runner import Runner
 from scripts.deploy.taskdefs import (
-    render_task_definitions,
+    release_task_definitions,
     require_outputs,
     write_task_definitions,
 )
@@ -224,10 +224,10 @@ def release(
     revision = runner.read(images.git_head_command(tools.root)).strip()
     runner.say(f"release {release_tag} to {env.name}")
 
-    # Render and validate before anything is pushed, so a bad template costs nothing.
-    definitions = render_task_definitions(env, outputs, release_tag)
+    # Read and validate before anything is pushed, so a bad output costs nothing.
+    definitions = release_task_definitions(env, outputs, release_tag)
     for path in write_task_definitions(definitions, work_dir / "taskdefs"):
-        runner.say(f"rendered {path}")
+        runner.say(f"task definition {path}")
 
     builds = images.release_images(dict(outputs))
     for registry in sorted({images.registry_host(build.repository_url) for build in builds}):

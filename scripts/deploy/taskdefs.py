@@ -1,12 +1,16 @@
-"""Render the api, proxy and builder task definitions from jinja2 templates.
+"""The task definitions a release registers: Terraform's requests with the release's images.
 
-Inputs are Terraform's outputs, the environment file and the release's image tag. Every
-rendered document is checked with botocore's own request validation for
-`RegisterTaskDefinition` (what boto3 runs before sending), so a typo fails here, not in AWS.
+terraform/modules/task_definition describes each family once, as the whole
+`RegisterTaskDefinition` request (the stack's output `task_definitions`). Terraform
+registered it as the first revision; a release registers it again, changing only each
+container's image tag and adding the release's tags. So what runs is what Terraform, its
+tests and checkov saw. Every document is checked with botocore's own request validation
+(what boto3 runs before sending), so a malformed output fails here, not in AWS.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,42 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session  # type: ignore[import-untyped, unused-ignore]
-import jinja2
 from botocore.validate import ParamValidator  # type: ignore[import-untyped, unused-ignore]
 
+from scripts.deploy.ecs import RELEASE_TAG
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError
 
-TEMPLATES = Path(__file__).parent / "templates"
 ROLES = ("api", "proxy", "builder")
-
-# Outputs of terraform/stacks/platform that the templates read. Missing ones fail early.
-REQUIRED_OUTPUTS = (
-    "region",
-    "cluster_name",
-    "api_task_family",
-    "proxy_task_family",
-    "builder_task_family",
-    "services_repository_url",
-    "builder_repository_url",
-    "artifacts_bucket",
-    "base_domain",
-    "task_execution_role_arn",
-    "api_task_role_arn",
-    "proxy_task_role_arn",
-    "builder_task_role_arn",
-    "builder_publisher_role_arn",
-    "api_log_group",
-    "proxy_log_group",
-    "builder_log_group",
-    "builder_subnet_ids",
-    "builder_security_group_id",
-    "database_secret_arn",
-    "database_endpoint",
-    "webhook_secret_arn",
-    "api_token_secret_arn",
-    "github_token_secret_arn",
-)
+ENVIRONMENT_TAG = "slipway:environment"
+OUTPUT = "task_definitions"
 
 
 @dataclass(frozen=True)
@@ -62,10 +39,6 @@ class TaskDefinitions:
         return [("builder", self.builder), ("api", self.api), ("proxy", self.proxy)]
 
 
-def image_ref(repository_url: str, tag: str) -> str:
-    return f"{repository_url}:{tag}"
-
-
 def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
     missing = [name for name in names if name not in outputs]
     if missing:
@@ -75,70 +48,29 @@ def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
         )
 
 
-def template_context(env: Environment, outputs: Mapping[str, Any], tag: str) -> dict[str, Any]:
-    require_outputs(outputs, REQUIRED_OUTPUTS)
-    subnets = outputs["builder_subnet_ids"]
-    if isinstance(subnets, str) or not subnets:
-        raise ConfigError(f"Terraform output builder_subnet_ids must be a list of ids: {subnets!r}")
-    return {
-        "out": dict(outputs),
-        "tag": tag,
-        "environment": env.name,
-        "cpu_architecture": env.images.cpu_architecture,
-        "build_capacity_providers": env.images.build_capacity_providers,
-        "services_image": image_ref(outputs["services_repository_url"], tag),
-        "builder_image": image_ref(outputs["builder_repository_url"], tag),
-        "builder_execution_role_arn": outputs.get(
-            "builder_execution_role_arn", outputs["task_execution_role_arn"]
-        ),
-        "builder_assign_public_ip": "true" if outputs.get("builder_assign_public_ip") else "false",
-        # Build log streams are <prefix>/<container>/<task id>; the api reads them by it.
-        "builder_log_prefix": "build",
-        "build_timeout": env.builder.timeout_seconds,
-        "sizes": {"api": env.services.api, "proxy": env.services.proxy, "builder": env.builder},
-        "containers": {role: outputs.get(f"{role}_container_name", role) for role in ROLES},
-        "ports": {
-            "api": int(outputs.get("api_port", 8000)),
-            "proxy": int(outputs.get("proxy_port", 8080)),
-        },
-        "database": {
-            "name": outputs.get("database_name", "slipway"),
-            "port": int(outputs.get("database_port", 5432)),
-        },
-    }
+def with_tag(image: str, tag: str) -> str:
+    """`registry[:port]/repository[:old]` with `tag` instead of the old tag."""
+    registry, slash, name = image.rpartition("/")
+    return f"{registry}{slash}{name.split(':', 1)[0]}:{tag}"
 
 
-def _tojson(value: Any) -> str:
-    # jinja2's own tojson hands an undefined value to json.dumps, which hides the name.
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
-    return json.dumps(value)
-
-
-def _jinja() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - JSON, every value passes through tojson
-        keep_trailing_newline=True,
-    )
-    environment.filters["tojson"] = _tojson
-    return environment
-
-
-def render_one(role: str, context: Mapping[str, Any]) -> dict[str, Any]:
-    name = f"{role}.json.j2"
-    try:
-        text = _jinja().get_template(name).render(**context)
-    except jinja2.UndefinedError as error:
-        raise ConfigError(f"template {name}: {error.message}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"template {name} rendered invalid JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"template {name} must render a JSON object")
-    validate_task_definition(document, source=name)
+def release_document(
+    request: Mapping[str, Any], *, role: str, environment: str, tag: str
+) -> dict[str, Any]:
+    """Terraform's request for `role`, with the release's image tag and tags."""
+    source = f"Terraform output {OUTPUT}.{role}"
+    document = copy.deepcopy(dict(request))
+    containers = document.get("containerDefinitions")
+    if not isinstance(containers, list) or not containers:
+        raise ConfigError(f"{source} has no containerDefinitions")
+    for container in containers:
+        if not isinstance(container, dict) or not isinstance(container.get("image"), str):
+            raise ConfigError(f"{source} has a container without an image")
+        container["image"] = with_tag(container["image"], tag)
+    release_tags = {ENVIRONMENT_TAG: environment, RELEASE_TAG: tag}
+    kept = [t for t in document.get("tags") or [] if t.get("key") not in release_tags]
+    document["tags"] = kept + [{"key": k, "value": v} for k, v in release_tags.items()]
+    validate_task_definition(document, source=source)
     return document
 
 
@@ -152,15 +84,22 @@ def validate_task_definition(document: Mapping[str, Any], *, source: str) -> Non
         raise ConfigError(f"{source} is not a valid RegisterTaskDefinition request: {problems}")
 
 
-def render_task_definitions(
+def release_task_definitions(
     env: Environment, outputs: Mapping[str, Any], tag: str
 ) -> TaskDefinitions:
-    context = template_context(env, outputs, tag)
-    return TaskDefinitions(
-        api=render_one("api", context),
-        proxy=render_one("proxy", context),
-        builder=render_one("builder", context),
-    )
+    require_outputs(outputs, (OUTPUT,))
+    requests = outputs[OUTPUT]
+    missing = [role for role in ROLES if not isinstance(requests, Mapping) or role not in requests]
+    if missing:
+        raise ConfigError(
+            f"Terraform output {OUTPUT} lacks {', '.join(missing)}",
+            hint="run `make apply` with the current terraform/stacks/platform",
+        )
+    documents = {
+        role: release_document(requests[role], role=role, environment=env.name, tag=tag)
+        for role in ROLES
+    }
+    return TaskDefinitions(**documents)
 
 
 def write_task_definitions(definitions: TaskDefinitions, directory: Path) -> list[Path]:

@@ -40,7 +40,11 @@ def tfvars(env: Environment) -> dict[str, Any]:
         "log_retention_days": env.log_retention_days,
         "api": _service(env.services.api),
         "proxy": _service(env.services.proxy),
-        "builder": {"cpu": env.builder.cpu, "memory": env.builder.memory},
+        "builder": {
+            "cpu": env.builder.cpu,
+            "memory": env.builder.memory,
+            "timeout_seconds": env.builder.timeout_seconds,
+        },
         "database": {
             "instance_class": env.database.instance_class,
             "engine_version": env.database.engine_version,

@@ -344,37 +344,23 @@ def test_a_build_on_ecs_publishes_with_write_only_credentials_and_goes_live(
     assert not fargate.errors
 
 
-# Settings that make a task what checkov checks: they must be the same in the revision
-# Terraform registers and in the ones the release registers (issue 15, defect 7).
-TASK_HARDENING = (
-    "cpu",
-    "memory",
-    "networkMode",
-    "requiresCompatibilities",
-    "runtimePlatform",
-    "taskRoleArn",
-    "executionRoleArn",
-    "volumes",
+# What a revision registered from the same request may differ in: the release swaps each
+# image's tag and adds its tags; ECS adds its own bookkeeping.
+REGISTRATION_FIELDS = (
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "registeredAt",
+    "registeredBy",
+    "requiresAttributes",
+    "compatibilities",
+    "tags",
 )
-CONTAINER_HARDENING = (
-    "name",
-    "cpu",
-    "memory",
-    "essential",
-    "readonlyRootFilesystem",
-    "mountPoints",
-    "user",
-    "privileged",
-    "linuxParameters",
-    "portMappings",
-    "logConfiguration",
-)
-# Settings on which the two sources may disagree: none.
-KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
 def meaning(value: Any) -> Any:
-    """A setting as ECS reads it: false, empty and absent are the same (ECS's defaults)."""
+    """A setting as ECS reads it: false, empty and absent are the same (ECS's defaults;
+    the provider sends some of them explicitly)."""
     if isinstance(value, dict):
         return {k: meaning(v) for k, v in value.items() if v not in (False, None, "", [], {})}
     if isinstance(value, list):
@@ -382,35 +368,125 @@ def meaning(value: Any) -> Any:
     return value
 
 
-def hardening(definition: dict[str, Any]) -> dict[str, Any]:
-    (container,) = definition["containerDefinitions"]
-    settings = {f"task {key}": meaning(definition.get(key)) for key in TASK_HARDENING}
-    settings.update({key: meaning(container.get(key)) for key in CONTAINER_HARDENING})
-    settings["secrets"] = sorted(secret["name"] for secret in container.get("secrets", []))
-    return settings
+def as_registered(definition: dict[str, Any]) -> dict[str, Any]:
+    """A described revision without what registration adds, images without their tag."""
+    kept = {k: v for k, v in definition.items() if k not in REGISTRATION_FIELDS}
+    kept["containerDefinitions"] = [
+        {**c, "image": c["image"].rsplit(":", 1)[0]} for c in definition["containerDefinitions"]
+    ]
+    return dict(meaning(kept))
 
 
-def test_terraform_and_the_release_register_the_same_hardening(released: Released) -> None:
-    outputs = released.applied.outputs
+def described(released: Released, role: str, revision: int) -> dict[str, Any]:
     ecs = released.applied.emulator.client("ecs", released.applied.operator)
-    differences = {}
-    for role in ("api", "proxy", "builder"):
-        family = outputs[f"{role}_task_family"]
-        terraform, release = (
-            ecs.describe_task_definition(taskDefinition=f"{family}:{revision}")["taskDefinition"]
-            for revision in (1, 2)
+    family = released.applied.outputs[f"{role}_task_family"]
+    answer = ecs.describe_task_definition(taskDefinition=f"{family}:{revision}", include=["TAGS"])
+    return {**answer["taskDefinition"], "tags": answer.get("tags", [])}
+
+
+@pytest.mark.parametrize("role", ["api", "proxy", "builder"])
+def test_terraform_and_the_release_register_one_definition(released: Released, role: str) -> None:
+    """One source of truth (issue 15, defect 7): Terraform's first revision and the
+    release's come from the same request, and differ only in the image tag."""
+    tag = released.applied.repo.git("rev-parse", "HEAD")[:12]
+    first, release = described(released, role, 1), described(released, role, 2)
+    assert as_registered(release) == as_registered(first)
+    (container,) = release["containerDefinitions"]
+    assert container["image"].endswith(f":{tag}")
+    assert {"key": "slipway:release", "value": tag} in release["tags"]
+
+
+def test_the_api_reads_every_variable_its_task_sets(released: Released) -> None:
+    """Each SLIPWAY_* variable of the released api task parses into the services' Settings,
+    with the values Terraform created (database, roles, subnets)."""
+    from services.core.settings import Settings
+
+    outputs = released.applied.outputs
+    (api,) = described(released, "api", 2)["containerDefinitions"]
+    environment = {item["name"]: item["value"] for item in api["environment"]}
+    secrets = {item["name"]: item["valueFrom"] for item in api["secrets"]}
+    fields = {f"SLIPWAY_{name.upper()}" for name in Settings.model_fields}
+    assert set(environment) | set(secrets) <= fields
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in (environment | dict.fromkeys(secrets, "from-secrets-manager")).items():
+            env.setenv(name, value)
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.builder == "ecs"
+    assert settings.ecs_cluster == outputs["cluster_name"]
+    assert settings.ecs_builder_task_family == outputs["builder_task_family"]
+    assert settings.ecs_publisher_role_arn == outputs["builder_publisher_role_arn"]
+    assert settings.ecs_subnets == ",".join(outputs["builder_subnet_ids"])
+    assert settings.ecs_assign_public_ip is True
+    assert (settings.database_host, settings.database_port) == (outputs["database_endpoint"], 5432)
+    assert settings.database_secret_arn == outputs["database_secret_arn"]
+    assert settings.database_sslmode == "verify-full"
+    assert secrets == {
+        "SLIPWAY_API_TOKEN": outputs["api_token_secret_arn"],
+        "SLIPWAY_GITHUB_TOKEN": outputs["github_token_secret_arn"],
+        "SLIPWAY_GITHUB_WEBHOOK_SECRET": outputs["webhook_secret_arn"],
+    }
+    # The RDS CA bundle is where the services image puts it.
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
+    (copy,) = [line for line in dockerfile.splitlines() if line.startswith("COPY --from=rds-ca ")]
+    assert copy.split()[-1] == settings.database_ca_file
+
+
+def registered_as_terraform(definitions: dict[str, dict[str, Any]]) -> str:
+    """Revisions as literal aws_ecs_task_definition resources. HCL's object syntax takes
+    JSON as it is ("key": value), so each value is its JSON text."""
+
+    def resource(role: str, d: dict[str, Any]) -> str:
+        text = json.dumps(d)
+        assert "${" not in text, "a template sequence would not stay literal"
+        assert "%{" not in text, "a template sequence would not stay literal"
+        arguments = {
+            "family": d["family"],
+            "requires_compatibilities": d["requiresCompatibilities"],
+            "network_mode": d["networkMode"],
+            "cpu": d["cpu"],
+            "memory": d["memory"],
+            "execution_role_arn": d["executionRoleArn"],
+            "task_role_arn": d["taskRoleArn"],
+        }
+        lines = [f"  {name} = {json.dumps(value)}" for name, value in arguments.items()]
+        lines += [f"  volume {{\n    name = {json.dumps(v['name'])}\n  }}" for v in d["volumes"]]
+        lines.append(
+            f"  container_definitions = jsonencode({json.dumps(d['containerDefinitions'])})"
         )
-        ours, theirs = hardening(terraform), hardening(release)
-        differences.update(
-            {(role, key): (ours[key], theirs[key]) for key in ours if ours[key] != theirs[key]}
-        )
-        # Terraform's first revision never runs, so it carries only part of the
-        # environment; what it does set, the release sets the same.
-        (first,), (later,) = terraform["containerDefinitions"], release["containerDefinitions"]
-        environment = {item["name"]: item["value"] for item in later.get("environment", [])}
-        for item in first.get("environment", []):
-            assert environment.get(item["name"]) == item["value"], (role, item)
-    assert differences == KNOWN_DIFFERENCES, (
-        "Terraform's and the release's task definitions disagree (remove an entry of "
-        "KNOWN_DIFFERENCES once it is fixed):\n" + "\n".join(map(str, differences.items()))
-    )
+        return f'resource "aws_ecs_task_definition" "{role}" {{\n' + "\n".join(lines) + "\n}\n"
+
+    return "\n".join(resource(role, d) for role, d in definitions.items())
+
+
+def checkov_on(definitions: dict[str, dict[str, Any]], directory: Path) -> dict[str, set[str]]:
+    from tests.terraform.test_tools import reports, run_checkov
+
+    directory.mkdir()
+    (directory / "revisions.tf").write_text(registered_as_terraform(definitions))
+    result = run_checkov("--framework", "terraform", "-d", str(directory))
+    outcome: dict[str, set[str]] = {"passed": set(), "failed": set()}
+    for report in reports(result):
+        for kind in outcome:
+            for check in report["results"][f"{kind}_checks"]:
+                outcome[kind].add(f"{check['check_id']} {check['resource']}")
+    return outcome
+
+
+def test_checkov_passes_the_revisions_the_release_registered(
+    released: Released, tmp_path: Path
+) -> None:
+    """checkov on what runs: the registered revisions, read back from ECS. checkov cannot
+    follow terraform/modules/task_definition's container list through its expressions, so
+    the scan of terraform/ alone would pass a container that breaks a rule."""
+    definitions = {role: described(released, role, 2) for role in ("api", "proxy", "builder")}
+    outcome = checkov_on(definitions, tmp_path / "as-released")
+    assert outcome["failed"] == set()
+    for role in definitions:
+        assert f"CKV_AWS_336 aws_ecs_task_definition.{role}" in outcome["passed"]
+        assert f"CKV_AWS_249 aws_ecs_task_definition.{role}" in outcome["passed"]
+
+    # The control: the same scan fails a writable root filesystem.
+    (container,) = definitions["proxy"]["containerDefinitions"]
+    container["readonlyRootFilesystem"] = False
+    outcome = checkov_on(definitions, tmp_path / "writable-root")
+    assert outcome["failed"] == {"CKV_AWS_336 aws_ecs_task_definition.proxy"}

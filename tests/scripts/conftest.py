@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import io
 import json
 import sys
@@ -11,7 +12,8 @@ import pytest
 
 from scripts.deploy.environment import Environment, load_environment
 from scripts.deploy.runner import Command, Runner
-from scripts.deploy.taskdefs import render_task_definitions
+from scripts.deploy.taskdefs import release_task_definitions
+from tests.support.task_definitions import render_requests
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_TERRAFORM = Path(__file__).with_name("fake_terraform.py")
@@ -79,9 +81,54 @@ def stack_outputs(prefix: str = "slipway-example") -> dict[str, Any]:
     }
 
 
+def task_definition_calls(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The three families as the stack calls terraform/modules/task_definition (their
+    environments abridged: the stack's own are checked on the applied stack, tests/aws)."""
+    bootstrap = {
+        "api": f"{outputs['services_repository_url']}:bootstrap",
+        "proxy": f"{outputs['services_repository_url']}:bootstrap",
+        "builder": f"{outputs['builder_repository_url']}:bootstrap",
+    }
+    sizes = {"api": (512, 1024), "proxy": (256, 512), "builder": (1024, 2048)}
+    execution = {"builder": outputs["builder_execution_role_arn"]}
+    storage = {"SLIPWAY_STORAGE_URL": f"s3://{outputs['artifacts_bucket']}"}
+    services = {
+        "api": {"port": 8000, "secrets": {"SLIPWAY_API_TOKEN": outputs["api_token_secret_arn"]}},
+        "proxy": {"port": 8080},
+        "builder": {"log_stream_prefix": "build"},
+    }
+    return {
+        role: {
+            "family": outputs[f"{role}_task_family"],
+            "cpu": sizes[role][0],
+            "memory": sizes[role][1],
+            "task_role_arn": outputs[f"{role}_task_role_arn"],
+            "execution_role_arn": execution.get(role, outputs["task_execution_role_arn"]),
+            "region": outputs["region"],
+            "log_group": outputs[f"{role}_log_group"],
+            "containers": [
+                {
+                    "name": role,
+                    "image": bootstrap[role],
+                    "environment": storage,
+                    **services[role],
+                    **({"liveness_path": "/livez"} if "port" in services[role] else {}),
+                }
+            ],
+        }
+        for role in ("api", "proxy", "builder")
+    }
+
+
+@pytest.fixture(scope="session")
+def rendered_task_definitions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    calls = task_definition_calls(stack_outputs())
+    return render_requests(calls, tmp_path_factory.mktemp("task-definitions"))
+
+
 @pytest.fixture
-def outputs() -> dict[str, Any]:
-    return stack_outputs()
+def outputs(rendered_task_definitions: dict[str, Any]) -> dict[str, Any]:
+    return stack_outputs() | {"task_definitions": copy.deepcopy(rendered_task_definitions)}
 
 
 class FakeTerraform:
@@ -146,7 +193,7 @@ def bootstrap_platform(ecs: Any, env: Environment, outputs: dict[str, Any]) -> N
         created = secrets.create_secret(Name=name.removesuffix("_secret_arn"), SecretString="v")
         outputs[name] = created["ARN"]
     ecs.create_cluster(clusterName=outputs["cluster_name"])
-    for role, document in render_task_definitions(env, outputs, "bootstrap").items():
+    for role, document in release_task_definitions(env, outputs, "bootstrap").items():
         # As Terraform registers them: without the tag that marks a release's revisions.
         ecs.register_task_definition(**{k: v for k, v in document.items() if k != "tags"})
         if role != "builder":

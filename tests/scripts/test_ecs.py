@@ -33,7 +33,7 @@ from scripts.deploy.ecs import (
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
 from scripts.deploy.release import ProgressDisplay, Tools, release, rollback
-from scripts.deploy.taskdefs import render_task_definitions
+from scripts.deploy.taskdefs import release_task_definitions
 from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
 from tests.scripts.ecs_deployments import EcsDeployments, completes
 
@@ -193,7 +193,7 @@ def test_rollback_skips_revisions_terraform_registered_between_releases(
         work_dir=tmp_path,
     )
     # An apply that changes a task size makes Terraform register its own revision 3.
-    for _role, document in render_task_definitions(example_env, outputs, "bootstrap").items():
+    for _role, document in release_task_definitions(example_env, outputs, "bootstrap").items():
         platform["ecs"].register_task_definition(
             **{k: v for k, v in document.items() if k != "tags"}
         )

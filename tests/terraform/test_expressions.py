@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,15 +24,16 @@ def precondition(module: str, resource: tuple[str, str]) -> str:
     return next(p["condition"] for p in lifecycle["precondition"] if "var.memory" in p["condition"])
 
 
-@pytest.mark.parametrize("module", ["service", "builder"])
-def test_fargate_size_precondition(module: str, tmp_path: Path) -> None:
-    condition = precondition(module, ("aws_ecs_task_definition", "this"))
+def test_fargate_size_precondition(tmp_path: Path) -> None:
+    condition = precondition("task_definition", ("aws_ecs_task_definition", "this"))
     per_pair = re.sub(r"var\.(cpu|memory)", r"c.\1", condition[2:-1])
     pairs = [{"cpu": c, "memory": m} for c, m in FARGATE_VALID + FARGATE_INVALID]
-    config = load_cached(MODULES / module)
+    module = load_cached(MODULES / "task_definition")
+    # The size table alone: the container locals are beyond what the scratch copy can parse.
+    config = replace(module, locals={"fargate_memory": module.locals["fargate_memory"]})
     out = evaluate(
         config,
-        {"host_headers": ["x.example.com"], "cluster_arn": "arn:aws:ecs:eu-west-1:1:cluster/c"},
+        {"containers": [{"name": "c", "image": "i"}]},
         {},
         {"pairs": pairs, "ok": f"${{[for c in {_hcl(pairs)} : {per_pair}]}}"},
         tmp_path,

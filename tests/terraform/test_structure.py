@@ -148,6 +148,14 @@ def test_module_call_matches_module_variables(name: str, call: str) -> None:
 
 
 def test_every_module_is_used_by_the_stack() -> None:
-    stack = load_cached(STACK)
-    used = {module_source(stack, call).name for call in stack.modules}
-    assert used == {p.name for p in module_dirs()}
+    """Directly or through a module the stack calls (task_definition, by service and builder)."""
+    used: set[Path] = set()
+    calling = [load_cached(STACK)]
+    while calling:
+        config = calling.pop()
+        for call in config.modules:
+            source = module_source(config, call)
+            if source not in used:
+                used.add(source)
+                calling.append(load_cached(source))
+    assert {p.name for p in used} == {p.name for p in module_dirs()}

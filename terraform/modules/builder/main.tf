@@ -2,16 +2,9 @@ data "aws_region" "current" {}
 
 locals {
   container_name = "builder"
-  # Fargate's valid memory sizes (MiB) for each cpu size.
-  fargate_memory = {
-    256   = [512, 1024, 2048]
-    512   = range(1024, 4097, 1024)
-    1024  = range(2048, 8193, 1024)
-    2048  = range(4096, 16385, 1024)
-    4096  = range(8192, 30721, 1024)
-    8192  = range(16384, 61441, 4096)
-    16384 = range(32768, 122881, 8192)
-  }
+  # Build log streams are <prefix>/<container>/<task id>; the api reads them by it.
+  log_stream_prefix = "build"
+  artifacts_bucket  = element(split(":::", var.artifacts_bucket_arn), 1)
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -181,62 +174,33 @@ resource "aws_iam_role_policy" "kms" {
   policy = data.aws_iam_policy_document.kms[0].json
 }
 
-# The first revision of the family. Release scripts register the revisions builds run
-# (new image tags); Terraform ignores those and never deregisters old revisions.
-resource "aws_ecs_task_definition" "this" {
-  family                   = var.name
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = tostring(var.cpu)
-  memory                   = tostring(var.memory)
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
-  skip_destroy             = true
+module "task_definition" {
+  source = "../task_definition"
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  # The build's only writable place: its workspace is made under /tmp (task storage).
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([
+  family             = var.name
+  cpu                = var.cpu
+  memory             = var.memory
+  cpu_architecture   = var.cpu_architecture
+  task_role_arn      = aws_iam_role.task.arn
+  execution_role_arn = aws_iam_role.execution.arn
+  region             = data.aws_region.current.id
+  log_group          = aws_cloudwatch_log_group.this.name
+  tags               = var.tags
+  containers = [
     {
-      name      = local.container_name
-      image     = var.image
-      essential = true
-      cpu       = var.cpu
-      memory    = var.memory
       # The runner (root in the container) makes each build's workspace, home and caches
-      # under /tmp; the project's commands run as an unprivileged user of their own.
-      readonlyRootFilesystem = true
-      mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-      secrets = [
-        # The runner reads the token as SLIPWAY_GIT_TOKEN (services/core/build_protocol.py).
-        { name = "SLIPWAY_GIT_TOKEN", valueFrom = var.github_token_secret_arn },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.id
-          awslogs-stream-prefix = "build"
-        }
+      # under /tmp; the project's commands run as an unprivileged user of their own. The
+      # api passes each build's inputs as container overrides of RunTask.
+      name              = local.container_name
+      image             = var.image
+      log_stream_prefix = local.log_stream_prefix
+      environment = {
+        SLIPWAY_BUILD_TIMEOUT = tostring(var.timeout_seconds)
+        SLIPWAY_STORAGE_URL   = "s3://${local.artifacts_bucket}"
       }
+      # For private repositories, read as SLIPWAY_GIT_TOKEN (services/core/build_protocol.py);
+      # the execution role may read this one secret only.
+      secrets = { SLIPWAY_GIT_TOKEN = var.github_token_secret_arn }
     },
-  ])
-
-  tags = var.tags
-
-  lifecycle {
-    ignore_changes = [container_definitions]
-
-    precondition {
-      condition     = contains(try(local.fargate_memory[tostring(var.cpu)], []), var.memory)
-      error_message = "memory must be a valid Fargate size for the chosen cpu (e.g. cpu 1024 takes 2048 to 8192 MiB in 1024 steps)."
-    }
-  }
+  ]
 }

@@ -1,11 +1,11 @@
 output "task_family" {
   description = "Task definition family of build tasks."
-  value       = aws_ecs_task_definition.this.family
+  value       = module.task_definition.family
 }
 
 output "task_definition_arn" {
   description = "ARN of the first task definition revision."
-  value       = aws_ecs_task_definition.this.arn
+  value       = module.task_definition.first_revision_arn
 }
 
 output "container_name" {
@@ -15,7 +15,7 @@ output "container_name" {
 
 output "log_stream_prefix" {
   description = "awslogs stream prefix: a build's stream is <prefix>/<container>/<task id>."
-  value       = "build"
+  value       = local.log_stream_prefix
 }
 
 output "task_role_arn" {
@@ -46,4 +46,9 @@ output "log_group_arn" {
 output "security_group_id" {
   description = "Security group of build tasks."
   value       = aws_security_group.this.id
+}
+
+output "task_definition" {
+  description = "The RegisterTaskDefinition request of build tasks, which each release registers with its own image tag."
+  value       = module.task_definition.request
 }

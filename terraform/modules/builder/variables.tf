@@ -52,6 +52,18 @@ variable "cpu_architecture" {
   }
 }
 
+variable "timeout_seconds" {
+  description = "Longest a build may run, in seconds (SLIPWAY_BUILD_TIMEOUT of the runner)."
+  type        = number
+  default     = 900
+  nullable    = false
+
+  validation {
+    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 7200
+    error_message = "timeout_seconds must be between 60 and 7200."
+  }
+}
+
 variable "repository_arn" {
   description = "ECR repository the builder image is pulled from."
   type        = string

@@ -8,16 +8,6 @@ locals {
   cluster_name = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
   # An ALB rule takes at most five host names: one rule per group of five.
   host_groups = { for i, hosts in chunklist(var.host_headers, 5) : tostring(i) => hosts }
-  # Fargate's valid memory sizes (MiB) for each cpu size.
-  fargate_memory = {
-    256   = [512, 1024, 2048]
-    512   = range(1024, 4097, 1024)
-    1024  = range(2048, 8193, 1024)
-    2048  = range(4096, 16385, 1024)
-    4096  = range(8192, 30721, 1024)
-    8192  = range(16384, 61441, 4096)
-    16384 = range(32768, 122881, 8192)
-  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -119,66 +109,36 @@ resource "aws_lb_listener_rule" "this" {
   tags = var.tags
 }
 
-# The first revision of the family. Release scripts register new revisions and point the
-# service at them; the service ignores task_definition changes, so a later apply never
-# rolls a release back to this revision.
-resource "aws_ecs_task_definition" "this" {
-  family                   = var.name
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = tostring(var.cpu)
-  memory                   = tostring(var.memory)
-  execution_role_arn       = var.execution_role_arn
-  task_role_arn            = var.task_role_arn
-  skip_destroy             = true
+module "task_definition" {
+  source = "../task_definition"
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([
+  family             = var.name
+  cpu                = var.cpu
+  memory             = var.memory
+  cpu_architecture   = var.cpu_architecture
+  task_role_arn      = var.task_role_arn
+  execution_role_arn = var.execution_role_arn
+  region             = data.aws_region.current.id
+  log_group          = aws_cloudwatch_log_group.this.name
+  tags               = var.tags
+  containers = [
     {
-      name                   = var.container_name
-      image                  = var.image
-      command                = var.command
-      essential              = true
-      cpu                    = var.cpu
-      memory                 = var.memory
-      readonlyRootFilesystem = true
-      portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
-      mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-      environment            = [for k, v in var.environment : { name = k, value = v }]
-      secrets                = [for k, v in var.secrets : { name = k, valueFrom = v }]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.id
-          awslogs-stream-prefix = var.container_name
-        }
-      }
+      name          = var.container_name
+      image         = var.image
+      command       = var.command
+      port          = var.container_port
+      environment   = var.environment
+      secrets       = var.secrets
+      liveness_path = var.health_check_path
+      stop_timeout  = 30
     },
-  ])
-
-  tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = contains(try(local.fargate_memory[tostring(var.cpu)], []), var.memory)
-      error_message = "memory must be a valid Fargate size for the chosen cpu (e.g. cpu 256 takes 512, 1024 or 2048 MiB)."
-    }
-  }
+  ]
 }
 
 resource "aws_ecs_service" "this" {
   name                              = var.name
   cluster                           = var.cluster_arn
-  task_definition                   = aws_ecs_task_definition.this.arn
+  task_definition                   = module.task_definition.first_revision_arn
   desired_count                     = var.desired_count
   launch_type                       = "FARGATE"
   platform_version                  = "LATEST"

@@ -5,7 +5,12 @@ output "service_name" {
 
 output "task_family" {
   description = "Task definition family of the service."
-  value       = aws_ecs_task_definition.this.family
+  value       = module.task_definition.family
+}
+
+output "task_definition" {
+  description = "The RegisterTaskDefinition request of the service's task definition, which each release registers with its own image tag."
+  value       = module.task_definition.request
 }
 
 output "container_name" {

@@ -101,6 +101,7 @@ module "builder" {
   kms_key_arn             = var.kms_key_arn
   github_token_secret_arn = module.secrets.arns["github_token"]
   log_retention_days      = var.log_retention_days
+  timeout_seconds         = var.builder.timeout_seconds
 
   publisher_trusted_role_arns = [module.task_roles.api_role_arn]
 }
@@ -149,13 +150,39 @@ module "api" {
   execution_role_arn    = module.task_roles.execution_role_arn
   task_role_arn         = module.task_roles.api_role_arn
   log_retention_days    = var.log_retention_days
-  environment = {
-    SLIPWAY_BIND        = "0.0.0.0"
-    SLIPWAY_API_PORT    = "8000"
-    SLIPWAY_BASE_DOMAIN = var.base_domain
-    SLIPWAY_BUILDER     = "ecs"
-    SLIPWAY_STORAGE_URL = "s3://${module.artifacts.bucket}"
-  }
+  environment = merge({
+    SLIPWAY_API_PORT      = "8000"
+    SLIPWAY_AWS_REGION    = var.region
+    SLIPWAY_BASE_DOMAIN   = var.base_domain
+    SLIPWAY_BIND          = "0.0.0.0"
+    SLIPWAY_BUILDER       = "ecs"
+    SLIPWAY_BUILD_TIMEOUT = tostring(var.builder.timeout_seconds)
+    # Where the services image (Dockerfile) puts the RDS CA bundle.
+    SLIPWAY_DATABASE_CA_FILE = "/etc/ssl/certs/rds-global-bundle.pem"
+    SLIPWAY_DATABASE_HOST    = module.database.address
+    SLIPWAY_DATABASE_NAME    = module.database.db_name
+    SLIPWAY_DATABASE_PORT    = tostring(module.database.port)
+    # The api reads the RDS-managed secret itself, for every new connection: RDS rotates
+    # the password every 7 days, and a value injected at start would go stale.
+    SLIPWAY_DATABASE_SECRET_ARN     = module.database.master_secret_arn
+    SLIPWAY_DATABASE_SSLMODE        = "verify-full"
+    SLIPWAY_ECS_ASSIGN_PUBLIC_IP    = tostring(local.assign_public_ip)
+    SLIPWAY_ECS_BUILDER_CONTAINER   = module.builder.container_name
+    SLIPWAY_ECS_BUILDER_LOG_GROUP   = module.builder.log_group
+    SLIPWAY_ECS_BUILDER_LOG_PREFIX  = module.builder.log_stream_prefix
+    SLIPWAY_ECS_BUILDER_TASK_FAMILY = module.builder.task_family
+    SLIPWAY_ECS_CLUSTER             = module.cluster.name
+    SLIPWAY_ECS_PUBLISHER_ROLE_ARN  = module.builder.publisher_role_arn
+    SLIPWAY_ECS_SECURITY_GROUPS     = module.builder.security_group_id
+    SLIPWAY_ECS_SUBNETS             = join(",", local.task_subnet_ids)
+    SLIPWAY_PUBLIC_PORT             = "443"
+    SLIPWAY_PUBLIC_SCHEME           = "https"
+    SLIPWAY_STORAGE_URL             = "s3://${module.artifacts.bucket}"
+    },
+    # Fargate Spot takes no ARM64 task: ARM64 builds start on on-demand Fargate. Otherwise
+    # the api's own default (Spot first) applies.
+    var.cpu_architecture == "ARM64" ? { SLIPWAY_ECS_CAPACITY_PROVIDERS = "FARGATE:1" } : {},
+  )
   secrets = {
     SLIPWAY_API_TOKEN             = module.secrets.arns["api_token"]
     SLIPWAY_GITHUB_WEBHOOK_SECRET = module.secrets.arns["webhook"]
@@ -190,10 +217,14 @@ module "proxy" {
   task_role_arn         = module.task_roles.proxy_role_arn
   log_retention_days    = var.log_retention_days
   environment = {
+    SLIPWAY_BASE_DOMAIN = var.base_domain
     SLIPWAY_BIND        = "0.0.0.0"
     SLIPWAY_PROXY_PORT  = "8080"
-    SLIPWAY_BASE_DOMAIN = var.base_domain
-    SLIPWAY_STORAGE_URL = "s3://${module.artifacts.bucket}"
+    # One worker per vCPU (1024 cpu units); below one vCPU, one worker.
+    SLIPWAY_PROXY_WORKERS = tostring(max(1, floor(var.proxy.cpu / 1024)))
+    SLIPWAY_PUBLIC_PORT   = "443"
+    SLIPWAY_PUBLIC_SCHEME = "https"
+    SLIPWAY_STORAGE_URL   = "s3://${module.artifacts.bucket}"
   }
   secrets = {}
 }

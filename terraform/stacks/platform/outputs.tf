@@ -192,3 +192,12 @@ output "alarm_topic_arn" {
   description = "SNS topic every platform alarm notifies."
   value       = module.alarms.topic_arn
 }
+
+output "task_definitions" {
+  description = "RegisterTaskDefinition requests of the api, proxy and builder families: what Terraform registered first and what `make release` registers with its image tag."
+  value = {
+    api     = module.api.task_definition
+    proxy   = module.proxy.task_definition
+    builder = module.builder.task_definition
+  }
+}

@@ -172,10 +172,11 @@ variable "proxy" {
 }
 
 variable "builder" {
-  description = "Size of one build task (Fargate cpu units and MiB)."
+  description = "Size of one build task (Fargate cpu units and MiB) and the longest a build may run (seconds, 60 to 7200)."
   type = object({
-    cpu    = optional(number, 1024)
-    memory = optional(number, 2048)
+    cpu             = optional(number, 1024)
+    memory          = optional(number, 2048)
+    timeout_seconds = optional(number, 900)
   })
   default  = {}
   nullable = false

@@ -1,6 +1,6 @@
-# The first task definition revision with a mocked AWS provider: `terraform test` in
-# modules/service (tests/terraform/test_plan.py runs it). Release revisions take their
-# architecture from the environment's images.platform; this one must agree with them.
+# The task definition request with a mocked AWS provider: `terraform test` in
+# modules/service (tests/terraform/test_plan.py runs it). The release registers this
+# request with its image tag; its architecture must be the environment's images.platform.
 
 mock_provider "aws" {
   mock_data "aws_region" {
@@ -38,7 +38,7 @@ run "x86_64_unless_told" {
   command = plan
 
   assert {
-    condition     = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture == "X86_64"
+    condition     = output.task_definition.runtimePlatform.cpuArchitecture == "X86_64"
     error_message = "Tasks run on X86_64 by default."
   }
 }
@@ -51,7 +51,7 @@ run "arm64_when_told" {
   }
 
   assert {
-    condition     = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture == "ARM64"
+    condition     = output.task_definition.runtimePlatform.cpuArchitecture == "ARM64"
     error_message = "cpu_architecture reaches the task definition."
   }
 }

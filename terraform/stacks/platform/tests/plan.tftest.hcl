@@ -35,6 +35,26 @@ run "example_environment" {
   }
 
   assert {
+    condition     = [for e in output.task_definitions.proxy.containerDefinitions[0].environment : e.value if e.name == "SLIPWAY_PROXY_WORKERS"] == ["1"]
+    error_message = "A proxy task below one vCPU runs one worker."
+  }
+
+  assert {
+    condition     = length([for e in output.task_definitions.api.containerDefinitions[0].environment : e if e.name == "SLIPWAY_ECS_CAPACITY_PROVIDERS"]) == 0
+    error_message = "On X86_64 the api keeps its own choice of capacity (Spot first)."
+  }
+
+  assert {
+    condition     = [for s in output.task_definitions.builder.containerDefinitions[0].secrets : s.name] == ["SLIPWAY_GIT_TOKEN"]
+    error_message = "A build gets the git token, under the name the runner reads, and no other secret."
+  }
+
+  assert {
+    condition     = [for s in output.task_definitions.proxy.containerDefinitions[0].environment : s.name if can(regex("TOKEN|SECRET", s.name))] == [] && !contains(keys(output.task_definitions.proxy.containerDefinitions[0]), "secrets")
+    error_message = "The proxy gets no secret at all."
+  }
+
+  assert {
     condition     = length(module.alarms.alarm_names) == 9
     error_message = "ALB 5xx, per target group 5xx and unhealthy targets, per service tasks below desired, database CPU and storage: 9 alarms."
   }
@@ -100,8 +120,8 @@ run "large_sizes_in_four_zones_of_us_east_1" {
     region   = "us-east-1"
     az_count = 4
     api      = { cpu = 2048, memory = 4096, desired_count = 2, min_count = 2, max_count = 10 }
-    proxy    = { cpu = 1024, memory = 2048, desired_count = 4, min_count = 4, max_count = 20 }
-    builder  = { cpu = 4096, memory = 16384 }
+    proxy    = { cpu = 4096, memory = 8192, desired_count = 4, min_count = 4, max_count = 20 }
+    builder  = { cpu = 4096, memory = 16384, timeout_seconds = 3600 }
     database = {
       instance_class        = "db.m7g.large"
       engine_version        = "17.4"
@@ -116,16 +136,40 @@ run "large_sizes_in_four_zones_of_us_east_1" {
     condition     = length(output.builder_subnet_ids) == 4
     error_message = "Four zones, four task subnets."
   }
+
+  assert {
+    condition     = [for e in output.task_definitions.proxy.containerDefinitions[0].environment : e.value if e.name == "SLIPWAY_PROXY_WORKERS"] == ["4"]
+    error_message = "A proxy task of four vCPUs runs four workers."
+  }
+
+  assert {
+    condition = (
+      [for e in output.task_definitions.api.containerDefinitions[0].environment : e.value if e.name == "SLIPWAY_BUILD_TIMEOUT"] == ["3600"] &&
+      [for e in output.task_definitions.builder.containerDefinitions[0].environment : e.value if e.name == "SLIPWAY_BUILD_TIMEOUT"] == ["3600"]
+    )
+    error_message = "The api and the runner read the same build timeout."
+  }
 }
 
 run "smallest_sizes_in_an_account_that_has_the_ecs_role" {
   command = plan
 
   variables {
+    cpu_architecture               = "ARM64"
     create_ecs_service_linked_role = false
     api                            = { cpu = 256, memory = 512, desired_count = 1, min_count = 1, max_count = 2 }
     proxy                          = { cpu = 256, memory = 512, desired_count = 1, min_count = 1, max_count = 4 }
     builder                        = { cpu = 512, memory = 1024 }
     database                       = { allocated_storage = 20, max_allocated_storage = 50 }
+  }
+
+  assert {
+    condition     = alltrue([for role, request in output.task_definitions : request.runtimePlatform.cpuArchitecture == "ARM64"])
+    error_message = "Every task runs on the images' architecture."
+  }
+
+  assert {
+    condition     = [for e in output.task_definitions.api.containerDefinitions[0].environment : e.value if e.name == "SLIPWAY_ECS_CAPACITY_PROVIDERS"] == ["FARGATE:1"]
+    error_message = "Fargate Spot takes no ARM64 task: ARM64 builds start on on-demand Fargate."
   }
 }
