@@ -1,9 +1,11 @@
 """Webhook deliveries recorded one at a time, each in its own transaction.
 
-One writer task takes the deliveries in the order they arrive. Each gets its own session
-and transaction: whatever fails while recording one (bad data the checks missed, a lost
-connection) rolls back that delivery alone and answers its request alone; the next one
-starts clean. One writer per process also keeps SQLite's writers from queueing on its lock.
+Writer tasks take the deliveries in the order they arrive. Each delivery gets its own
+session and transaction: whatever fails while recording one (bad data the checks missed, a
+lost connection) rolls back that delivery alone and answers its request alone; the next one
+starts clean. SQLite gets one writer (its writers would only queue on its lock, or fail to
+upgrade a read to a write); PostgreSQL a few, as a transaction there mostly waits on round
+trips.
 A delivery id already stored is a duplicate; should the commit still meet it (another
 replica recorded it meanwhile), the database's primary key has the last word.
 """
@@ -16,12 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .db.models import WebhookDelivery
 
 log = logging.getLogger("slipway.intake")
+POSTGRES_WRITERS = 4
 
 
 @dataclass
@@ -57,6 +61,15 @@ class DeliveryIntake:
         return await asyncio.shield(delivery.answer)
 
     async def run_forever(self) -> None:
+        async with anyio.create_task_group() as writers:
+            for _ in range(self._writers()):
+                writers.start_soon(self._write_forever)
+
+    def _writers(self) -> int:
+        bind = self.sessions.kw.get("bind")
+        return POSTGRES_WRITERS if bind is not None and bind.dialect.name == "postgresql" else 1
+
+    async def _write_forever(self) -> None:
         while True:
             delivery = await self._queue.get()
             try:

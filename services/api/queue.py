@@ -57,24 +57,6 @@ async def enqueue(
     return deployment
 
 
-BranchKey = tuple[str, str, int | None]
-
-
-async def active_branches(session: AsyncSession) -> set[BranchKey]:
-    """(project, ref, pull request) of every queued or building deployment, read once per
-    transaction: a group of webhook deliveries shares one read instead of one each."""
-    cached = session.info.get("active_branches")
-    if cached is None:
-        rows = await session.execute(
-            select(Deployment.project_name, Deployment.ref, Deployment.pull_request)
-            .where(Deployment.status.in_(ACTIVE))
-            .distinct()
-        )
-        cached = {(p, r, n) for p, r, n in rows}
-        session.info["active_branches"] = cached
-    return cached
-
-
 async def supersede(
     session: AsyncSession, project: str, ref: str, pull_request: int | None, newer: str
 ) -> None:
@@ -88,10 +70,9 @@ async def supersede(
             else Deployment.pull_request == pull_request
         )
     )
-    branches = await active_branches(session)
-    key = (project, ref, pull_request)
-    if key not in branches:
-        branches.add(key)  # the deployment being added is now this branch's active one
+    # Most pushes find nothing to supersede: one indexed read spares them both updates.
+    active = select(Deployment.id).where(same_branch & Deployment.status.in_(ACTIVE)).limit(1)
+    if await session.scalar(active) is None:
         return
     now = datetime.now(UTC)
     await session.execute(
