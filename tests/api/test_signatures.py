@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -82,6 +83,16 @@ async def test_a_body_is_checked_against_its_repositorys_secret_only(
     assert (stranger.status_code, checks.calls) == (401, 3)
     garbage = await post_webhook(client, b"not json at all", secret="wrong")
     assert (garbage.status_code, checks.calls) == (401, 4)
+
+
+async def test_a_form_body_is_checked_against_its_repositorys_secret(
+    client: Client, checks: CountedChecks
+) -> None:
+    await create_projects(client, 3)
+    body = urlencode({"payload": json.dumps(push_payload(repo="acme/p1"))}).encode()
+    form = "application/x-www-form-urlencoded"
+    signed = await post_webhook(client, body, secret="secret-1", content_type=form)
+    assert (signed.status_code, checks.calls) == (202, 1)
 
 
 async def test_a_repository_shared_by_two_secrets_is_checked_against_both(
