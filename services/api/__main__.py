@@ -11,9 +11,13 @@ from services.core.settings import load_settings
 
 from .app import create_app
 
+# One line per record, space-separated: CloudWatch metric filters read its fields
+# (terraform/modules/alarms).
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     keep_files_private()
     settings = load_settings("api", api_token=True)
     private_directory(settings.data_dir)

@@ -31,6 +31,14 @@ from .gitremote import GitRemoteError, resolve_commit
 from .site_routes import RouteWriter
 
 log = logging.getLogger("slipway.dispatcher")
+
+
+def finished_line(deployment_id: str, status: str, reason: str | None) -> str:
+    """The log line of a finished deployment. CloudWatch counts the platform's build
+    failures by its words (terraform/modules/alarms): keep them, or change both."""
+    return f"deployment {deployment_id} {status}" + (f" ({reason})" if reason else "")
+
+
 # A run that never got a handle was claimed by an api that stopped before starting it.
 UNSTARTED_GRACE = timedelta(seconds=60)
 TIMEOUT_GRACE = timedelta(seconds=30)
@@ -190,7 +198,7 @@ class Dispatcher:
             if finished and promoted_by:
                 await self._record_promotion(session, d.project_name, d.id, promoted_by)
         if finished:
-            log.info("deployment %s %s%s", d.id, status, f" ({reason})" if reason else "")
+            log.info("%s", finished_line(d.id, status, reason))
             await self.builder.cleanup(d.id)
             await self._report_status(d.id)
         return finished

@@ -62,6 +62,7 @@ def alarm_table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "thresholds": {
             "alb_5xx_per_5_minutes": 10,
             "target_5xx_per_5_minutes": 10,
+            "platform_build_failures_per_30_minutes": 3,
             "database_cpu_percent": 90,
             "database_free_storage_gb": 2,
         },
@@ -79,12 +80,16 @@ def test_every_target_group_and_the_database_get_their_alarms(alarm_table: dict[
     assert set(alarm_table) == {
         "alb-5xx", "api-5xx", "proxy-5xx", "api-unhealthy-targets",
         "proxy-unhealthy-targets", "database-cpu", "database-storage",
+        "platform-build-failures",
     }  # fmt: skip
     assert alarm_table["proxy-unhealthy-targets"]["dimensions"] == {
         "LoadBalancer": "app/slipway/0123456789abcdef",
         "TargetGroup": "targetgroup/proxy-1/bb",
     }
     assert alarm_table["database-storage"]["threshold"] == 2 * 1024**3
+    # The filters of this stack's api log count into this stack's own namespace.
+    assert alarm_table["platform-build-failures"]["namespace"] == "Slipway/slipway-alarms"
+    assert alarm_table["platform-build-failures"]["threshold"] == 3
 
 
 def test_a_silent_database_raises_its_alarm_and_quiet_traffic_does_not(

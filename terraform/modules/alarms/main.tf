@@ -51,6 +51,8 @@ resource "aws_sns_topic_subscription" "email" {
 locals {
   load_balancer = { LoadBalancer = var.load_balancer_arn_suffix }
   database      = { DBInstanceIdentifier = var.db_instance_identifier }
+  # This stack's own metrics (several stacks may share an account).
+  own_namespace = "Slipway/${var.name}"
 
   # By alarm name suffix. `missing` is what a period without data points means: no
   # requests is no error, but a running database reports its CPU every minute, so its
@@ -128,6 +130,18 @@ locals {
         threshold   = var.thresholds.database_cpu_percent
         missing     = "breaching"
       }
+      platform-build-failures = {
+        description = "Builds failed for the platform's reasons (a build task lost or not started, storage refusing a build's output), not a project's own failing build."
+        namespace   = local.own_namespace
+        metric      = local.platform_build_failures
+        dimensions  = {}
+        statistic   = "Sum"
+        period      = 1800
+        periods     = 1
+        comparison  = "GreaterThanOrEqualToThreshold"
+        threshold   = var.thresholds.platform_build_failures_per_30_minutes
+        missing     = "notBreaching"
+      }
       database-storage = {
         description = "The database has less free storage than the threshold (autoscaling may have reached its ceiling)."
         namespace   = "AWS/RDS"
@@ -142,6 +156,31 @@ locals {
       }
     },
   )
+}
+
+# --- builds: the api logs every finished deployment as one line (services/api/dispatcher.py,
+# `finished_line`), "<date> <time> slipway.dispatcher INFO deployment <id> failed
+# (<reason>)". The platform's reasons are counted; a project's own failing clone, install,
+# build or timeout is its owner's to see (dashboard, commit status), not the operator's. ---
+
+locals {
+  platform_build_failures  = "PlatformBuildFailures"
+  platform_failure_reasons = ["internal", "publish"]
+}
+
+resource "aws_cloudwatch_log_metric_filter" "platform_build_failures" {
+  for_each = toset(local.platform_failure_reasons)
+
+  name           = "${var.name}-build-failed-${each.key}"
+  log_group_name = var.api_log_group
+  pattern        = "[day, time, logger = \"slipway.dispatcher\", level, event = \"deployment\", id, status = \"failed\", reason = \"(${each.key})\"]"
+
+  metric_transformation {
+    namespace = local.own_namespace
+    name      = local.platform_build_failures
+    value     = "1"
+    unit      = "Count"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -58,6 +58,12 @@ variable "services" {
   nullable    = false
 }
 
+variable "api_log_group" {
+  description = "Log group of the api, whose log has a line for every finished deployment (the platform's build failures are counted from it)."
+  type        = string
+  nullable    = false
+}
+
 variable "db_instance_identifier" {
   description = "RDS instance watched for CPU, silence (stopped or failed) and free storage."
   type        = string
@@ -65,12 +71,13 @@ variable "db_instance_identifier" {
 }
 
 variable "thresholds" {
-  description = "When the alarms fire: 5xx answers per 5 minutes (from the ALB itself, and from each target group's targets), database CPU percent over 15 minutes, database free storage in GiB."
+  description = "When the alarms fire: 5xx answers per 5 minutes (from the ALB itself, and from each target group's targets), builds failed for the platform's reasons per 30 minutes, database CPU percent over 15 minutes, database free storage in GiB."
   type = object({
-    alb_5xx_per_5_minutes    = optional(number, 10)
-    target_5xx_per_5_minutes = optional(number, 10)
-    database_cpu_percent     = optional(number, 90)
-    database_free_storage_gb = optional(number, 2)
+    alb_5xx_per_5_minutes                  = optional(number, 10)
+    target_5xx_per_5_minutes               = optional(number, 10)
+    platform_build_failures_per_30_minutes = optional(number, 3)
+    database_cpu_percent                   = optional(number, 90)
+    database_free_storage_gb               = optional(number, 2)
   })
   default  = {}
   nullable = false

@@ -262,5 +262,6 @@ module "alarms" {
     api   = module.api.service_name
     proxy = module.proxy.service_name
   }
+  api_log_group          = module.api.log_group
   db_instance_identifier = module.database.identifier
 }

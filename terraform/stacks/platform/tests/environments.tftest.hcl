@@ -20,11 +20,12 @@ run "environment_file" {
     error_message = "A NAT gateway only when enable_nat is set."
   }
 
-  # api and proxy: 5xx and unhealthy targets each, one ALB 5xx, database CPU and storage (7);
-  # then two more per service: below its desired count (Container Insights) or no healthy target.
+  # api and proxy: 5xx and unhealthy targets each, one ALB 5xx, the platform's build
+  # failures, database CPU and storage (8); then two more per service: below its desired
+  # count (Container Insights) or no healthy target.
   assert {
-    condition     = length(module.alarms.alarm_names) == 9
-    error_message = "9 alarms, with Container Insights or without."
+    condition     = length(module.alarms.alarm_names) == 10
+    error_message = "10 alarms, with Container Insights or without."
   }
 
   assert {

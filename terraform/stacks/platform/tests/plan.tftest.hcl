@@ -55,8 +55,8 @@ run "example_environment" {
   }
 
   assert {
-    condition     = length(module.alarms.alarm_names) == 9
-    error_message = "ALB 5xx, per target group 5xx and unhealthy targets, per service tasks below desired, database CPU and storage: 9 alarms."
+    condition     = length(module.alarms.alarm_names) == 10
+    error_message = "ALB 5xx, per target group 5xx and unhealthy targets, per service tasks below desired, the platform's build failures, database CPU and storage: 10 alarms."
   }
 }
 
