@@ -145,7 +145,3 @@ def install_args(pm: PackageManager) -> list[str]:
         base = ["install", "--non-interactive"]
         return [*base, "--frozen-lockfile"] if frozen else base
     return ["install", "--frozen-lockfile"] if frozen else ["install"]
-
-
-def run_script_args(script: str) -> list[str]:
-    return ["run", script]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_FAILED = 1  # the deployment failed or was canceled; an unexpected error
 EXIT_USAGE = 2  # bad arguments, or input the API rejected as invalid
 EXIT_UNREACHABLE = 3  # the API could not be reached

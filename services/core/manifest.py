@@ -22,10 +22,6 @@ CACHE_CONTROL: dict[str, str] = {
 }
 
 
-def deployment_prefix(deployment_id: str) -> str:
-    return f"deployments/{deployment_id}/"
-
-
 def manifest_key(deployment_id: str) -> str:
     return f"deployments/{deployment_id}/manifest.json"
 

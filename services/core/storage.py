@@ -6,8 +6,7 @@ turns request text into a key without passing through `check_key`.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -247,15 +246,6 @@ class Storage:
             if _is_not_found(exc):
                 return
             raise StorageError(f"could not delete {key}: {exc}") from exc
-
-    async def delete_many(self, keys: Iterable[str], concurrency: int = 16) -> None:
-        limit = asyncio.Semaphore(concurrency)
-
-        async def one(key: str) -> None:
-            async with limit:
-                await self.delete(key)
-
-        await asyncio.gather(*(one(k) for k in keys))
 
 
 def _is_not_found(exc: Exception) -> bool:
