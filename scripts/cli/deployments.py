@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from services.api.dashboard.rollback import rollback_target
-from services.api.dashboard.timefmt import duration, status_label
+from services.core.rollback import rollback_target
+from services.core.timefmt import duration, status_label
 
 from . import render
 from .client import ApiClient, segment

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from services.api.dashboard.timefmt import age, duration, status_label
+from services.core.timefmt import age, duration, status_label
 
 STATUS_STYLES = {
     "queued": "yellow",

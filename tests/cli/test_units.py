@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from scripts.cli.deployments import await_promotion
-from services.api.dashboard.rollback import rollback_target
-from services.api.dashboard.timefmt import human_span
+from services.core.rollback import rollback_target
+from services.core.timefmt import human_span
 
 
 def dep(id: str, status: str = "ready", ref: str = "main", pr: int | None = None) -> dict[str, Any]:

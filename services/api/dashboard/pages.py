@@ -38,8 +38,9 @@ from services.api.queue import ACTIVE, enqueue
 from services.api.state import AppState
 from services.api.validation import check_branch
 from services.api.views import deployment_view
+from services.core.rollback import rollback_target
+from services.core.timefmt import age, duration, status_label
 
-from .rollback import rollback_target
 from .session import (
     COOKIE,
     MAX_AGE,
@@ -50,7 +51,6 @@ from .session import (
     read_session,
 )
 from .sign_out import is_signed_out, sign_out
-from .timefmt import age, duration, status_label
 
 log = logging.getLogger("slipway.dashboard")
 
