@@ -9,23 +9,33 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 
 from granian.constants import HTTPModes, Interfaces, Loops
-from granian.server import Server
 
+from services.core.restarts import RestartPolicy
 from services.core.settings import Settings
+from services.proxy.workers import RespawningServer
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def run(settings: Settings) -> None:
+APP_FACTORY = "services.proxy.app:app_from_env"
+
+
+def run(
+    settings: Settings,
+    app_factory: str = APP_FACTORY,
+    restarts: Callable[[], RestartPolicy] = RestartPolicy,
+) -> None:
+    """Serve until SIGTERM/SIGINT; a worker that dies is respawned (services/proxy/workers.py)."""
     own_metrics_dir = None
     if METRICS_DIR_ENV not in os.environ:
         # Workers add their metrics up through files here, so any scrape sees them all.
         own_metrics_dir = tempfile.mkdtemp(prefix="slipway-proxy-metrics-")
         os.environ[METRICS_DIR_ENV] = own_metrics_dir
-    server = Server(
-        "services.proxy.app:app_from_env",
+    server = RespawningServer(
+        app_factory,
         address=settings.bind,
         port=settings.proxy_port,
         interface=Interfaces.ASGI,
@@ -38,6 +48,7 @@ def run(settings: Settings) -> None:
         log_access=False,  # the proxy writes its own structured access log
         # A worker still starting when SIGTERM comes misses it; it is killed, not waited for.
         workers_kill_timeout=5,
+        restarts=restarts,
     )
     try:
         server.serve()

@@ -22,6 +22,7 @@ class RunningProxy:
     base_url: str
     port: int
     storage_url: str
+    pid: int  # granian's main process; its children are the workers
 
 
 @contextmanager
@@ -59,14 +60,18 @@ def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("the proxy did not become healthy")
             time.sleep(0.1)
-        yield RunningProxy(base_url=base_url, port=port, storage_url=storage_url)
+        yield RunningProxy(base_url=base_url, port=port, storage_url=storage_url, pid=proc.pid)
     finally:
         stop_group(proc)
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the server's process group; SIGKILL what is left after a few seconds."""
-    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:  # the whole group has ended already
+        proc.wait()
+        return
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
