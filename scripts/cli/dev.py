@@ -1,15 +1,19 @@
-"""`slipway dev`: the whole platform on this machine, in the foreground, until interrupted."""
+"""`slipway dev`: the whole platform on this machine, in the foreground, until interrupted.
+
+Each service restarts on its own when it dies, and one dying never stops the others
+(scripts/cli/supervisor.py): sites keep serving while the api is down.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 import signal
-import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
+from scripts.cli.supervisor import Service, Supervisor
 from services.core.private_files import keep_files_private, private_directory
 from services.core.settings import Settings, load_settings
 
@@ -53,37 +57,18 @@ def dev_command() -> int:
     env["SLIPWAY_GITHUB_WEBHOOK_SECRET"] = ensure_secret(
         secret_file, settings.github_webhook_secret
     )
-    processes = {
-        name: subprocess.Popen([sys.executable, "-m", module], env=env)
-        for name, module in (("api", "services.api"), ("proxy", "services.proxy"))
-    }
+    supervisor = Supervisor(
+        [
+            Service(name, [sys.executable, "-m", module])
+            for name, module in (("api", "services.api"), ("proxy", "services.proxy"))
+        ],
+        env,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     print(_banner(settings, token_file, secret_file), flush=True)
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    failed = ""
-    while not stopping and not failed:
-        for name, proc in processes.items():
-            if proc.poll() is not None:
-                failed = f"the {name} service exited with code {proc.returncode}"
-        time.sleep(0.2)
-    for proc in processes.values():
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in processes.values():
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    if failed:
-        print(f"slipway dev: {failed}", file=sys.stderr)
-        return 1
-    return 0
+    return supervisor.run(stop)
 
 
 if __name__ == "__main__":
