@@ -26,9 +26,9 @@ from pathlib import Path
 
 from build_runner.cache_archive import extract
 from build_runner.confined import Missing, Parts, Refused, Root
-from build_runner.inputs import DeployContext
 from build_runner.log import BuildLog
 from services.core.build_protocol import cache_prefix, trust_level
+from services.core.runner_inputs import DeployContext
 from services.core.storage import Storage, StorageError
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024

@@ -8,18 +8,18 @@ import signal
 import sys
 from collections.abc import Mapping
 
-from build_runner.inputs import InputError, RunnerInputs, read_inputs
 from build_runner.log import BuildLog
 from build_runner.runner import run_build
 from services.core.build_protocol import EXIT_INTERNAL
 from services.core.private_files import keep_files_private
+from services.core.runner_inputs import InputError, RunnerInputs
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
     keep_files_private()
     env = dict(os.environ if environ is None else environ)
     try:
-        inputs = read_inputs(env)
+        inputs = RunnerInputs.from_env(env)
     except InputError as exc:
         print(f"build_runner: {exc}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,9 +13,9 @@ from build_runner.process import run_logged
 from build_runner.sandbox import SandboxedCommand
 from services.core.build_protocol import EXIT_CLONE
 from services.core.git_auth import git_environment
+from services.core.git_names import is_commit_sha
 
 ALLOWED_SCHEMES = ("https", "http", "file")
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 _GIT_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": "/nonexistent",
@@ -67,7 +66,7 @@ async def fetch_commit(
     `depth` commits of history come along (1: the commit alone). git's askpass helper goes
     into `private_dir`, which the project's commands never see."""
     check_repo_url(repo_url)
-    if commit_sha and not _SHA_RE.match(commit_sha):
+    if commit_sha and not is_commit_sha(commit_sha):
         raise BuildFailure(EXIT_CLONE, f"not a full commit sha: {commit_sha!r}")
     target = commit_sha or (f"refs/heads/{ref}" if ref else "HEAD")
     base = git_base_args(repo_url, token)

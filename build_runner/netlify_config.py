@@ -11,7 +11,6 @@ builds static sites.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from typing import Any, ClassVar
 
 from build_runner.config_rules import ConfigFile, RuleParts, count
 from build_runner.errors import BuildFailure
-from build_runner.inputs import DEPLOY_CONTEXTS, DeployContext
 from build_runner.serving import read_config_file
+from services.core import build_variables
 from services.core.build_protocol import EXIT_OUTPUT
+from services.core.runner_inputs import DEPLOY_CONTEXTS, DeployContext
 from services.core.site_rules import DEFAULT_STATUS
 
 NETLIFY_TOML = "netlify.toml"
@@ -33,7 +33,6 @@ _REDIRECT_KEYS = ("from", "to", "status", "force", "query", "conditions")
 _HEADER_KEYS = ("for", "values")
 # Netlify's condition names, found case-insensitively, written as Netlify spells them.
 _CONDITIONS = {name.lower(): name for name in ("Language", "Country", "Role", "Cookie")}
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOML_TYPES = {
     list: "an array",
     dict: "a table",
@@ -250,9 +249,9 @@ def _environment(table: dict[str, Any], where: str) -> tuple[dict[str, str], lis
     variables: dict[str, str] = {}
     refused: list[str] = []
     for name, value in table.items():
-        if not _ENV_NAME_RE.match(name):
+        if not build_variables.is_variable_name(name):
             raise NETLIFY.failure(where, f"{name!r} is not a variable name")
-        if name.startswith("SLIPWAY_"):
+        if build_variables.is_reserved(name):
             refused.append(name)
             continue
         variables[name] = _env_value(value, f"{where}.{name}")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from build_runner.confined import Identity, Leaves, Missing, Parts, Refused, Root, identity
 from build_runner.errors import BuildFailure
-from build_runner.inputs import Limits
 from build_runner.log import BuildLog
 from services.core.build_protocol import EXIT_OUTPUT
+from services.core.runner_inputs import Limits
 from services.core.site_paths import unservable_reason
 
 CONVENTIONAL_DIRS = ("dist", "build", "out", "public", "_site")

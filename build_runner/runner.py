@@ -20,7 +20,6 @@ from build_runner.errors import BuildFailure
 from build_runner.exec_limits import CannotStart, check_fits
 from build_runner.fetch import fetch_commit
 from build_runner.identity import build_identity
-from build_runner.inputs import RunnerInputs
 from build_runner.log import BuildLog
 from build_runner.netlify_config import DeployTarget, describe
 from build_runner.node_check import check_node
@@ -40,6 +39,7 @@ from services.core.build_protocol import (
     reason_for_exit,
 )
 from services.core.manifest import build_log_key
+from services.core.runner_inputs import RunnerInputs
 from services.core.storage import Storage, StorageError
 
 # A cache that takes longer than this to move is not saving time.

@@ -23,9 +23,9 @@ from pathlib import Path
 from build_runner import network
 from build_runner.errors import BuildFailure
 from build_runner.identity import BuildIdentity
-from build_runner.inputs import SandboxMode
 from build_runner.network import IsolatedNetwork
 from services.core.build_protocol import EXIT_INTERNAL
+from services.core.runner_inputs import SandboxMode
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
 SANDBOX_HOME = "/home/build"

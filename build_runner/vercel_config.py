@@ -22,7 +22,7 @@ from build_runner.config_rules import ConfigFile, RuleParts, count
 from build_runner.errors import BuildFailure
 from build_runner.serving import read_config_file
 from services.core.build_protocol import EXIT_OUTPUT
-from services.core.site_rules import REDIRECT_STATUSES
+from services.core.site_rules import PLACEHOLDER_NAME, REDIRECT_STATUSES
 
 VERCEL_JSON = "vercel.json"
 _JSON_TYPES = {
@@ -56,19 +56,18 @@ _HEADER_KEYS = ("source", "headers", "has", "missing")
 _HEADER_VALUE_KEYS = ("key", "value")
 _COOKIE_KEYS = ("type", "key")
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_PARAM_RE = re.compile(rf":({_NAME})")
+_PARAM_RE = re.compile(rf":({PLACEHOLDER_NAME})")
 # A final segment matching the rest of the path, whatever its depth.
 _SPLAT_RES = (
     re.compile(r"\(\.\*\)"),
-    re.compile(rf":({_NAME})\(\.\*\)"),
-    re.compile(rf":({_NAME})\*"),
+    re.compile(rf":({PLACEHOLDER_NAME})\(\.\*\)"),
+    re.compile(rf":({PLACEHOLDER_NAME})\*"),
 )
 _UNNAMED_SPLAT = "$1"  # how a destination names `(.*)`
 # A literal segment: none of path-to-regexp's syntax.
 _LITERAL_RE = re.compile(r"[^:()?+*{}\[\]\\]*")
 # `:name` (with the `*` Next.js-style destinations repeat) or `$1` in a destination.
-_REFERENCE_RE = re.compile(rf":({_NAME})\*?|\$(\d+)")
+_REFERENCE_RE = re.compile(rf":({PLACEHOLDER_NAME})\*?|\$(\d+)")
 _SUPPORTED_SOURCES = "exact paths, :name segments, and a final /:name*, /(.*) or /:name(.*)"
 
 

@@ -1,4 +1,4 @@
-"""What a build is for, and the build variables that follow from it.
+"""What a build is for, the build variables that follow from it, and the runner's inputs.
 
 Three groups of variables live on a project: `env` applies to every build, `production_env`
 only to production builds, `preview_env` to every other build. The group that applies is
@@ -7,11 +7,10 @@ laid over `env`, so a name set in both takes the more specific value.
 
 from __future__ import annotations
 
-from typing import Literal
+from services.core.runner_inputs import DeployContext, Limits, RunnerInputs
+from services.core.settings import Settings
 
 from .db.models import Deployment, Project
-
-DeployContext = Literal["production", "deploy-preview", "branch-deploy"]
 
 
 def is_production_branch_build(production_branch: str, d: Deployment) -> bool:
@@ -45,3 +44,35 @@ def build_variables(project: Project, context: DeployContext) -> dict[str, str]:
 def variable_values(project: Project) -> list[str]:
     """Every value of every group: what must be masked wherever build output is shown."""
     return [value for group in env_groups(project).values() for value in group.values()]
+
+
+def runner_inputs(settings: Settings, project: Project, d: Deployment, commit: str) -> RunnerInputs:
+    """Exactly what the runner gets; InputError when the project's settings cannot make a build.
+
+    The variables are `env` with the group for the build's deploy context laid over it.
+    """
+    context = deploy_context(project.production_branch, d)
+    private_github = project.repo_url.startswith("https://github.com/")
+    return RunnerInputs(
+        deployment_id=d.id,
+        project=project.name,
+        repo_url=project.repo_url,
+        storage_url=settings.resolved_storage_url,
+        commit_sha=commit,
+        ref=d.ref,
+        deploy_context=context,
+        root_dir=project.root_dir,
+        install_command=project.install_command,
+        build_command=project.build_command,
+        output_dir=project.output_dir,
+        build_timeout=settings.build_timeout,
+        spa=project.spa,
+        ignore_command=project.ignore_command,
+        build_env=build_variables(project, context),
+        sandbox=settings.sandbox,
+        git_token=settings.github_token if private_github else "",
+        limits=Limits(
+            max_processes=settings.build_max_processes,
+            max_workspace_bytes=settings.build_max_disk_bytes,
+        ),
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -20,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.core import hosts
 from services.core import manifest as mf
 from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
+from services.core.git_names import is_commit_sha
+from services.core.runner_inputs import InputError
 from services.core.settings import Settings
 from services.core.storage import Storage, StorageError
 
-from .build_context import build_variables, deploy_context, is_production_branch_build
-from .builders import Builder, BuildSpec
+from .build_context import is_production_branch_build, runner_inputs
+from .builders import Builder
 from .db.models import Deployment, Project, Promotion
 from .github_status import CommitStatusReporter
 from .gitremote import GitRemoteError, resolve_commit
@@ -43,7 +44,6 @@ def finished_line(deployment_id: str, status: str, reason: str | None) -> str:
 UNSTARTED_GRACE = timedelta(seconds=60)
 TIMEOUT_GRACE = timedelta(seconds=30)
 MIN_TICK_GAP = 0.2
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
 def now() -> datetime:
@@ -301,7 +301,7 @@ class Dispatcher:
             if project is None:
                 return
             commit = d.commit
-            if not _SHA_RE.match(commit):
+            if not is_commit_sha(commit):
                 try:
                     commit = await resolve_commit(
                         project.repo_url,
@@ -315,11 +315,13 @@ class Dispatcher:
                     await session.execute(
                         update(Deployment).where(Deployment.id == d.id).values(commit=commit)
                     )
-            spec = BuildSpec(
-                d.id, project.name, runner_environment(self.settings, project, d, commit)
-            )
             try:
-                handle = await self.builder.start(spec)
+                inputs = runner_inputs(self.settings, project, d, commit)
+            except InputError as exc:
+                await self._finish(d, "failed", "internal", f"the build's inputs: {exc}")
+                return
+            try:
+                handle = await self.builder.start(inputs)
             except Exception as exc:
                 log.exception("could not start the build of %s", d.id)
                 await self._finish(d, "failed", "internal", f"could not start the build: {exc}")
@@ -356,41 +358,6 @@ def should_promote(project: Project, d: Deployment, current: Deployment | None) 
     if not project.auto_promote or not is_production_branch_build(project.production_branch, d):
         return False
     return current is None or current.created_at <= d.created_at
-
-
-def runner_environment(
-    settings: Settings, project: Project, d: Deployment, commit: str
-) -> dict[str, str]:
-    """Exactly the runner's inputs: the contract's names and the project's build variables.
-
-    The variables are `env` with the group for the build's deploy context laid over it.
-    """
-    context = deploy_context(project.production_branch, d)
-    variables = build_variables(project, context)
-    env = {
-        "SLIPWAY_DEPLOYMENT_ID": d.id,
-        "SLIPWAY_PROJECT": project.name,
-        "SLIPWAY_REPO_URL": project.repo_url,
-        "SLIPWAY_COMMIT_SHA": commit,
-        "SLIPWAY_REF": d.ref,
-        "SLIPWAY_ROOT_DIR": project.root_dir,
-        "SLIPWAY_INSTALL_COMMAND": project.install_command,
-        "SLIPWAY_BUILD_COMMAND": project.build_command,
-        "SLIPWAY_OUTPUT_DIR": project.output_dir,
-        "SLIPWAY_STORAGE_URL": settings.resolved_storage_url,
-        "SLIPWAY_BUILD_TIMEOUT": str(settings.build_timeout),
-        "SLIPWAY_SPA": "true" if project.spa else "false",
-        "SLIPWAY_IGNORE_COMMAND": project.ignore_command,
-        "SLIPWAY_BUILD_ENV_NAMES": ",".join(sorted(variables)),
-        "SLIPWAY_DEPLOY_CONTEXT": context,
-        "SLIPWAY_SANDBOX": settings.sandbox,
-        "SLIPWAY_BUILD_MAX_PROCESSES": str(settings.build_max_processes),
-        "SLIPWAY_BUILD_MAX_DISK_BYTES": str(settings.build_max_disk_bytes),
-    }
-    if settings.github_token and project.repo_url.startswith("https://github.com/"):
-        env["SLIPWAY_GIT_TOKEN"] = settings.github_token
-    env.update(variables)
-    return env
 
 
 def _last_error_line(log_text: str) -> str:

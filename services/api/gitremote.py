@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 from pathlib import Path
 
 from services.core.git_auth import git_environment
-
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+from services.core.git_names import is_commit_sha
 
 
 class GitRemoteError(Exception):
@@ -22,7 +20,7 @@ def ls_remote_args(repo_url: str, ref: str) -> list[str]:
 
 async def resolve_commit(repo_url: str, ref: str, token: str = "", limit: float = 30) -> str:
     """The commit a branch or tag points at; the token reaches git only through askpass."""
-    if _SHA_RE.match(ref):
+    if is_commit_sha(ref):
         return ref
     use_token = token if repo_url.startswith("https://") else ""
     proc = await asyncio.create_subprocess_exec(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import hosts
+from services.core import git_names, hosts
 from services.core.passwords import hash_password
 from services.core.settings import Settings
 
@@ -28,6 +27,7 @@ from .site_routes import deployment_hosts, production_hosts
 from .state import AppState, StateDep
 from .validation import (
     check_branch,
+    check_command,
     check_domains,
     check_env,
     check_name,
@@ -38,8 +38,6 @@ from .validation import (
     github_repo_for,
 )
 from .views import deployment_view, project_view
-
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 async def load_project(session: AsyncSession, name: str) -> Project:
@@ -68,6 +66,9 @@ def _settings_fields(data: dict[str, Any], settings: Settings) -> dict[str, Any]
         "production_branch": check_branch,
         "root_dir": lambda v: check_relative_dir(v, "root_dir"),
         "output_dir": lambda v: check_relative_dir(v, "output_dir"),
+        "install_command": lambda v: check_command(v, "install_command"),
+        "build_command": lambda v: check_command(v, "build_command"),
+        "ignore_command": lambda v: check_command(v, "ignore_command"),
         "env": lambda v: check_env(v, "env", builder),
         "production_env": lambda v: check_env(v, "production_env", builder),
         "preview_env": lambda v: check_env(v, "preview_env", builder),
@@ -244,7 +245,7 @@ class ProjectController(Controller):
                 project = await load_project(session, name)
                 ref = check_branch(request.ref) if request.ref else ""
                 commit = (request.commit or "").lower()
-                if commit and not _FULL_SHA.match(commit):
+                if commit and not git_names.is_commit_sha(commit):
                     raise BadRequest("commit must be a full 40-character hexadecimal sha")
                 if not ref and not commit:
                     ref = project.production_branch

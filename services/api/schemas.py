@@ -7,8 +7,20 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from services.core import build_variables
+
 ProjectName = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-EnvMap = dict[Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)], str]
+# For the OpenAPI document; validation.check_env applies the exact rule.
+EnvMap = dict[
+    Annotated[
+        str,
+        Meta(
+            pattern=f"^{build_variables.NAME_CHARS}$",
+            max_length=build_variables.MAX_NAME_LENGTH,
+        ),
+    ],
+    str,
+]
 
 
 class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):

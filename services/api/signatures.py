@@ -19,7 +19,8 @@ from anyio import to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from . import git_names
+from services.core import git_names
+
 from .db.models import Project
 
 

@@ -6,9 +6,9 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from services.core import build_variables, hosts, passwords, platform_hosts
+from services.core import build_variables, git_names, hosts, passwords, platform_hosts
+from services.core.runner_inputs import MAX_TEXT_CHARS, one_line_problem
 
-from . import git_names
 from .errors import BadRequest
 
 _GITHUB_URL = re.compile(
@@ -51,6 +51,13 @@ def check_branch(branch: str) -> str:
     return branch
 
 
+def check_command(value: str, field: str) -> str:
+    """A command the runner can take: one line (steps chain with &&), as its inputs require."""
+    if (problem := one_line_problem(value, MAX_TEXT_CHARS)) is not None:
+        raise BadRequest(f"{field} {problem}")
+    return value
+
+
 def check_relative_dir(value: str, field: str) -> str:
     """A directory inside the checkout: no absolute paths, no climbing out."""
     if not value:
@@ -64,8 +71,16 @@ def check_relative_dir(value: str, field: str) -> str:
 def check_env(env: dict[str, str], group: str, builder: str) -> dict[str, str]:
     """One group of build variables (`env`, `production_env` or `preview_env`) on its own."""
     for name in env:
-        if name.upper().startswith("SLIPWAY_"):
-            raise BadRequest(f"build variable {name}: names starting with SLIPWAY_ are reserved")
+        if not build_variables.is_variable_name(name):
+            raise BadRequest(
+                f"build variable {name!r}: a name is letters, digits and _, not starting with a "
+                f"digit, at most {build_variables.MAX_NAME_LENGTH} characters"
+            )
+        if build_variables.is_reserved(name):
+            raise BadRequest(
+                f"build variable {name}: names starting with "
+                f"{build_variables.RESERVED_PREFIX} are reserved"
+            )
     if (problem := build_variables.limit_problem(env, group, builder)) is not None:
         raise BadRequest(problem)
     return env

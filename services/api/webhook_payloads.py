@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import git_names
+from services.core import git_names
+
 from .errors import BadRequest
 
 MAX_PULL_REQUEST = 2**31 - 1  # deployments.pull_request is a 32-bit integer

@@ -1,4 +1,7 @@
-"""What the dispatcher and the build runner agree on: inputs, exit codes, failure reasons."""
+"""What the dispatcher and the build runner agree on: exit codes, failure reasons, cache prefixes.
+
+The inputs are one type of their own: `services.core.runner_inputs.RunnerInputs`.
+"""
 
 from __future__ import annotations
 
@@ -32,33 +35,6 @@ EXIT_REASONS: Final[dict[int, Reason]] = {
 
 def reason_for_exit(code: int) -> Reason:
     return EXIT_REASONS.get(code, "internal")
-
-
-# The runner's whole input is this environment (plus the project's build variables).
-RUNNER_ENV_KEYS: Final = (
-    "SLIPWAY_DEPLOYMENT_ID",
-    "SLIPWAY_PROJECT",
-    "SLIPWAY_REPO_URL",
-    "SLIPWAY_COMMIT_SHA",
-    "SLIPWAY_REF",
-    "SLIPWAY_ROOT_DIR",
-    "SLIPWAY_INSTALL_COMMAND",
-    "SLIPWAY_BUILD_COMMAND",
-    "SLIPWAY_OUTPUT_DIR",
-    "SLIPWAY_STORAGE_URL",
-    "SLIPWAY_BUILD_TIMEOUT",
-)
-# Optional inputs beyond the contract's minimum.
-RUNNER_OPTIONAL_KEYS: Final = (
-    "SLIPWAY_SPA",  # "true" → the manifest's serving config enables SPA fallback
-    "SLIPWAY_IGNORE_COMMAND",  # exit 0 in the checkout → skip this build (EXIT_SKIPPED)
-    "SLIPWAY_BUILD_ENV_NAMES",  # comma-separated names of the project's build variables
-    "SLIPWAY_SANDBOX",  # auto | bubblewrap | none
-    "SLIPWAY_GIT_TOKEN",  # for private https repositories; masked in the log
-    "SLIPWAY_DEPLOY_CONTEXT",  # production | deploy-preview | branch-deploy (netlify.toml)
-    "SLIPWAY_BUILD_MAX_PROCESSES",  # processes the build user may run at once (default 2048)
-    "SLIPWAY_BUILD_MAX_DISK_BYTES",  # workspace size past which the build stops (default 10 GiB)
-)
 
 
 def cache_prefix(project: str, context: str | None) -> str:

@@ -15,6 +15,7 @@ credentials included: there the variables may take at most 4096 of them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 MAX_VARIABLES = 200
@@ -22,6 +23,20 @@ MAX_VALUE_BYTES = 32 * 1024
 MAX_TOTAL_BYTES = 64 * 1024
 ECS_OVERRIDES_MAX_CHARS = 8192
 ECS_MAX_VARIABLE_CHARS = 4096
+# What a shell accepts as a variable name; the runner's own inputs take the SLIPWAY_ prefix.
+NAME_CHARS = r"[A-Za-z_][A-Za-z0-9_]*"
+MAX_NAME_LENGTH = 128
+RESERVED_PREFIX = "SLIPWAY_"
+
+
+def is_variable_name(name: str) -> bool:
+    # fullmatch: a pattern's `$` would also take a name ending in a newline.
+    return len(name) <= MAX_NAME_LENGTH and re.fullmatch(NAME_CHARS, name) is not None
+
+
+def is_reserved(name: str) -> bool:
+    """Names the runner keeps for itself, in any case."""
+    return name.upper().startswith(RESERVED_PREFIX)
 
 
 def entry_bytes(name: str, value: str) -> int:

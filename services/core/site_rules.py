@@ -32,8 +32,9 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SERVE_STATUSES = frozenset({200, 404, 410})
 DEFAULT_STATUS = 301
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_PLACEHOLDER_RE = re.compile(rf":({_NAME})")
+# A `:name` placeholder of a rule; vercel.json's parameters become these, so they share it.
+PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLACEHOLDER_RE = re.compile(rf":({PLACEHOLDER_NAME})")
 _STATUS_RE = re.compile(r"^(\d{3})(!?)$")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # Headers the proxy itself must control: a site may not forge framing or encoding.
@@ -301,7 +302,7 @@ def compile_pattern(source: str, where: str) -> PathPattern:
     for index, segment in enumerate(body.split("/")):
         if index:
             regex += "/"
-        if segment.startswith(":") and re.fullmatch(_NAME, segment[1:]):
+        if segment.startswith(":") and re.fullmatch(PLACEHOLDER_NAME, segment[1:]):
             name = segment[1:]
             if name in seen or name == "splat":
                 raise SiteRulesError(f"{where}: placeholder :{name} used twice in {source!r}")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.api.build_context import DeployContext, build_variables, deploy_context
+from services.api.build_context import build_variables, deploy_context, runner_inputs
 from services.api.db.models import Deployment, Project
-from services.api.dispatcher import runner_environment
+from services.core.runner_inputs import DeployContext
 from services.core.settings import Settings
 
 
@@ -30,6 +30,11 @@ def project(**overrides: object) -> Project:
         "env": {"API_URL": "https://api.example.com", "SHARED": "all"},
         "production_env": {"SHARED": "prod", "ANALYTICS_ID": "UA-1"},
         "preview_env": {"SHARED": "preview", "NOINDEX": "1"},
+        "spa": False,
+        # As a stored project has them (the columns' defaults apply only on insert).
+        **dict.fromkeys(
+            ("root_dir", "install_command", "build_command", "output_dir", "ignore_command"), ""
+        ),
     }
     fields.update(overrides)
     return Project(**fields)
@@ -51,6 +56,12 @@ def deployment(ref: str, pull_request: int | None = None) -> Deployment:
 )
 def test_deploy_context(ref: str, pull_request: int | None, context: str) -> None:
     assert deploy_context("main", deployment(ref, pull_request)) == context
+
+
+def runner_environment(
+    settings: Settings, site: Project, d: Deployment, commit: str
+) -> dict[str, str]:
+    return runner_inputs(settings, site, d, commit).to_env()
 
 
 def test_production_push_gets_env_with_production_env_over_it() -> None:

@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
 
 from services.api.app import create_app
+from services.api.db.engine import create_engine
+from services.api.db.models import Project
 from services.core import hosts, manifest
 from services.core.storage import Storage
 from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload
@@ -99,6 +102,25 @@ async def test_an_old_push_sent_again_does_not_roll_production_back(
     assert replayed.json()["deployments"] == []
     assert len((await client.get("/api/projects/site/deployments")).json()) == 2
     assert await production_of(storage) == second
+
+
+async def test_a_stored_command_the_runner_cannot_take_fails_its_build_saying_why(
+    live: tuple[Client, Storage], repo: GitRepo, database_url: str
+) -> None:
+    client, _ = live
+    # The api refuses such a command now; a project may have stored one before it did.
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(Project).where(Project.name == "site").values(build_command="true\nfalse")
+            )
+    finally:
+        await engine.dispose()
+    d = await push(client, repo, "one")
+    final = await wait_for(client, d, ("ready", "failed"))
+    assert (final["status"], final["reason"]) == ("failed", "internal")
+    assert "SLIPWAY_BUILD_COMMAND must be one line" in final["error"]
 
 
 async def test_cancel_a_running_build(live: tuple[Client, Storage], repo: GitRepo) -> None:

@@ -113,6 +113,7 @@ async def test_new_projects_have_empty_groups(client: Client) -> None:
         pytest.param({"slipway_x": "1"}, "reserved", id="reserved-lowercase"),
         pytest.param({"1BAD": "1"}, "", id="leading-digit"),
         pytest.param({"BAD-NAME": "1"}, "", id="hyphen"),
+        pytest.param({"NAME\n": "1"}, "a name is letters", id="trailing-newline"),
         pytest.param({"BIG": "x" * (32 * 1024 + 1)}, "32 KiB", id="too-long"),
         pytest.param({f"V{n}": "1" for n in range(201)}, "200", id="too-many"),
     ],
@@ -156,6 +157,16 @@ async def test_bad_scoped_variables_are_refused(
             {"name": "ok", "repo_url": "file:///x", "unknown": 1}, 400, id="unknown-field"
         ),
         pytest.param({"repo_url": "file:///x"}, 400, id="missing-name"),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "build_command": "npm ci\nrm -rf ~"},
+            400,
+            id="two-line-command",
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "install_command": "x" * 4097},
+            400,
+            id="oversize-command",
+        ),
     ],
 )
 async def test_invalid_projects_are_refused(

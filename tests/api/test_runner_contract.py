@@ -1,42 +1,80 @@
-"""The dispatcher hands the runner exactly the inputs of the contract, and nothing else."""
+"""The api hands the runner exactly the inputs of the contract, and nothing else."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import pytest
 
-from services.api.db.models import Deployment, Project
-from services.api.dispatcher import runner_environment
-from services.core.build_protocol import RUNNER_ENV_KEYS, RUNNER_OPTIONAL_KEYS
+from services.api.build_context import runner_inputs
+from services.api.validation import check_command
+from services.core.runner_inputs import InputError, RunnerInputs
 from services.core.settings import Settings
+from tests.api.test_build_context import deployment, project
 
 
-def test_runner_environment_is_the_contract_plus_build_variables() -> None:
-    settings = Settings(
-        _env_file=None,
-        api_token="api-secret-0123456789",
-        github_webhook_secret="hook-secret",
+def make_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "api_token": "api-secret-0123456789",
+        "github_webhook_secret": "hook-secret",
+        "storage_url": "file:///tmp/storage",
+        "_env_file": None,
+    }
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_the_runner_gets_the_project_and_deployment_and_no_platform_secret() -> None:
+    settings = make_settings(
         github_token="ghp_token",
-        storage_url="file:///tmp/storage",
+        build_timeout=600,
+        sandbox="none",
+        build_max_processes=256,
     )
-    project = Project(
-        name="site",
+    site = project(
         repo_url="https://github.com/acme/site",
         root_dir="web",
-        install_command="",
         build_command="npm run build",
         output_dir="dist",
-        ignore_command="",
         spa=True,
         env={"API_URL": "https://example.com"},
+        production_env={},
+        preview_env={},
     )
-    d = Deployment(id="a" * 20, ref="main", created_at=datetime.now(UTC))
-    env = runner_environment(settings, project, d, "c" * 40)
-    assert set(RUNNER_ENV_KEYS) <= set(env)
-    declared = set(RUNNER_ENV_KEYS) | set(RUNNER_OPTIONAL_KEYS)
-    assert set(env) <= declared | {"API_URL"}
-    assert env["SLIPWAY_DEPLOY_CONTEXT"] == "branch-deploy"  # no production branch set
-    assert env["SLIPWAY_COMMIT_SHA"] == "c" * 40
-    assert env["SLIPWAY_BUILD_ENV_NAMES"] == "API_URL"
-    assert env["SLIPWAY_GIT_TOKEN"] == "ghp_token"  # a github.com https repository
-    assert "api-secret-0123456789" not in env.values()
-    assert "hook-secret" not in env.values()
+    inputs = runner_inputs(settings, site, deployment("feature"), "c" * 40)
+    assert inputs == RunnerInputs(
+        deployment_id="a" * 20,
+        project="site",
+        repo_url="https://github.com/acme/site",
+        storage_url="file:///tmp/storage",
+        commit_sha="c" * 40,
+        ref="feature",
+        deploy_context="branch-deploy",
+        root_dir="web",
+        build_command="npm run build",
+        output_dir="dist",
+        build_timeout=600,
+        spa=True,
+        build_env={"API_URL": "https://example.com"},
+        sandbox="none",
+        git_token="ghp_token",  # a github.com https repository
+        limits=inputs.limits,
+    )
+    assert inputs.limits.max_processes == 256
+    env = inputs.to_env()
+    assert settings.api_token not in env.values()
+    assert settings.github_webhook_secret not in env.values()
+
+
+def test_the_token_goes_only_to_github_https_repositories() -> None:
+    settings = make_settings(github_token="ghp_token")
+    inputs = runner_inputs(settings, project(repo_url="file:///repo"), deployment("main"), "")
+    assert inputs.git_token == ""
+
+
+def test_a_project_setting_the_runner_cannot_take_is_refused_with_its_name() -> None:
+    site = project(build_command="npm ci\nnpm run build")
+    with pytest.raises(InputError, match="SLIPWAY_BUILD_COMMAND must be one line"):
+        runner_inputs(make_settings(), site, deployment("main"), "c" * 40)
+
+
+def test_the_api_refuses_such_a_command_by_the_same_rule() -> None:
+    with pytest.raises(Exception, match="build_command must be one line"):
+        check_command("npm ci\nnpm run build", "build_command")

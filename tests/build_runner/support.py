@@ -14,6 +14,7 @@ import anyio
 from scripts.dependencies.npm_tools import package_managers, without_hash
 from services.core.hosts import new_deployment_id
 from services.core.manifest import Manifest, build_log_key, decode_manifest, manifest_key
+from services.core.runner_inputs import RunnerInputs
 from services.core.storage import Storage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,16 +66,22 @@ def runner_env(
     project: str = "site",
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment the api gives a build: its inputs, the toolchain, storage credentials."""
+    """The environment the api gives a build: its inputs, the toolchain, storage credentials.
+
+    `extra` overrides or adds variables as text, past what `RunnerInputs` would write.
+    """
+    inputs = RunnerInputs(
+        deployment_id=deployment_id,
+        project=project,
+        repo_url=repo_url,
+        storage_url=storage_url,
+        commit_sha=commit,
+        ref="main",
+        build_timeout=120,
+    )
     return {
         **toolchain_env(),
-        "SLIPWAY_DEPLOYMENT_ID": deployment_id,
-        "SLIPWAY_PROJECT": project,
-        "SLIPWAY_REPO_URL": repo_url,
-        "SLIPWAY_COMMIT_SHA": commit,
-        "SLIPWAY_REF": "main",
-        "SLIPWAY_STORAGE_URL": storage_url,
-        "SLIPWAY_BUILD_TIMEOUT": "120",
+        **inputs.to_env(),
         # The image runs tini as PID 1; here it is a child, so it registers as a subreaper.
         "TINI_SUBREAPER": "1",
         **{k: v for k, v in os.environ.items() if k.startswith("AWS_")},

@@ -17,6 +17,7 @@ from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_CLONE,
     EXIT_INSTALL,
+    EXIT_INTERNAL,
     EXIT_OUTPUT,
     EXIT_PUBLISH,
     EXIT_SKIPPED,
@@ -231,6 +232,25 @@ def test_unknown_commit_is_a_clone_failure(repo: GitRepo, local_storage_url: str
     repo.commit({"index.html": "x"})
     result = build(repo, "0" * 40, local_storage_url)
     assert result.code == EXIT_CLONE
+
+
+@pytest.mark.parametrize(
+    ("hostile", "message"),
+    [
+        pytest.param({"SLIPWAY_COMMIT_SHA": "a" * 39}, "SLIPWAY_COMMIT_SHA must be a full commit sha", id="short-sha"),
+        pytest.param({"SLIPWAY_BUILD_COMMAND": "true\nrm -rf ~"}, "SLIPWAY_BUILD_COMMAND must be one line", id="two-line-command"),
+        pytest.param({"SLIPWAY_REPO_URL": "r" * 2001}, "SLIPWAY_REPO_URL is longer than 2000", id="oversize-url"),
+    ],
+)  # fmt: skip
+def test_hostile_inputs_stop_the_runner_before_it_fetches(
+    repo: GitRepo, local_storage_url: str, hostile: dict[str, str], message: str
+) -> None:
+    commit = repo.commit({"index.html": "x"})
+    result = build(repo, commit, local_storage_url, **hostile)
+    assert result.code == EXIT_INTERNAL
+    assert f"build_runner: {message}" in result.stdout
+    assert "fetching" not in result.stdout
+    assert build_log(local_storage_url, result.deployment_id) is None
 
 
 def test_node_version_that_cannot_be_met(repo: GitRepo, local_storage_url: str) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from build_runner.errors import BuildFailure
-from build_runner.inputs import Limits
 from build_runner.log import BuildLog
 from build_runner.output import collect_files, locate_output
 from services.core.build_protocol import EXIT_OUTPUT
+from services.core.runner_inputs import Limits
 
 
 def make(root: Path, names: list[str]) -> Path:

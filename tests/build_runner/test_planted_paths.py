@@ -28,13 +28,13 @@ import pytest
 
 from build_runner.confined import Root
 from build_runner.errors import BuildFailure
-from build_runner.inputs import Limits
 from build_runner.log import BuildLog
 from build_runner.output import SiteFile, _walk, collect_files
 from build_runner.publish import publish_site
 from services.core.build_protocol import EXIT_INSTALL, EXIT_OUTPUT
 from services.core.hosts import new_deployment_id
 from services.core.manifest import ServingConfig
+from services.core.runner_inputs import Limits
 from services.core.storage import Storage
 from tests.build_runner import corpus
 from tests.build_runner.support import RunResult, build_log, has_manifest, published, run_runner

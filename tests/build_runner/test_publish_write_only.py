@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from build_runner.errors import BuildFailure
-from build_runner.inputs import Limits
 from build_runner.log import BuildLog
 from build_runner.output import SiteFile, collect_files
 from build_runner.publish import PublishStats, publish_site
 from services.core.build_protocol import EXIT_PUBLISH
 from services.core.hosts import new_deployment_id
 from services.core.manifest import ServingConfig, decode_manifest, manifest_key
+from services.core.runner_inputs import Limits
 from services.core.storage import ObjectInfo, Storage, StorageError
 
 pytestmark = pytest.mark.anyio

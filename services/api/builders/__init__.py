@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True, slots=True)
-class BuildSpec:
-    deployment_id: str
-    project: str
-    # The runner's whole input: the contract's SLIPWAY_* names and the project's variables.
-    env: dict[str, str] = field(default_factory=dict)
+from services.core.runner_inputs import RunnerInputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +16,8 @@ class BuildState:
 
 
 class Builder(Protocol):
-    async def start(self, spec: BuildSpec) -> str:
-        """Start the run and return a handle that survives an api restart."""
+    async def start(self, inputs: RunnerInputs) -> str:
+        """Start the run of `inputs.to_env()`; return a handle that survives an api restart."""
         ...
 
     async def poll(self, deployment_id: str, handle: str) -> BuildState: ...

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import random
-from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -20,14 +20,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.core.build_variables import ECS_OVERRIDES_MAX_CHARS
+from services.core.runner_inputs import OPTIONAL_KEYS, RunnerInputs
 from services.core.settings import Settings
 
-from . import BuildSpec, BuildState
+from . import BuildState
 from .publish_credentials import as_environment, assume_role_request
 
 log = logging.getLogger("slipway.ecs")
 
-NOT_BY_VALUE = frozenset({"SLIPWAY_GIT_TOKEN"})
+NOT_BY_VALUE = frozenset({OPTIONAL_KEYS["git_token"]})
 RETRYABLE_CODES = frozenset(
     {"ThrottlingException", "ServerException", "LimitExceededException", "TooManyRequestsException"}
 )
@@ -52,18 +53,23 @@ def capacity_strategy(text: str) -> list[dict[str, Any]]:
 
 
 def run_task_request(
-    settings: Settings, spec: BuildSpec, started_by: str = "slipway"
+    settings: Settings,
+    inputs: RunnerInputs,
+    credentials: Mapping[str, str] | None = None,
+    started_by: str = "slipway",
 ) -> dict[str, Any]:
-    """The RunTask parameters for one build (a pure function, asserted by tests)."""
-    environment = [
-        {"name": k, "value": v} for k, v in sorted(spec.env.items()) if k not in NOT_BY_VALUE
-    ]
+    """The RunTask parameters for one build (a pure function, asserted by tests).
+
+    `credentials` are the build's own storage credentials (publish_credentials), if any.
+    """
+    env = {**inputs.to_env(), **(credentials or {})}
+    environment = [{"name": k, "value": v} for k, v in sorted(env.items()) if k not in NOT_BY_VALUE]
     request: dict[str, Any] = {
         "cluster": settings.ecs_cluster,
         "taskDefinition": settings.ecs_builder_task_family,
         "count": 1,
         "startedBy": started_by,
-        "referenceId": spec.deployment_id,
+        "referenceId": inputs.deployment_id,
         "networkConfiguration": {
             "awsvpcConfiguration": {
                 "subnets": _split(settings.ecs_subnets),
@@ -77,8 +83,8 @@ def run_task_request(
             ]
         },
         "tags": [
-            {"key": "slipway:deployment", "value": spec.deployment_id},
-            {"key": "slipway:project", "value": spec.project},
+            {"key": "slipway:deployment", "value": inputs.deployment_id},
+            {"key": "slipway:project", "value": inputs.project},
         ],
     }
     strategy = capacity_strategy(settings.ecs_capacity_providers)
@@ -139,22 +145,20 @@ class EcsBuilder:
             sts=boto3.client("sts", **options),
         )
 
-    async def _with_publish_credentials(self, spec: BuildSpec) -> BuildSpec:
-        """The build's inputs plus credentials scoped to its own objects (publish_credentials)."""
+    async def _publish_credentials(self, inputs: RunnerInputs) -> dict[str, str]:
+        """Credentials scoped to the build's own objects (publish_credentials); none without a role."""
         role = self.settings.ecs_publisher_role_arn
         if not role:
-            return spec
-        request = assume_role_request(
-            role, self.settings.resolved_storage_url, spec.env, self.settings.build_timeout
-        )
+            return {}
+        request = assume_role_request(role, inputs)
         try:
             answer = await asyncio.to_thread(self.sts.assume_role, **request)
         except (ClientError, BotoCoreError) as exc:
             raise EcsStartError(f"could not get the build's storage credentials: {exc}") from exc
-        return replace(spec, env={**spec.env, **as_environment(answer)})
+        return as_environment(answer)
 
-    async def start(self, spec: BuildSpec) -> str:
-        request = run_task_request(self.settings, await self._with_publish_credentials(spec))
+    async def start(self, inputs: RunnerInputs) -> str:
+        request = run_task_request(self.settings, inputs, await self._publish_credentials(inputs))
         chars = len(json.dumps(request["overrides"], separators=(",", ":")))
         if chars > ECS_OVERRIDES_MAX_CHARS:  # RunTask would refuse it: say why, once
             raise EcsStartError(

@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 
 from services.core.private_files import pass_through_directory
+from services.core.runner_inputs import CONTRACT_KEYS, RunnerInputs
 
-from . import BuildSpec, BuildState
+from . import BuildState
 
 # Builds run niced: under a burst of webhooks the api keeps answering before builds run.
 SCRATCH_ROOT = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())  # noqa: S108
@@ -50,24 +51,24 @@ class LocalBuilder:
     def _exit_path(self, deployment_id: str) -> Path:
         return self.workspace(deployment_id) / "exit-code"
 
-    def _environment(self, spec: BuildSpec, workspace: Path) -> dict[str, str]:
+    def _environment(self, inputs: RunnerInputs, workspace: Path) -> dict[str, str]:
         env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
         if self.storage_is_s3:
             # S3 credentials are the runner's own input: it publishes the files.
             env.update({k: v for k, v in os.environ.items() if k.startswith(_AWS_PREFIXES)})
-        env.update(spec.env)
+        env.update(inputs.to_env())
         env["HOME"] = str(workspace / "home")
-        env["TMPDIR"] = str(self.scratch(spec.deployment_id))
+        env["TMPDIR"] = str(self.scratch(inputs.deployment_id))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    async def start(self, spec: BuildSpec) -> str:
-        workspace = self.workspace(spec.deployment_id)
+    async def start(self, inputs: RunnerInputs) -> str:
+        workspace = self.workspace(inputs.deployment_id)
         if workspace.exists():
             shutil.rmtree(workspace)
         for sub in ("work", "home"):
             (workspace / sub).mkdir(parents=True)
-        scratch = self.scratch(spec.deployment_id)
+        scratch = self.scratch(inputs.deployment_id)
         shutil.rmtree(scratch, ignore_errors=True)
         pass_through_directory(scratch)
         proc = await asyncio.create_subprocess_exec(
@@ -75,16 +76,16 @@ class LocalBuilder:
             "-c",
             _WRAPPER,
             sys.executable,
-            str(self.log_path(spec.deployment_id)),
-            str(self._exit_path(spec.deployment_id)),
+            str(self.log_path(inputs.deployment_id)),
+            str(self._exit_path(inputs.deployment_id)),
             cwd=workspace / "work",
-            env=self._environment(spec, workspace),
+            env=self._environment(inputs, workspace),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
         )
-        self._children[spec.deployment_id] = proc
+        self._children[inputs.deployment_id] = proc
         return str(proc.pid)
 
     def _exit_code(self, deployment_id: str) -> int | None:
@@ -156,4 +157,5 @@ def _is_our_process(pid: int, deployment_id: str) -> bool:
         return False
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         return False
-    return f"SLIPWAY_DEPLOYMENT_ID={deployment_id}".encode() in environ.split(b"\0")
+    entry = f"{CONTRACT_KEYS['deployment_id']}={deployment_id}"
+    return entry.encode() in environ.split(b"\0")

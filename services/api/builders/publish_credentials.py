@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.core.build_protocol import cache_prefix
+from services.core.runner_inputs import RunnerInputs
 
 # Role chaining (the api's task role assuming another role) caps sessions at one hour.
 MAX_SESSION_SECONDS = 3600
@@ -35,12 +36,12 @@ def bucket_and_prefix(storage_url: str) -> tuple[str, str]:
     return parts.netloc, f"{prefix}/" if prefix else ""
 
 
-def session_policy(storage_url: str, env: dict[str, str]) -> dict[str, Any]:
+def session_policy(inputs: RunnerInputs) -> dict[str, Any]:
     """What this build may do, from the same inputs the runner gets."""
-    bucket, root = bucket_and_prefix(storage_url)
+    bucket, root = bucket_and_prefix(inputs.storage_url)
     objects = f"arn:aws:s3:::{bucket}/{root}"
-    cache = objects + cache_prefix(env["SLIPWAY_PROJECT"], env.get("SLIPWAY_DEPLOY_CONTEXT"))
-    deployment = f"{objects}deployments/{env['SLIPWAY_DEPLOYMENT_ID']}/*"
+    cache = objects + cache_prefix(inputs.project, inputs.deploy_context)
+    deployment = f"{objects}deployments/{inputs.deployment_id}/*"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -73,15 +74,13 @@ def session_seconds(build_timeout: int) -> int:
     )
 
 
-def assume_role_request(
-    role_arn: str, storage_url: str, env: dict[str, str], build_timeout: int
-) -> dict[str, Any]:
+def assume_role_request(role_arn: str, inputs: RunnerInputs) -> dict[str, Any]:
     """The STS AssumeRole parameters for one build (a pure function, asserted by tests)."""
     return {
         "RoleArn": role_arn,
-        "RoleSessionName": f"build-{env['SLIPWAY_DEPLOYMENT_ID']}",
-        "Policy": json.dumps(session_policy(storage_url, env), separators=(",", ":")),
-        "DurationSeconds": session_seconds(build_timeout),
+        "RoleSessionName": f"build-{inputs.deployment_id}",
+        "Policy": json.dumps(session_policy(inputs), separators=(",", ":")),
+        "DurationSeconds": session_seconds(inputs.build_timeout),
     }
 
 

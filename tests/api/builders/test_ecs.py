@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from services.api.builders import BuildSpec
+from services.api.build_context import runner_inputs
 from services.api.builders.ecs import (
     STOP_REASON,
     EcsBuilder,
@@ -17,31 +18,36 @@ from services.api.builders.ecs import (
     run_task_request,
     state_from_task,
 )
-from services.api.dispatcher import runner_environment
 from services.core.build_variables import (
     ECS_MAX_VARIABLE_CHARS,
-    ECS_OVERRIDES_MAX_CHARS,
     override_chars,
 )
+from services.core.runner_inputs import RunnerInputs
 from services.core.settings import Settings
 from tests.api.test_build_context import deployment, project
 
 pytestmark = pytest.mark.anyio
 
 
-def spec(deployment_id: str = "abcdefgh12345678abcd") -> BuildSpec:
-    return BuildSpec(
-        deployment_id,
-        "site",
-        {"SLIPWAY_DEPLOYMENT_ID": deployment_id, "SLIPWAY_GIT_TOKEN": "ghp_secret", "API_URL": "x"},
+def spec(deployment_id: str = "abcdefgh12345678abcd") -> RunnerInputs:
+    return RunnerInputs(
+        deployment_id=deployment_id,
+        project="site",
+        repo_url="https://github.com/acme/site",
+        storage_url="s3://bucket",
+        git_token="ghp_secret",
+        build_env={"API_URL": "x"},
     )
 
 
 def test_run_task_request_carries_inputs_but_no_secret_values(ecs_settings: Settings) -> None:
-    request = run_task_request(ecs_settings, spec())
+    inputs = spec()
+    request = run_task_request(ecs_settings, inputs, {"AWS_SESSION_TOKEN": "session"})
     [override] = request["overrides"]["containerOverrides"]
-    names = {e["name"]: e["value"] for e in override["environment"]}
-    assert names == {"SLIPWAY_DEPLOYMENT_ID": "abcdefgh12345678abcd", "API_URL": "x"}
+    given = {e["name"]: e["value"] for e in override["environment"]}
+    without_token = {k: v for k, v in inputs.to_env().items() if k != "SLIPWAY_GIT_TOKEN"}
+    assert given == {**without_token, "AWS_SESSION_TOKEN": "session"}
+    assert given["API_URL"] == "x"
     assert "ghp_secret" not in repr(request)
     assert request["capacityProviderStrategy"][0] == {
         "capacityProvider": "FARGATE_SPOT",
@@ -163,8 +169,8 @@ async def test_start_gives_up_on_a_lasting_error(ecs_settings: Settings) -> None
 
 
 def test_ecs_overrides_carry_the_context_and_the_chosen_values(ecs_settings: Settings) -> None:
-    env = runner_environment(ecs_settings, project(), deployment("feature", 3), "c" * 40)
-    request = run_task_request(ecs_settings, BuildSpec("a" * 20, "site", env))
+    inputs = runner_inputs(ecs_settings, project(), deployment("feature", 3), "c" * 40)
+    request = run_task_request(ecs_settings, inputs)
     [override] = request["overrides"]["containerOverrides"]
     given = {e["name"]: e["value"] for e in override["environment"]}
     assert given["SLIPWAY_DEPLOY_CONTEXT"] == "deploy-preview"
@@ -186,17 +192,13 @@ async def test_variables_at_the_ecs_limit_start_and_past_what_runtask_takes_do_n
     real = EcsBuilder.from_settings(ecs_settings)
     flaky = FlakyEcs(real.ecs)
     builder = EcsBuilder(ecs_settings, flaky, real.logs, backoff=0.01)
-    unset = ("root_dir", "install_command", "build_command", "output_dir", "ignore_command")
     full = project(
-        env=variables_of_chars(ECS_MAX_VARIABLE_CHARS),
-        production_env={},
-        preview_env={},
-        **dict.fromkeys(unset, ""),  # as a stored project has them
+        env=variables_of_chars(ECS_MAX_VARIABLE_CHARS), production_env={}, preview_env={}
     )
-    env = runner_environment(ecs_settings, full, deployment("main"), "c" * 40)
-    assert (await builder.start(BuildSpec("a" * 20, "site", env))).startswith("arn:aws:ecs:")
+    inputs = runner_inputs(ecs_settings, full, deployment("main"), "c" * 40)
+    assert (await builder.start(inputs)).startswith("arn:aws:ecs:")
 
-    too_much = {**env, "MORE": "m" * ECS_OVERRIDES_MAX_CHARS}
+    long_command = "true && " * 500  # 4000 characters: within the runner's own limits
     with pytest.raises(EcsStartError, match="past the 8192 AWS accepts"):
-        await builder.start(BuildSpec("b" * 20, "site", too_much))
+        await builder.start(replace(inputs, build_command=long_command))
     assert flaky.calls == 3  # the first start's; the second was refused before asking ECS

@@ -18,7 +18,6 @@ from typing import Any
 import boto3
 import pytest
 
-from services.api.builders import BuildSpec
 from services.api.builders.ecs import EcsBuilder
 from services.api.builders.publish_credentials import (
     MAX_SESSION_SECONDS,
@@ -26,6 +25,7 @@ from services.api.builders.publish_credentials import (
     session_policy,
     session_seconds,
 )
+from services.core.runner_inputs import DeployContext, RunnerInputs
 from services.core.settings import Settings
 from tests.terraform.iam_render import allowed, render
 from tests.terraform.test_iam import BUILDER_VARS, FIXTURES
@@ -36,13 +36,18 @@ STORAGE_URL = f"s3://{BUCKET}"
 DEPLOYMENT = "abcdefgh12345678abcd"
 
 
-def build_env(context: str = "production", deployment: str = DEPLOYMENT) -> dict[str, str]:
-    return {
-        "SLIPWAY_DEPLOYMENT_ID": deployment,
-        "SLIPWAY_PROJECT": "blog",
-        "SLIPWAY_DEPLOY_CONTEXT": context,
-        "SLIPWAY_STORAGE_URL": STORAGE_URL,
-    }
+def build_inputs(
+    context: DeployContext = "production",
+    deployment: str = DEPLOYMENT,
+    storage_url: str = STORAGE_URL,
+) -> RunnerInputs:
+    return RunnerInputs(
+        deployment_id=deployment,
+        project="blog",
+        repo_url="https://github.com/acme/blog",
+        storage_url=storage_url,
+        deploy_context=context,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +83,19 @@ def obj(key: str) -> str:
     ],
 )  # fmt: skip
 def test_a_build_reaches_only_its_own_objects(
-    publisher_policy: dict[str, Any], context: str, action: str, key: str, expected: bool
+    publisher_policy: dict[str, Any],
+    context: DeployContext,
+    action: str,
+    key: str,
+    expected: bool,
 ) -> None:
-    session = session_policy(STORAGE_URL, build_env(context))
+    session = session_policy(build_inputs(context))
     both = allowed([publisher_policy], action, obj(key)) and allowed([session], action, obj(key))
     assert both is expected
 
 
 def test_a_bucket_prefix_is_part_of_every_resource() -> None:
-    policy = session_policy(f"s3://{BUCKET}/platform-a", build_env())
+    policy = session_policy(build_inputs(storage_url=f"s3://{BUCKET}/platform-a"))
     resources = [
         r
         for s in policy["Statement"]
@@ -110,9 +119,10 @@ def test_credentials_live_as_long_as_the_build_may(timeout: int, seconds: int) -
 
 
 def test_the_request_names_the_build(tmp_path: Path) -> None:
-    request = assume_role_request("arn:aws:iam::1:role/p", STORAGE_URL, build_env(), 900)
+    request = assume_role_request("arn:aws:iam::1:role/p", build_inputs())
     assert request["RoleSessionName"] == f"build-{DEPLOYMENT}"
-    assert json.loads(request["Policy"]) == session_policy(STORAGE_URL, build_env())
+    assert json.loads(request["Policy"]) == session_policy(build_inputs())
+    assert request["DurationSeconds"] == session_seconds(build_inputs().build_timeout)
 
 
 @pytest.mark.anyio
@@ -133,7 +143,7 @@ async def test_the_task_gets_scoped_credentials_and_never_the_task_roles(
         }
     )
     builder = EcsBuilder.from_settings(settings)
-    handle = await builder.start(BuildSpec(DEPLOYMENT, "blog", build_env()))
+    handle = await builder.start(build_inputs())
     [task] = builder.ecs.describe_tasks(cluster=settings.ecs_cluster, tasks=[handle])["tasks"]
     env = {e["name"]: e["value"] for e in task["overrides"]["containerOverrides"][0]["environment"]}
     assert env["AWS_ACCESS_KEY_ID"]

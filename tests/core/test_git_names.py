@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api import git_names
+from services.core import git_names
 
 
 @pytest.mark.parametrize(
