@@ -99,6 +99,17 @@ class BuilderSize(TaskSize):
 class Services(Strict):
     api: ServiceSize = ServiceSize(cpu=512, memory=1024, desired_count=1, max_count=3)
     proxy: ServiceSize = ServiceSize(desired_count=2, min_count=2, max_count=6)
+    # The api as a second container in each proxy task, not a service of its own
+    # (terraform variable api_beside_proxy): one task and one address fewer.
+    api_beside_proxy: bool = False
+
+    @model_validator(mode="after")
+    def _api_sized_once(self) -> Services:
+        if self.api_beside_proxy and "api" in self.model_fields_set:
+            raise ValueError(
+                "api has no task of its own when api_beside_proxy is true: size the proxy's"
+            )
+        return self
 
 
 class Aws(Strict):

@@ -36,8 +36,7 @@ POLL_SECONDS = 10.0
 # Outputs that releases and rollbacks read besides the templates' own.
 ROLL_OUT_OUTPUTS = (
     "cluster_name",
-    "api_service_name",
-    "proxy_service_name",
+    "services",
     "builder_task_family",
     "api_url",
     "base_domain",
@@ -245,10 +244,7 @@ def release(
     ecs = tools.ecs_api()
     registered = {role: ecs.register(document) for role, document in definitions.items()}
     cluster = str(outputs["cluster_name"])
-    targets = {
-        str(outputs["api_service_name"]): registered["api"],
-        str(outputs["proxy_service_name"]): registered["proxy"],
-    }
+    targets = {str(service): registered[role] for role, service in outputs["services"].items()}
     before = {service: ecs.service_revision(cluster, service) for service in targets}
     try:
         roll_out(env, tools, ecs, cluster, targets)
@@ -265,10 +261,7 @@ def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list
     require_outputs(outputs, ROLL_OUT_OUTPUTS)
     ecs = tools.ecs_api()
     cluster = str(outputs["cluster_name"])
-    services = {
-        "api": str(outputs["api_service_name"]),
-        "proxy": str(outputs["proxy_service_name"]),
-    }
+    services = {str(role): str(service) for role, service in outputs["services"].items()}
     steps = plan_rollback(ecs, cluster, services, str(outputs["builder_task_family"]))
     for step in steps:
         tools.runner.say(f"{step.role}: {step.leave.ref} -> {step.to.ref}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,14 @@ from scripts.deploy.ecs import RELEASE_TAG
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError
 
-ROLES = ("api", "proxy", "builder")
 ENVIRONMENT_TAG = "slipway:environment"
 OUTPUT = "task_definitions"
+SERVICES = "services"
+BUILDER = "builder"
 
-
-@dataclass(frozen=True)
-class TaskDefinitions:
-    api: dict[str, Any]
-    proxy: dict[str, Any]
-    builder: dict[str, Any]
-
-    def items(self) -> list[tuple[str, dict[str, Any]]]:
-        return [("builder", self.builder), ("api", self.api), ("proxy", self.proxy)]
+# Documents by the key Terraform gives them (builder, proxy and, unless the api runs beside
+# the proxy, api), the builder's first: a release registers it before the services move.
+TaskDefinitions = dict[str, dict[str, Any]]
 
 
 def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
@@ -87,19 +81,22 @@ def validate_task_definition(document: Mapping[str, Any], *, source: str) -> Non
 def release_task_definitions(
     env: Environment, outputs: Mapping[str, Any], tag: str
 ) -> TaskDefinitions:
-    require_outputs(outputs, (OUTPUT,))
-    requests = outputs[OUTPUT]
-    missing = [role for role in ROLES if not isinstance(requests, Mapping) or role not in requests]
+    """Every family's document: the builder and each service's (output `services`)."""
+    require_outputs(outputs, (OUTPUT, SERVICES))
+    requests, services = outputs[OUTPUT], outputs[SERVICES]
+    if not isinstance(requests, Mapping) or not isinstance(services, Mapping):
+        raise ConfigError(f"Terraform outputs {OUTPUT} and {SERVICES} must be maps")
+    needed = [BUILDER, *services]
+    missing = [role for role in needed if role not in requests]
     if missing:
         raise ConfigError(
             f"Terraform output {OUTPUT} lacks {', '.join(missing)}",
             hint="run `make apply` with the current terraform/stacks/platform",
         )
-    documents = {
+    return {
         role: release_document(requests[role], role=role, environment=env.name, tag=tag)
-        for role in ROLES
+        for role in needed
     }
-    return TaskDefinitions(**documents)
 
 
 def write_task_definitions(definitions: TaskDefinitions, directory: Path) -> list[Path]:

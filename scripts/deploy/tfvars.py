@@ -40,6 +40,7 @@ def tfvars(env: Environment) -> dict[str, Any]:
         "log_retention_days": env.log_retention_days,
         "api": _service(env.services.api),
         "proxy": _service(env.services.proxy),
+        "api_beside_proxy": env.services.api_beside_proxy,
         "builder": {
             "cpu": env.builder.cpu,
             "memory": env.builder.memory,

@@ -45,6 +45,7 @@ def stack_outputs(prefix: str = "slipway-example") -> dict[str, Any]:
         "cluster_arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{prefix}",
         "api_service_name": f"{prefix}-api",
         "proxy_service_name": f"{prefix}-proxy",
+        "services": {"api": f"{prefix}-api", "proxy": f"{prefix}-proxy"},
         "api_task_family": f"{prefix}-api",
         "proxy_task_family": f"{prefix}-proxy",
         "builder_task_family": f"{prefix}-builder",
@@ -97,7 +98,7 @@ def task_definition_calls(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "proxy": {"port": 8080},
         "builder": {"log_stream_prefix": "build"},
     }
-    return {
+    calls = {
         role: {
             "family": outputs[f"{role}_task_family"],
             "cpu": sizes[role][0],
@@ -117,6 +118,26 @@ def task_definition_calls(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
             ],
         }
         for role in ("api", "proxy", "builder")
+    }
+    # api_beside_proxy: the api as a second container of the proxy's task, not essential.
+    beside = copy.deepcopy(calls["proxy"])
+    beside["memory"] = 1024
+    beside["containers"].append({**calls["api"]["containers"][0], "essential": False})
+    return calls | {"proxy_with_api": beside}
+
+
+def beside_the_proxy(outputs: dict[str, Any]) -> dict[str, Any]:
+    """`outputs` as the stack gives them with api_beside_proxy: one service, two families."""
+    definitions = outputs["task_definitions"]
+    proxy = outputs["proxy_service_name"]
+    return outputs | {
+        "api_service_name": proxy,
+        "api_task_family": outputs["proxy_task_family"],
+        "services": {"proxy": proxy},
+        "task_definitions": {
+            "proxy": definitions["proxy_with_api"],
+            "builder": definitions["builder"],
+        },
     }
 
 
@@ -196,10 +217,10 @@ def bootstrap_platform(ecs: Any, env: Environment, outputs: dict[str, Any]) -> N
     for role, document in release_task_definitions(env, outputs, "bootstrap").items():
         # As Terraform registers them: without the tag that marks a release's revisions.
         ecs.register_task_definition(**{k: v for k, v in document.items() if k != "tags"})
-        if role != "builder":
+        if role in outputs["services"]:
             ecs.create_service(
                 cluster=outputs["cluster_name"],
-                serviceName=outputs[f"{role}_service_name"],
+                serviceName=outputs["services"][role],
                 taskDefinition=f"{document['family']}:1",
                 desiredCount=2,
                 launchType="FARGATE",

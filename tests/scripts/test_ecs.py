@@ -34,7 +34,7 @@ from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError, RolloutError
 from scripts.deploy.release import ProgressDisplay, Tools, release, rollback
 from scripts.deploy.taskdefs import release_task_definitions
-from tests.scripts.conftest import REGION, RecordingRunner, bootstrap_platform
+from tests.scripts.conftest import REGION, RecordingRunner, beside_the_proxy, bootstrap_platform
 from tests.scripts.ecs_deployments import EcsDeployments, completes
 
 HEALTHY = httpx.MockTransport(lambda request: httpx.Response(200, text="ok"))
@@ -182,6 +182,34 @@ def test_rollback_returns_to_the_previous_release_and_retires_the_left_ones(
     assert service_revision(platform, outputs, "api") == "slipway-example-api:2"
 
 
+def test_beside_the_proxy_a_release_and_a_rollback_move_one_service(
+    aws: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    """api_beside_proxy: the proxy's task holds the api; no api service or family."""
+    outputs = beside_the_proxy(outputs)
+    bootstrap_platform(aws["ecs"], example_env, outputs)
+    for tag in ("r2", "r3"):
+        release(
+            example_env,
+            outputs,
+            tools(aws, RecordingRunner(), tmp_path),
+            tag=tag,
+            work_dir=tmp_path,
+        )
+    services = aws["ecs"].list_services(cluster=outputs["cluster_name"])["serviceArns"]
+    assert [arn.rsplit("/", 1)[-1] for arn in services] == ["slipway-example-proxy"]
+    assert service_revision(aws, outputs, "proxy") == "slipway-example-proxy:3"
+    running = aws["ecs"].describe_task_definition(taskDefinition="slipway-example-proxy:3")
+    names = [c["name"] for c in running["taskDefinition"]["containerDefinitions"]]
+    assert names == ["proxy", "api"]
+    assert active(aws, "slipway-example-api") == []
+
+    steps = rollback(example_env, outputs, tools(aws, RecordingRunner(), tmp_path))
+
+    assert [(s.role, s.to.number) for s in steps] == [("proxy", 2), ("builder", 2)]
+    assert service_revision(aws, outputs, "proxy") == "slipway-example-proxy:2"
+
+
 def test_rollback_skips_revisions_terraform_registered_between_releases(
     platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -192,7 +220,7 @@ def test_rollback_skips_revisions_terraform_registered_between_releases(
         tag="r2",
         work_dir=tmp_path,
     )
-    # An apply that changes a task size makes Terraform register its own revision 3.
+    # A revision registered outside any release, as Terraform's first ones are.
     for _role, document in release_task_definitions(example_env, outputs, "bootstrap").items():
         platform["ecs"].register_task_definition(
             **{k: v for k, v in document.items() if k != "tags"}
@@ -576,12 +604,12 @@ def test_a_failed_first_release_says_to_release_again(
 def test_missing_roll_out_outputs_are_named(
     platform: dict[str, Any], example_env: Environment, outputs: dict[str, Any], tmp_path: Path
 ) -> None:
-    del outputs["proxy_service_name"]
+    del outputs["services"]
     runner = RecordingRunner()
     box = tools(platform, runner, tmp_path)
-    with pytest.raises(ConfigError, match="Terraform's outputs lack proxy_service_name"):
+    with pytest.raises(ConfigError, match="Terraform's outputs lack services"):
         release(example_env, outputs, box, tag="t", work_dir=tmp_path)
-    with pytest.raises(ConfigError, match="Terraform's outputs lack proxy_service_name"):
+    with pytest.raises(ConfigError, match="Terraform's outputs lack services"):
         rollback(example_env, outputs, box)
     assert runner.commands == []
 

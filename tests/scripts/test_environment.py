@@ -8,6 +8,7 @@ import pytest
 
 from scripts.deploy.environment import load_environment, parse_environment
 from scripts.deploy.errors import ConfigError
+from scripts.deploy.tfvars import tfvars
 from tests.scripts.conftest import REPO
 
 MINIMAL = {
@@ -127,15 +128,29 @@ def test_file_problems(tmp_path: Path, name: str, text: str | None, message: str
         load_environment(name, tmp_path)
 
 
-def test_the_small_profile_runs_one_arm64_task_of_each_that_scales_out() -> None:
+def test_the_small_profile_runs_one_arm64_task_that_scales_out() -> None:
     env = load_environment("small", REPO / "environments")
     assert env.images.cpu_architecture == "ARM64"
-    for size in (env.services.api, env.services.proxy):
-        assert (size.cpu, size.memory, size.min_count) == (256, 512, 1)
-        assert size.max_count > 1
+    assert env.services.api_beside_proxy is True
+    proxy = env.services.proxy
+    assert (proxy.cpu, proxy.memory, proxy.min_count) == (256, 1024, 1)
+    assert proxy.max_count > 1
+    assert tfvars(env)["api_beside_proxy"] is True
     assert (env.network.az_count, env.network.enable_nat) == (2, False)
     assert (env.database.instance_class, env.database.multi_az) == ("db.t4g.micro", False)
     assert env.container_insights is False
+
+
+def test_an_api_size_beside_the_proxy_is_refused(tmp_path: Path) -> None:
+    text = (REPO / "environments" / "small.yaml").read_text()
+    sized = text.replace(
+        "  api_beside_proxy: true\n",
+        "  api_beside_proxy: true\n  api: {cpu: 256, memory: 512, desired_count: 1}\n",
+    )
+    assert sized != text
+    (tmp_path / "tiny.yaml").write_text(sized)
+    with pytest.raises(ConfigError, match="api has no task of its own when api_beside_proxy"):
+        load_environment("tiny", tmp_path)
 
 
 def test_the_ha_profile_survives_a_zone() -> None:

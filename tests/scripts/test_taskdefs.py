@@ -19,6 +19,7 @@ from scripts.deploy.taskdefs import (
     validate_task_definition,
     with_tag,
 )
+from tests.scripts.conftest import beside_the_proxy
 
 TAG = "0123456789ab"
 
@@ -37,6 +38,7 @@ def test_a_release_changes_only_the_image_tag_and_the_tags(
 ) -> None:
     requests = copy.deepcopy(outputs["task_definitions"])
     definitions = release_task_definitions(example_env, outputs, TAG)
+    assert list(definitions) == ["builder", "api", "proxy"]  # the builder's first
     for role, document in definitions.items():
         validate_task_definition(document, source=role)  # raises on any invalid field
         assert without_release_changes(document) == without_release_changes(requests[role])
@@ -59,7 +61,7 @@ def test_terraforms_own_tags_stay_and_an_old_release_tag_goes(
         {"key": "team", "value": "web"},
         {"key": "slipway:release", "value": "old"},
     ]
-    api = release_task_definitions(example_env, outputs, TAG).api
+    api = release_task_definitions(example_env, outputs, TAG)["api"]
     assert api["tags"] == [
         {"key": "team", "value": "web"},
         {"key": "slipway:environment", "value": "example"},
@@ -86,10 +88,25 @@ def test_a_missing_output_is_named(example_env: Environment, outputs: dict[str, 
         release_task_definitions(example_env, outputs, TAG)
 
 
-def test_a_missing_family_is_named(example_env: Environment, outputs: dict[str, Any]) -> None:
-    del outputs["task_definitions"]["builder"]
-    with pytest.raises(ConfigError, match="task_definitions lacks builder"):
+@pytest.mark.parametrize("role", ["builder", "api"])
+def test_a_missing_family_is_named(
+    example_env: Environment, outputs: dict[str, Any], role: str
+) -> None:
+    del outputs["task_definitions"][role]
+    with pytest.raises(ConfigError, match=f"task_definitions lacks {role}"):
         release_task_definitions(example_env, outputs, TAG)
+
+
+def test_beside_the_proxy_the_api_is_a_container_of_the_proxys_task(
+    example_env: Environment, outputs: dict[str, Any]
+) -> None:
+    definitions = release_task_definitions(example_env, beside_the_proxy(outputs), TAG)
+    assert list(definitions) == ["builder", "proxy"]
+    proxy, api = definitions["proxy"]["containerDefinitions"]
+    assert (proxy["name"], proxy["essential"]) == ("proxy", True)
+    assert (api["name"], api["essential"], api["restartPolicy"]["enabled"]) == ("api", False, True)
+    assert api["image"] == proxy["image"]
+    assert api["image"].endswith(f":{TAG}")
 
 
 @pytest.mark.parametrize(

@@ -49,16 +49,42 @@ def _hcl(pairs: list[dict[str, int]]) -> str:
 
 def test_service_splits_hosts_into_rules_of_five(tmp_path: Path) -> None:
     hosts = ["*.sites.example.com"] + [f"www.site{i}.org" for i in range(11)]
+    sidecar = {
+        "name": "api",
+        "port": 8000,
+        "command": ["python", "-m", "services.api"],
+        "host_headers": ["api.sites.example.com"],
+        "listener_priority": 10,
+        "vpc_egress_ports": [5432],
+    }
     out = evaluate(
         load_cached(MODULES / "service"),
-        {"host_headers": hosts, "cluster_arn": "arn:aws:ecs:eu-west-1:1:cluster/slipway"},
+        {
+            "host_headers": hosts,
+            "listener_priority": 100,
+            "container_name": "proxy",
+            "container_port": 8080,
+            "cluster_arn": "arn:aws:ecs:eu-west-1:1:cluster/slipway",
+            "sidecar": sidecar,
+        },
         {},
-        {"groups": "${local.host_groups}", "cluster": "${local.cluster_name}"},
+        {
+            "rules": "${local.listener_rules}",
+            "ports": "${local.vpc_egress_ports}",
+            "cluster": "${local.cluster_name}",
+        },
         tmp_path,
     )
-    assert sorted(out["groups"]) == ["0", "1", "2"]
-    assert [h for k in ("0", "1", "2") for h in out["groups"][k]] == hosts
-    assert all(len(group) <= 5 for group in out["groups"].values())
+    rules = out["rules"]
+    # The main route keeps its old keys; the sidecar's rules have their own.
+    assert sorted(rules) == ["0", "1", "2", "sidecar-0"]
+    assert [h for k in ("0", "1", "2") for h in rules[k]["hosts"]] == hosts
+    assert all(len(rule["hosts"]) <= 5 for rule in rules.values())
+    assert [rules[k]["priority"] for k in ("0", "1", "2", "sidecar-0")] == [100, 101, 102, 10]
+    assert rules["sidecar-0"] == {
+        "key": "sidecar-0", "route": "sidecar", "hosts": ["api.sites.example.com"], "priority": 10
+    }  # fmt: skip
+    assert out["ports"] == [5432]
     assert out["cluster"] == "slipway"
 
 

@@ -30,7 +30,12 @@ def test_service_tasks_admit_only_the_alb_on_the_container_port() -> None:
     rule = ingress["alb"]
     assert rule["referenced_security_group_id"] == "${var.alb_security_group_id}"
     assert "cidr_ipv4" not in rule
-    assert rule["from_port"] == rule["to_port"] == "${var.container_port}"
+    # One rule per route (the main container's port and a sidecar's, if any).
+    assert rule["for_each"] == "${local.routes}"
+    assert rule["from_port"] == rule["to_port"] == "${each.value.port}"
+    routes = load_cached(MODULES / "service").locals["routes"]
+    assert "var.container_port" in routes
+    assert "c.port" in routes
 
 
 def test_builds_admit_nothing_and_send_only_on_listed_ports() -> None:
@@ -48,9 +53,14 @@ def test_database_admits_only_the_api_service() -> None:
     assert ingress["this"]["referenced_security_group_id"] == "${each.value}"
     assert ingress["this"]["from_port"] == ingress["this"]["to_port"] == 5432
     stack = load_cached(STACK)
+    # The api's own group, or the proxy's when the api runs beside it.
     assert stack.modules["database"]["allowed_security_groups"] == {
-        "api": "${module.api.security_group_id}"
+        "api": "${local.api_runs_in.security_group_id}"
     }
+    runs_in = stack.locals["api_runs_in"]["security_group_id"]
+    assert runs_in == (
+        "${coalesce(one(module.api[*].security_group_id), module.proxy.security_group_id)}"
+    )
     assert stack.modules["database"]["subnet_ids"] == "${module.network.private_subnet_ids}"
     db = load_cached(MODULES / "database").resources[("aws_db_instance", "this")]
     assert db["publicly_accessible"] is False

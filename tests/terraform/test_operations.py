@@ -103,10 +103,7 @@ def test_a_silent_database_raises_its_alarm_and_quiet_traffic_does_not(
 def test_the_stack_watches_both_services_under_fixed_names() -> None:
     call = load_cached(STACK).modules["alarms"]
     assert call["target_groups"] == {
-        "api": "${module.api.target_group_arn_suffix}",
+        "api": "${local.api_runs_in.target_group_arn_suffix}",
         "proxy": "${module.proxy.target_group_arn_suffix}",
     }
-    assert call["services"] == {
-        "api": "${module.api.service_name}",
-        "proxy": "${module.proxy.service_name}",
-    }
+    assert call["services"] == "${local.services}"

@@ -6,8 +6,56 @@ data "aws_vpc" "this" {
 
 locals {
   cluster_name = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
-  # An ALB rule takes at most five host names: one rule per group of five.
-  host_groups = { for i, hosts in chunklist(var.host_headers, 5) : tostring(i) => hosts }
+
+  # What the ALB reaches in each task: the main container, and the sidecar if there is one.
+  # Each has its target group, its listener rules and its port in the security group.
+  routes = merge(
+    {
+      main = {
+        container = var.container_name
+        port      = var.container_port
+        hosts     = var.host_headers
+        priority  = var.listener_priority
+      }
+    },
+    {
+      for c in local.sidecars : "sidecar" => {
+        container = c.name
+        port      = c.port
+        hosts     = c.host_headers
+        priority  = c.listener_priority
+      }
+    },
+  )
+  # A splat of a single value: [] when it is null, [value] otherwise.
+  sidecars = var.sidecar[*]
+
+  # An ALB rule takes at most five host names: one rule per group of five. The main
+  # route's rules keep the keys they have always had ("0", "1", ...).
+  listener_rules = {
+    for rule in flatten([
+      for route, r in local.routes : [
+        for i, hosts in chunklist(r.hosts, 5) : {
+          key      = route == "main" ? tostring(i) : "${route}-${i}"
+          route    = route
+          hosts    = hosts
+          priority = r.priority + i
+        }
+      ]
+    ]) : rule.key => rule
+  }
+
+  vpc_egress_ports = distinct(concat(var.vpc_egress_ports, flatten(local.sidecars[*].vpc_egress_ports)))
+}
+
+moved {
+  from = aws_lb_target_group.this
+  to   = aws_lb_target_group.this["main"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb
+  to   = aws_vpc_security_group_ingress_rule.alb["main"]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -32,11 +80,13 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb" {
+  for_each = local.routes
+
   security_group_id            = aws_security_group.this.id
-  description                  = "From the ALB to the container port"
+  description                  = "From the ALB to the ${each.value.container} container's port"
   ip_protocol                  = "tcp"
-  from_port                    = var.container_port
-  to_port                      = var.container_port
+  from_port                    = each.value.port
+  to_port                      = each.value.port
   referenced_security_group_id = var.alb_security_group_id
 }
 
@@ -51,7 +101,7 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "vpc" {
-  for_each = toset([for p in var.vpc_egress_ports : tostring(p)])
+  for_each = toset([for p in local.vpc_egress_ports : tostring(p)])
 
   security_group_id = aws_security_group.this.id
   description       = "Inside the VPC on TCP ${each.value}"
@@ -63,11 +113,13 @@ resource "aws_vpc_security_group_egress_rule" "vpc" {
 
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:TLS ends at the ALB; ALB to task traffic stays inside the VPC, between security groups that admit only each other.
+  for_each = local.routes
+
   # A target group's port, protocol or VPC cannot change in place: a new group is created
   # (hence a generated name, at most 6 characters of prefix) and the listener rule moved to
   # it before the old one goes.
-  name_prefix          = "${substr(var.container_name, 0, 5)}-"
-  port                 = var.container_port
+  name_prefix          = "${substr(each.value.container, 0, 5)}-"
+  port                 = each.value.port
   protocol             = "HTTP"
   target_type          = "ip"
   vpc_id               = var.vpc_id
@@ -90,19 +142,19 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_listener_rule" "this" {
-  for_each = local.host_groups
+  for_each = local.listener_rules
 
   listener_arn = var.listener_arn
-  priority     = var.listener_priority + tonumber(each.key)
+  priority     = each.value.priority
 
   action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.this.arn
+    target_group_arn = aws_lb_target_group.this[each.value.route].arn
   }
 
   condition {
     host_header {
-      values = each.value
+      values = each.value.hosts
     }
   }
 
@@ -121,18 +173,34 @@ module "task_definition" {
   region             = data.aws_region.current.id
   log_group          = aws_cloudwatch_log_group.this.name
   tags               = var.tags
-  containers = [
-    {
-      name          = var.container_name
-      image         = var.image
-      command       = var.command
-      port          = var.container_port
-      environment   = var.environment
-      secrets       = var.secrets
-      liveness_path = var.health_check_path
-      stop_timeout  = 30
-    },
-  ]
+  containers = concat(
+    [
+      {
+        name          = var.container_name
+        image         = var.image
+        command       = var.command
+        port          = var.container_port
+        environment   = var.environment
+        secrets       = var.secrets
+        liveness_path = var.health_check_path
+        stop_timeout  = 30
+      },
+    ],
+    # Not essential: when it exits, ECS restarts it and the main container goes on serving.
+    var.sidecar == null ? [] : [
+      {
+        name          = var.sidecar.name
+        image         = var.image
+        essential     = false
+        command       = var.sidecar.command
+        port          = var.sidecar.port
+        environment   = var.sidecar.environment
+        secrets       = var.sidecar.secrets
+        liveness_path = var.health_check_path
+        stop_timeout  = 30
+      },
+    ],
+  )
 }
 
 resource "aws_ecs_service" "this" {
@@ -157,10 +225,13 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = var.assign_public_ip
   }
 
-  load_balancer {
-    target_group_arn = aws_lb_target_group.this.arn
-    container_name   = var.container_name
-    container_port   = var.container_port
+  dynamic "load_balancer" {
+    for_each = local.routes
+    content {
+      target_group_arn = aws_lb_target_group.this[load_balancer.key].arn
+      container_name   = load_balancer.value.container
+      container_port   = load_balancer.value.port
+    }
   }
 
   tags = var.tags
@@ -222,7 +293,7 @@ resource "aws_appautoscaling_policy" "requests" {
 
     predefined_metric_specification {
       predefined_metric_type = "ALBRequestCountPerTarget"
-      resource_label         = "${var.alb_arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+      resource_label         = "${var.alb_arn_suffix}/${aws_lb_target_group.this["main"].arn_suffix}"
     }
   }
 }

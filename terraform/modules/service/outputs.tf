@@ -40,10 +40,20 @@ output "security_group_id" {
 
 output "target_group_arn" {
   description = "ARN of the service's target group."
-  value       = aws_lb_target_group.this.arn
+  value       = aws_lb_target_group.this["main"].arn
 }
 
 output "target_group_arn_suffix" {
   description = "ARN suffix of the service's target group (the TargetGroup dimension of its CloudWatch metrics)."
-  value       = aws_lb_target_group.this.arn_suffix
+  value       = aws_lb_target_group.this["main"].arn_suffix
+}
+
+output "sidecar_target_group_arn_suffix" {
+  description = "ARN suffix of the sidecar's target group (CloudWatch dimension), or null without a sidecar."
+  value       = try(aws_lb_target_group.this["sidecar"].arn_suffix, null)
+}
+
+output "listener_rule_hosts" {
+  description = "Host names of each listener rule, by rule key."
+  value       = { for key, rule in local.listener_rules : key => rule.hosts }
 }

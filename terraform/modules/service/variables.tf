@@ -205,6 +205,26 @@ variable "secrets" {
   nullable    = false
 }
 
+variable "sidecar" {
+  description = "A second container in each task, reached through the ALB at its own hosts (the api beside the proxy, in the small profile). It runs the same image with the task's role and size; it is not essential: when it exits ECS restarts it in place and the main container goes on serving. Its target group's health check uses health_check_path on its port."
+  type = object({
+    name              = string
+    port              = number
+    command           = list(string)
+    environment       = optional(map(string), {})
+    secrets           = optional(map(string), {})
+    host_headers      = list(string)
+    listener_priority = number
+    vpc_egress_ports  = optional(list(number), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.sidecar == null || try(var.sidecar.port != var.container_port && var.sidecar.name != var.container_name, false)
+    error_message = "The sidecar needs a name and a port of its own."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the service's log group, in days."
   type        = number

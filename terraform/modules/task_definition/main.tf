@@ -20,7 +20,7 @@ locals {
       {
         name                   = c.name
         image                  = c.image
-        essential              = true
+        essential              = c.essential
         cpu                    = floor(var.cpu / length(var.containers))
         readonlyRootFilesystem = true
         mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
@@ -53,6 +53,9 @@ locals {
         }
       },
       c.stop_timeout == null ? {} : { stopTimeout = c.stop_timeout },
+      # A container that is not essential does not take its task down when it exits:
+      # ECS starts it again in place (at most once a minute), and the others go on.
+      c.essential ? {} : { restartPolicy = { enabled = true, restartAttemptPeriod = 60 } },
     )
   ]
 

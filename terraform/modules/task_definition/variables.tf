@@ -48,10 +48,11 @@ variable "log_group" {
 }
 
 variable "containers" {
-  description = "The task's containers, all essential. image is repository:tag (a release swaps the tag); port is the TCP port it listens on, if any; liveness_path makes the container's health check GET http://127.0.0.1:<port><path>; log_stream_prefix defaults to the name; stop_timeout is seconds between SIGTERM and SIGKILL."
+  description = "The task's containers. image is repository:tag (a release swaps the tag); essential (the default) means its exit stops the task, otherwise ECS restarts it in place; port is the TCP port it listens on, if any; liveness_path makes the container's health check GET http://127.0.0.1:<port><path>; log_stream_prefix defaults to the name; stop_timeout is seconds between SIGTERM and SIGKILL."
   type = list(object({
     name              = string
     image             = string
+    essential         = optional(bool, true)
     command           = optional(list(string))
     port              = optional(number)
     environment       = optional(map(string), {})
@@ -65,6 +66,11 @@ variable "containers" {
   validation {
     condition     = length(var.containers) > 0 && length(distinct([for c in var.containers : c.name])) == length(var.containers)
     error_message = "containers must hold at least one container, each with its own name."
+  }
+
+  validation {
+    condition     = anytrue([for c in var.containers : c.essential])
+    error_message = "At least one container must be essential (ECS requires one)."
   }
 
   validation {

@@ -114,7 +114,7 @@ module "task_roles" {
   artifacts_bucket_arn  = module.artifacts.arn
   kms_key_arn           = var.kms_key_arn
   repository_arn        = module.registry.repository_arns["services"]
-  log_group_arns        = [module.api.log_group_arn, module.proxy.log_group_arn]
+  log_group_arns        = concat(module.api[*].log_group_arn, [module.proxy.log_group_arn])
   builder_task_family   = module.builder.task_family
   builder_role_arns     = [module.builder.task_role_arn, module.builder.execution_role_arn]
   publisher_role_arn    = module.builder.publisher_role_arn
@@ -123,34 +123,10 @@ module "task_roles" {
   database_secret_arn   = module.database.master_secret_arn
 }
 
-module "api" {
-  source = "../../modules/service"
-
-  name                  = "${var.name}-api"
-  container_name        = "api"
-  container_port        = 8000
-  image                 = local.services_image
-  command               = ["python", "-m", "services.api"]
-  cpu                   = var.api.cpu
-  memory                = var.api.memory
-  cpu_architecture      = var.cpu_architecture
-  desired_count         = var.api.desired_count
-  min_count             = var.api.min_count
-  max_count             = var.api.max_count
-  cluster_arn           = module.cluster.arn
-  vpc_id                = module.network.vpc_id
-  subnet_ids            = local.task_subnet_ids
-  assign_public_ip      = local.assign_public_ip
-  vpc_egress_ports      = [5432]
-  alb_security_group_id = module.edge.security_group_id
-  alb_arn_suffix        = module.edge.arn_suffix
-  listener_arn          = module.edge.https_listener_arn
-  listener_priority     = 10
-  host_headers          = [local.api_host]
-  execution_role_arn    = module.task_roles.execution_role_arn
-  task_role_arn         = module.task_roles.api_role_arn
-  log_retention_days    = var.log_retention_days
-  environment = merge({
+# The api's settings, the same whether it has a service of its own or runs beside the proxy.
+locals {
+  api_command = ["python", "-m", "services.api"]
+  api_environment = merge({
     SLIPWAY_API_PORT      = "8000"
     SLIPWAY_AWS_REGION    = var.region
     SLIPWAY_BASE_DOMAIN   = var.base_domain
@@ -183,10 +159,65 @@ module "api" {
     # the api's own default (Spot first) applies.
     var.cpu_architecture == "ARM64" ? { SLIPWAY_ECS_CAPACITY_PROVIDERS = "FARGATE:1" } : {},
   )
-  secrets = {
+  api_secrets = {
     SLIPWAY_API_TOKEN             = module.secrets.arns["api_token"]
     SLIPWAY_GITHUB_WEBHOOK_SECRET = module.secrets.arns["webhook"]
     SLIPWAY_GITHUB_TOKEN          = module.secrets.arns["github_token"]
+  }
+}
+
+# Beside the proxy (api_beside_proxy), the api has no service of its own.
+module "api" {
+  source = "../../modules/service"
+  count  = var.api_beside_proxy ? 0 : 1
+
+  name                  = "${var.name}-api"
+  container_name        = "api"
+  container_port        = 8000
+  image                 = local.services_image
+  command               = local.api_command
+  cpu                   = var.api.cpu
+  memory                = var.api.memory
+  cpu_architecture      = var.cpu_architecture
+  desired_count         = var.api.desired_count
+  min_count             = var.api.min_count
+  max_count             = var.api.max_count
+  cluster_arn           = module.cluster.arn
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = local.task_subnet_ids
+  assign_public_ip      = local.assign_public_ip
+  vpc_egress_ports      = [5432]
+  alb_security_group_id = module.edge.security_group_id
+  alb_arn_suffix        = module.edge.arn_suffix
+  listener_arn          = module.edge.https_listener_arn
+  listener_priority     = 10
+  host_headers          = [local.api_host]
+  execution_role_arn    = module.task_roles.execution_role_arn
+  task_role_arn         = module.task_roles.api_role_arn
+  log_retention_days    = var.log_retention_days
+  environment           = local.api_environment
+  secrets               = local.api_secrets
+}
+
+moved {
+  from = module.api
+  to   = module.api[0]
+}
+
+# Where the api runs: its own service, or the proxy's tasks (api_beside_proxy).
+locals {
+  # The ECS services, by the task definition each runs (output task_definitions).
+  services = merge(
+    { proxy = module.proxy.service_name },
+    var.api_beside_proxy ? {} : { api = one(module.api[*].service_name) },
+  )
+
+  api_runs_in = {
+    service_name            = coalesce(one(module.api[*].service_name), module.proxy.service_name)
+    task_family             = coalesce(one(module.api[*].task_family), module.proxy.task_family)
+    log_group               = coalesce(one(module.api[*].log_group), module.proxy.log_group)
+    security_group_id       = coalesce(one(module.api[*].security_group_id), module.proxy.security_group_id)
+    target_group_arn_suffix = coalesce(one(module.api[*].target_group_arn_suffix), module.proxy.sidecar_target_group_arn_suffix)
   }
 }
 
@@ -214,8 +245,19 @@ module "proxy" {
   listener_priority     = 100
   host_headers          = concat(["*.${var.base_domain}"], var.custom_domains)
   execution_role_arn    = module.task_roles.execution_role_arn
-  task_role_arn         = module.task_roles.proxy_role_arn
-  log_retention_days    = var.log_retention_days
+  # Beside the api, the task runs with the api's role: the proxy shares it.
+  task_role_arn      = var.api_beside_proxy ? module.task_roles.api_role_arn : module.task_roles.proxy_role_arn
+  log_retention_days = var.log_retention_days
+  sidecar = !var.api_beside_proxy ? null : {
+    name              = "api"
+    port              = 8000
+    command           = local.api_command
+    environment       = local.api_environment
+    secrets           = local.api_secrets
+    host_headers      = [local.api_host]
+    listener_priority = 10
+    vpc_egress_ports  = [5432]
+  }
   environment = {
     SLIPWAY_BASE_DOMAIN = var.base_domain
     SLIPWAY_BIND        = "0.0.0.0"
@@ -235,7 +277,7 @@ module "database" {
   identifier                 = "${var.name}-db"
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
-  allowed_security_groups    = { api = module.api.security_group_id }
+  allowed_security_groups    = { api = local.api_runs_in.security_group_id }
   instance_class             = var.database.instance_class
   engine_version             = var.database.engine_version
   allocated_storage          = var.database.allocated_storage
@@ -253,15 +295,12 @@ module "alarms" {
   kms_key_arn              = var.alarm_topic_kms_key_arn
   load_balancer_arn_suffix = module.edge.arn_suffix
   target_groups = {
-    api   = module.api.target_group_arn_suffix
+    api   = local.api_runs_in.target_group_arn_suffix
     proxy = module.proxy.target_group_arn_suffix
   }
-  cluster_name       = module.cluster.name
-  container_insights = var.enable_container_insights
-  services = {
-    api   = module.api.service_name
-    proxy = module.proxy.service_name
-  }
-  api_log_group          = module.api.log_group
+  cluster_name           = module.cluster.name
+  container_insights     = var.enable_container_insights
+  services               = local.services
+  api_log_group          = local.api_runs_in.log_group
   db_instance_identifier = module.database.identifier
 }

@@ -14,8 +14,8 @@ output "cluster_arn" {
 }
 
 output "api_service_name" {
-  description = "Name of the api ECS service."
-  value       = module.api.service_name
+  description = "Name of the ECS service the api runs in (the proxy's when api_beside_proxy)."
+  value       = local.api_runs_in.service_name
 }
 
 output "proxy_service_name" {
@@ -24,8 +24,8 @@ output "proxy_service_name" {
 }
 
 output "api_task_family" {
-  description = "Task definition family of the api service."
-  value       = module.api.task_family
+  description = "Task definition family the api runs in (the proxy's when api_beside_proxy)."
+  value       = local.api_runs_in.task_family
 }
 
 output "proxy_task_family" {
@@ -45,7 +45,7 @@ output "builder_task_family" {
 
 output "api_container_name" {
   description = "Container name the api task definition must use (the load balancer targets it)."
-  value       = module.api.container_name
+  value       = "api"
 }
 
 output "proxy_container_name" {
@@ -60,7 +60,7 @@ output "builder_container_name" {
 
 output "api_port" {
   description = "Container port of the api service."
-  value       = module.api.container_port
+  value       = 8000
 }
 
 output "proxy_port" {
@@ -124,8 +124,8 @@ output "builder_execution_role_arn" {
 }
 
 output "api_log_group" {
-  description = "CloudWatch log group of the api service."
-  value       = module.api.log_group
+  description = "CloudWatch log group of the api (the proxy's when api_beside_proxy; streams api/...)."
+  value       = local.api_runs_in.log_group
 }
 
 output "proxy_log_group" {
@@ -195,9 +195,13 @@ output "alarm_topic_arn" {
 
 output "task_definitions" {
   description = "RegisterTaskDefinition requests of the api, proxy and builder families: what Terraform registered first and what `make release` registers with its image tag."
-  value = {
-    api     = module.api.task_definition
-    proxy   = module.proxy.task_definition
-    builder = module.builder.task_definition
-  }
+  value = merge(
+    { proxy = module.proxy.task_definition, builder = module.builder.task_definition },
+    var.api_beside_proxy ? {} : { api = one(module.api[*].task_definition) },
+  )
+}
+
+output "services" {
+  description = "The ECS services a release moves, by the key of the task definition each runs in task_definitions (api and proxy; only proxy when the api runs beside it)."
+  value       = local.services
 }

@@ -171,6 +171,13 @@ variable "proxy" {
   nullable = false
 }
 
+variable "api_beside_proxy" {
+  description = "Run the api as a second container in each proxy task instead of a service of its own: one task and one public IPv4 address fewer (the small profile). The api then shares the proxy's task size, count and role (the proxy gains the api's permissions), the variable api is not used, and a release rolls out one service. ECS restarts the api container in place when it exits; the proxy container goes on serving."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "builder" {
   description = "Size of one build task (Fargate cpu units and MiB) and the longest a build may run (seconds, 60 to 7200)."
   type = object({

@@ -84,8 +84,8 @@ run "containers_side_by_side_share_the_task" {
     cpu    = 256
     memory = 1024
     containers = [
-      { name = "api", image = "r/services:t", port = 8000, liveness_path = "/livez" },
-      { name = "proxy", image = "r/services:t", port = 8080 },
+      { name = "proxy", image = "r/services:t", port = 8080, liveness_path = "/livez" },
+      { name = "api", image = "r/services:t", port = 8000, essential = false },
     ]
   }
 
@@ -102,6 +102,24 @@ run "containers_side_by_side_share_the_task" {
     condition     = contains(keys(output.request.containerDefinitions[0]), "healthCheck") && !contains(keys(output.request.containerDefinitions[1]), "healthCheck")
     error_message = "Only a container with a liveness_path gets a health check."
   }
+
+  assert {
+    condition = (
+      output.request.containerDefinitions[0].essential && !contains(keys(output.request.containerDefinitions[0]), "restartPolicy") &&
+      !output.request.containerDefinitions[1].essential && output.request.containerDefinitions[1].restartPolicy.enabled
+    )
+    error_message = "A container that is not essential is restarted in place; an essential one ends its task."
+  }
+}
+
+run "one_container_must_be_essential" {
+  command = plan
+
+  variables {
+    containers = [{ name = "api", image = "r/services:t", essential = false }]
+  }
+
+  expect_failures = [var.containers]
 }
 
 run "a_size_fargate_lacks_is_refused" {

@@ -173,3 +173,38 @@ run "smallest_sizes_in_an_account_that_has_the_ecs_role" {
     error_message = "Fargate Spot takes no ARM64 task: ARM64 builds start on on-demand Fargate."
   }
 }
+
+run "api_beside_proxy_in_the_small_profile" {
+  command = plan
+
+  variables {
+    api_beside_proxy          = true
+    cpu_architecture          = "ARM64"
+    enable_container_insights = false
+    proxy                     = { cpu = 256, memory = 1024, desired_count = 1, min_count = 1, max_count = 4 }
+  }
+
+  assert {
+    condition     = length(module.api) == 0 && keys(output.task_definitions) == ["builder", "proxy"] && keys(output.services) == ["proxy"]
+    error_message = "Beside the proxy, the api has no service nor task definition of its own."
+  }
+
+  assert {
+    condition = (
+      [for c in output.task_definitions.proxy.containerDefinitions : c.name] == ["proxy", "api"] &&
+      output.task_definitions.proxy.containerDefinitions[0].essential &&
+      !output.task_definitions.proxy.containerDefinitions[1].essential
+    )
+    error_message = "The proxy's task holds the api as a container that is restarted in place, not one that stops the proxy."
+  }
+
+  assert {
+    condition     = output.api_service_name == output.proxy_service_name && output.api_url == "https://api.sites.example.com"
+    error_message = "The api is reached at its own host, in the proxy's service."
+  }
+
+  assert {
+    condition     = length([for k, r in module.proxy.listener_rule_hosts : r if contains(r, "api.sites.example.com")]) == 1
+    error_message = "One listener rule sends the api's host to the api container."
+  }
+}
