@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError
+from scripts.deploy.outputs import StackOutputs
 from scripts.deploy.runner import Command, Runner
 
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -27,11 +28,11 @@ class ImageBuild:
     repository_url: str
 
 
-def release_images(outputs: dict[str, Any]) -> tuple[ImageBuild, ...]:
+def release_images(stack: StackOutputs) -> tuple[ImageBuild, ...]:
     # Both build from the repository root, so each Dockerfile can copy the shared core.
     return (
-        ImageBuild("services", "Dockerfile", str(outputs["services_repository_url"])),
-        ImageBuild("builder", "build_runner/Dockerfile", str(outputs["builder_repository_url"])),
+        ImageBuild("services", "Dockerfile", stack.services_repository_url),
+        ImageBuild("builder", "build_runner/Dockerfile", stack.builder_repository_url),
     )
 
 

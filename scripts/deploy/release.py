@@ -25,22 +25,11 @@ from scripts.deploy.ecs import (
 )
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import PrerequisiteError, RolloutError
+from scripts.deploy.outputs import StackOutputs
 from scripts.deploy.runner import Runner
-from scripts.deploy.taskdefs import (
-    release_task_definitions,
-    require_outputs,
-    write_task_definitions,
-)
+from scripts.deploy.taskdefs import release_task_definitions, write_task_definitions
 
 POLL_SECONDS = 10.0
-# Outputs that releases and rollbacks read besides the templates' own.
-ROLL_OUT_OUTPUTS = (
-    "cluster_name",
-    "services",
-    "builder_task_family",
-    "api_url",
-    "base_domain",
-)
 
 
 @dataclass
@@ -103,10 +92,10 @@ class ProgressDisplay:
         return table
 
 
-def health_urls(env: Environment, outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+def health_urls(env: Environment, stack: StackOutputs) -> list[tuple[str, str]]:
     """The api through its own host, the proxy through a host under the base domain."""
-    api = str(outputs["api_url"]).rstrip("/")
-    proxy_host = f"{env.health.proxy_host}.{outputs['base_domain']}"
+    api = stack.api_url.rstrip("/")
+    proxy_host = f"{env.health.proxy_host}.{stack.base_domain}"
     return [("api", f"{api}/healthz"), ("proxy", f"https://{proxy_host}/healthz")]
 
 
@@ -134,15 +123,10 @@ def check_health(env: Environment, urls: Sequence[tuple[str, str]], tools: Tools
             )
 
 
-# Secrets whose values the operator sets (the database's is RDS's own).
-OPERATOR_SECRETS = ("api_token_secret_arn", "webhook_secret_arn", "github_token_secret_arn")
-
-
-def check_secrets(outputs: Mapping[str, Any], tools: Tools) -> None:
+def check_secrets(stack: StackOutputs, tools: Tools) -> None:
     """Tasks cannot start while a referenced secret has no value: say so before building."""
     empty = []
-    for name in OPERATOR_SECRETS:
-        arn = str(outputs[name])
+    for arn in stack.operator_secrets:
         tools.runner.say(f"check: secretsmanager.DescribeSecret(SecretId={arn!r})")
         stages = tools.secretsmanager.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
         if not any("AWSCURRENT" in labels for labels in stages.values()):
@@ -209,7 +193,7 @@ def undo_release(
 
 def release(
     env: Environment,
-    outputs: Mapping[str, Any],
+    outputs: Mapping[str, Any] | StackOutputs,
     tools: Tools,
     *,
     tag: str | None,
@@ -217,18 +201,18 @@ def release(
 ) -> str:
     """Build, push, register, update, wait, check. Answers the released tag."""
     runner = tools.runner
-    require_outputs(outputs, (*ROLL_OUT_OUTPUTS, *OPERATOR_SECRETS))
-    check_secrets(outputs, tools)
+    stack = StackOutputs.read(outputs)
+    check_secrets(stack, tools)
     release_tag = images.resolve_tag(env, tag, runner, tools.root)
     revision = runner.read(images.git_head_command(tools.root)).strip()
     runner.say(f"release {release_tag} to {env.name}")
 
     # Read and validate before anything is pushed, so a bad output costs nothing.
-    definitions = release_task_definitions(env, outputs, release_tag)
+    definitions = release_task_definitions(env, stack, release_tag)
     for path in write_task_definitions(definitions, work_dir / "taskdefs"):
         runner.say(f"task definition {path}")
 
-    builds = images.release_images(dict(outputs))
+    builds = images.release_images(stack)
     for registry in sorted({images.registry_host(build.repository_url) for build in builds}):
         images.ecr_login(tools.ecr, runner, registry)
     images.build_and_push(
@@ -243,33 +227,32 @@ def release(
 
     ecs = tools.ecs_api()
     registered = {role: ecs.register(document) for role, document in definitions.items()}
-    cluster = str(outputs["cluster_name"])
-    targets = {str(service): registered[role] for role, service in outputs["services"].items()}
-    before = {service: ecs.service_revision(cluster, service) for service in targets}
+    targets = {service: registered[role] for role, service in stack.services.items()}
+    before = {service: ecs.service_revision(stack.cluster_name, service) for service in targets}
     try:
-        roll_out(env, tools, ecs, cluster, targets)
+        roll_out(env, tools, ecs, stack.cluster_name, targets)
     except DeploymentFailed as failure:
-        undo_release(env, tools, ecs, cluster, before, failure, registered)
+        undo_release(env, tools, ecs, stack.cluster_name, before, failure, registered)
         raise
-    check_health(env, health_urls(env, outputs), tools)
-    runner.say(f"released {release_tag} to {env.name}: {outputs['api_url']}")
+    check_health(env, health_urls(env, stack), tools)
+    runner.say(f"released {release_tag} to {env.name}: {stack.api_url}")
     return release_tag
 
 
-def rollback(env: Environment, outputs: Mapping[str, Any], tools: Tools) -> list[RollbackStep]:
-    """Return api and proxy to their previous revisions and retire the ones they leave."""
-    require_outputs(outputs, ROLL_OUT_OUTPUTS)
+def rollback(
+    env: Environment, outputs: Mapping[str, Any] | StackOutputs, tools: Tools
+) -> list[RollbackStep]:
+    """Return each service to its previous revision and retire the ones they leave."""
+    stack = StackOutputs.read(outputs)
     ecs = tools.ecs_api()
-    cluster = str(outputs["cluster_name"])
-    services = {str(role): str(service) for role, service in outputs["services"].items()}
-    steps = plan_rollback(ecs, cluster, services, str(outputs["builder_task_family"]))
+    steps = plan_rollback(ecs, stack.cluster_name, stack.services, stack.builder_task_family)
     for step in steps:
         tools.runner.say(f"{step.role}: {step.leave.ref} -> {step.to.ref}")
     targets = {step.service: step.to.ref for step in steps if step.service is not None}
-    roll_out(env, tools, ecs, cluster, targets)
+    roll_out(env, tools, ecs, stack.cluster_name, targets)
     # Retired revisions stop counting as "previous", so a second rollback goes one further.
     for step in steps:
         for revision in step.retire:
             ecs.deregister(revision)
-    check_health(env, health_urls(env, outputs), tools)
+    check_health(env, health_urls(env, stack), tools)
     return steps

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +22,14 @@ from botocore.validate import ParamValidator  # type: ignore[import-untyped, unu
 from scripts.deploy.ecs import RELEASE_TAG
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError
+from scripts.deploy.outputs import APPLY_HINT, StackOutputs
 
 ENVIRONMENT_TAG = "slipway:environment"
-OUTPUT = "task_definitions"
-SERVICES = "services"
 BUILDER = "builder"
 
 # Documents by the key Terraform gives them (builder, proxy and, unless the api runs beside
 # the proxy, api), the builder's first: a release registers it before the services move.
 TaskDefinitions = dict[str, dict[str, Any]]
-
-
-def require_outputs(outputs: Mapping[str, Any], names: Sequence[str]) -> None:
-    missing = [name for name in names if name not in outputs]
-    if missing:
-        raise ConfigError(
-            f"Terraform's outputs lack {', '.join(missing)}",
-            hint="run `make apply` with the current terraform/stacks/platform",
-        )
 
 
 def with_tag(image: str, tag: str) -> str:
@@ -52,7 +42,7 @@ def release_document(
     request: Mapping[str, Any], *, role: str, environment: str, tag: str
 ) -> dict[str, Any]:
     """Terraform's request for `role`, with the release's image tag and tags."""
-    source = f"Terraform output {OUTPUT}.{role}"
+    source = f"Terraform output task_definitions.{role}"
     document = copy.deepcopy(dict(request))
     containers = document.get("containerDefinitions")
     if not isinstance(containers, list) or not containers:
@@ -79,22 +69,20 @@ def validate_task_definition(document: Mapping[str, Any], *, source: str) -> Non
 
 
 def release_task_definitions(
-    env: Environment, outputs: Mapping[str, Any], tag: str
+    env: Environment, outputs: Mapping[str, Any] | StackOutputs, tag: str
 ) -> TaskDefinitions:
     """Every family's document: the builder and each service's (output `services`)."""
-    require_outputs(outputs, (OUTPUT, SERVICES))
-    requests, services = outputs[OUTPUT], outputs[SERVICES]
-    if not isinstance(requests, Mapping) or not isinstance(services, Mapping):
-        raise ConfigError(f"Terraform outputs {OUTPUT} and {SERVICES} must be maps")
-    needed = [BUILDER, *services]
-    missing = [role for role in needed if role not in requests]
+    stack = StackOutputs.read(outputs)
+    needed = [BUILDER, *stack.services]
+    missing = [role for role in needed if role not in stack.task_definitions]
     if missing:
         raise ConfigError(
-            f"Terraform output {OUTPUT} lacks {', '.join(missing)}",
-            hint="run `make apply` with the current terraform/stacks/platform",
+            f"Terraform output task_definitions lacks {', '.join(missing)}", hint=APPLY_HINT
         )
     return {
-        role: release_document(requests[role], role=role, environment=env.name, tag=tag)
+        role: release_document(
+            stack.task_definitions[role], role=role, environment=env.name, tag=tag
+        )
         for role in needed
     }
 

@@ -14,11 +14,12 @@ import pytest
 from scripts.deploy import images
 from scripts.deploy.environment import Environment
 from scripts.deploy.errors import ConfigError, PrerequisiteError
+from scripts.deploy.outputs import StackOutputs
 from tests.scripts.conftest import RecordingRunner
 
 
 def test_build_command_argv(outputs: dict[str, Any], tmp_path: Path) -> None:
-    services, builder = images.release_images(outputs)
+    services, builder = images.release_images(StackOutputs.read(outputs))
     command = images.docker_build_command(
         builder, tag="abc", platform="linux/arm64", revision="f" * 40, root=tmp_path
     )
@@ -82,7 +83,7 @@ def test_bad_tags_are_refused(example_env: Environment, tmp_path: Path, tag: str
 
 
 def test_a_tag_already_in_the_immutable_registry_is_reused_not_pushed_again(
-    example_env: Environment, moto_endpoint: str, tmp_path: Path
+    example_env: Environment, outputs: dict[str, Any], moto_endpoint: str, tmp_path: Path
 ) -> None:
     ecr = boto3.client("ecr", endpoint_url=moto_endpoint, region_name="eu-west-1")
     prefix = f"slipway-{uuid.uuid4().hex[:6]}"
@@ -101,9 +102,11 @@ def test_a_tag_already_in_the_immutable_registry_is_reused_not_pushed_again(
         }
     )
     ecr.put_image(repositoryName=f"{prefix}-builder", imageManifest=manifest, imageTag="abc")
-    builds = images.release_images(
-        {"services_repository_url": urls["services"], "builder_repository_url": urls["builder"]}
+    stack = StackOutputs.read(
+        outputs
+        | {"services_repository_url": urls["services"], "builder_repository_url": urls["builder"]}
     )
+    builds = images.release_images(stack)
     runner = RecordingRunner()
     images.build_and_push(
         builds, tag="abc", env=example_env, revision="f" * 40, runner=runner, root=tmp_path, ecr=ecr
