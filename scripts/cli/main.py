@@ -10,12 +10,12 @@ import sys
 
 import typer
 
-from . import auth, deployments, projects
+from . import auth, deployments, gc, projects
 from .errors import EXIT_INTERRUPTED, CliError
 
 app = typer.Typer(
     name="slipway",
-    help="Operate Slipway: projects, deployments, logs, promotion and rollback.",
+    help="Operate Slipway: projects, deployments, logs, promotion, rollback and clean-up.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -32,6 +32,7 @@ app.command("logs")(deployments.logs)
 app.command("promote")(deployments.promote)
 app.command("rollback")(deployments.rollback)
 app.command("cancel")(deployments.cancel)
+app.command("gc")(gc.gc)
 
 
 @app.command("dev", context_settings={"ignore_unknown_options": True})

@@ -19,11 +19,13 @@ from services.core.storage import Storage
 
 from .builders import Builder
 from .builders.local import LocalBuilder
+from .collector import collect_forever
 from .dashboard.routes import dashboard_handlers
 from .db.engine import engine_for, migrate, session_factory
 from .deployments import DeploymentController
 from .dispatcher import Dispatcher
 from .errors import handle_exception
+from .gc_api import GcController, collector_for
 from .github_status import CommitStatusReporter
 from .intake import DeliveryIntake
 from .projects import ProjectController
@@ -107,9 +109,19 @@ def create_app(
         app.state.slipway = state
         task = asyncio.create_task(dispatcher.run_forever()) if run_dispatcher else None
         intake_task = asyncio.create_task(intake.run_forever())
+        # Garbage collection on a schedule wherever builds are dispatched (docs/deployments.md).
+        gc_task = (
+            asyncio.create_task(collect_forever(collector_for(state), settings.gc_interval))
+            if run_dispatcher and settings.gc_interval > 0
+            else None
+        )
         try:
             yield
         finally:
+            if gc_task is not None:
+                gc_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await gc_task
             intake_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await intake_task
@@ -130,6 +142,7 @@ def create_app(
             github_webhook,
             ProjectController,
             DeploymentController,
+            GcController,
             *dashboard_handlers,
         ],
         dependencies={"app_state": Provide(provide_state, sync_to_thread=False)},

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Guessing a token this long is hopeless even unthrottled; `make dev` and Terraform generate
@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     build_max_processes: int = Field(default=2048, ge=16)
     build_max_disk_bytes: int = Field(default=10 * 1024 * 1024 * 1024, ge=1024 * 1024)
 
+    # Retention and garbage collection (docs/deployments.md, "Retention"). Besides these,
+    # production and every deployment a route points at are always kept.
+    retention_branch_deployments: int = Field(default=10, ge=1)  # ready ones per branch or PR
+    retention_days: int = Field(default=30, ge=0)  # promoted or in production this recently
+    # Objects of unfinished publishes younger than this are never swept: longer than a build.
+    gc_safety_age: int = Field(default=24 * 3600, ge=60)
+    gc_interval: float = Field(default=3600.0, ge=0)  # seconds between automatic runs; 0: off
+
     # Proxy caches
     route_ttl: float = Field(default=1.0, ge=0)
     proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
@@ -97,6 +105,16 @@ class Settings(BaseSettings):
     @classmethod
     def _long_enough(cls, value: str) -> str:
         return _checked_api_token(value, "SLIPWAY_API_TOKEN")
+
+    @model_validator(mode="after")
+    def _sweep_after_builds_end(self) -> Settings:
+        if self.gc_safety_age <= self.build_timeout:
+            raise ValueError(
+                f"SLIPWAY_GC_SAFETY_AGE ({self.gc_safety_age} s) must be longer than "
+                f"SLIPWAY_BUILD_TIMEOUT ({self.build_timeout} s): a build still publishing "
+                "must never be swept"
+            )
+        return self
 
     @field_validator("base_domain")
     @classmethod

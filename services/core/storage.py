@@ -6,8 +6,10 @@ turns request text into a key without passing through `check_key`.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,6 +42,7 @@ class ObjectInfo:
     key: str
     size: int
     etag: str | None
+    modified: datetime | None = None
 
 
 def check_key(key: str) -> str:
@@ -63,7 +66,9 @@ def _store_from_url(url: str) -> tuple[Any, bool]:
     if parts.scheme == "file":
         path = Path(unquote(parts.path))
         path.mkdir(parents=True, exist_ok=True)
-        return LocalStore(prefix=path, mkdir=True), False
+        # Deleting an object also removes the directories it leaves empty, so a deleted
+        # deployment or cache leaves nothing behind on disk either.
+        return LocalStore(prefix=path, mkdir=True, automatic_cleanup=True), False
     if parts.scheme == "s3":
         if len(parts.netloc) < 3:
             raise StorageError(f"invalid S3 bucket in storage URL: {url}")
@@ -215,7 +220,7 @@ class Storage:
             if _is_not_found(exc):
                 return None
             raise StorageError(f"could not stat {key}: {exc}") from exc
-        return ObjectInfo(key=meta["path"], size=meta["size"], etag=meta.get("e_tag"))
+        return _info(meta)
 
     async def exists(self, key: str) -> bool:
         return await self.head(key) is not None
@@ -226,9 +231,7 @@ class Storage:
         try:
             stream = obstore.list(self._store, prefix=prefix.rstrip("/") or None, chunk_size=1000)
             async for batch in stream:
-                found.extend(
-                    ObjectInfo(key=m["path"], size=m["size"], etag=m.get("e_tag")) for m in batch
-                )
+                found.extend(_info(m) for m in batch)
         except NotFoundError:
             return []
         except Exception as exc:
@@ -236,6 +239,16 @@ class Storage:
                 return []
             raise StorageError(f"could not list {prefix}: {exc}") from exc
         return found
+
+    async def children(self, prefix: str) -> builtins.list[str]:
+        """The names one level below `prefix` that hold objects (`deployments` → the ids)."""
+        try:
+            found = await obstore.list_with_delimiter_async(self._store, prefix.strip("/"))
+        except Exception as exc:
+            if _is_not_found(exc):
+                return []
+            raise StorageError(f"could not list {prefix}: {exc}") from exc
+        return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in found["common_prefixes"])
 
     async def delete(self, key: str) -> None:
         try:
@@ -246,6 +259,15 @@ class Storage:
             if _is_not_found(exc):
                 return
             raise StorageError(f"could not delete {key}: {exc}") from exc
+
+
+def _info(meta: Any) -> ObjectInfo:
+    return ObjectInfo(
+        key=meta["path"],
+        size=meta["size"],
+        etag=meta.get("e_tag"),
+        modified=meta.get("last_modified"),
+    )
 
 
 def _is_not_found(exc: Exception) -> bool:
