@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ MAX_KEPT_BYTES = 8 * 1024 * 1024
 # Each line of a multi-line secret (a PEM key, say) is masked on its own, as commands print
 # it line by line; lines shorter than this are too common to mask.
 MIN_SECRET_LINE_LENGTH = 8
+# The last lines of each step's command output, kept for the failure summary (also past the
+# log's limit: the cause of a failure is at the end).
+RECENT_LINES = 200
 
 
 class BuildLog:
@@ -32,6 +36,7 @@ class BuildLog:
         self._lines: list[str] = []
         self._kept_bytes = 0
         self._dropped = 0
+        self._recent: dict[str, deque[str]] = {}
         self.durations: dict[str, float] = {}
         self.add_secrets(secrets)
 
@@ -55,6 +60,8 @@ class BuildLog:
     def output(self, step: str, message: str) -> None:
         """One line a command printed: written while the log is under its limit."""
         text = self._format(step, message)
+        recent = self._recent.setdefault(step, deque(maxlen=RECENT_LINES))
+        recent.append(self.mask(message.rstrip()))
         if self._kept_bytes + len(text) + 1 > MAX_KEPT_BYTES:
             if not self._dropped:
                 self._write(self._format(step, f"{self._cut_marker()}; further output is dropped"))
@@ -62,6 +69,10 @@ class BuildLog:
             return
         self._kept_bytes += len(text) + 1
         self._write(text)
+
+    def recent_output(self, step: str) -> list[str]:
+        """The last lines the step's commands printed, masked."""
+        return list(self._recent.get(step, ()))
 
     def _format(self, step: str, message: str) -> str:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

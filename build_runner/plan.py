@@ -38,6 +38,12 @@ class Command:
     def describe(self) -> str:
         return " ".join(self.argv)
 
+    def shown(self) -> str:
+        """The command as the project wrote it: a setting run by `sh -c` is its script."""
+        if len(self.argv) == 3 and self.argv[:2] == ["sh", "-c"]:
+            return self.argv[2]
+        return self.describe()
+
 
 @dataclass(frozen=True)
 class BuildPlan:

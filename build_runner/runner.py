@@ -18,6 +18,8 @@ from build_runner.deadline import Deadline
 from build_runner.disk_watch import DiskLimits, LimitReached
 from build_runner.errors import BuildFailure
 from build_runner.exec_limits import CannotStart, check_fits
+from build_runner.failure_hints import install_hint
+from build_runner.failure_lines import meaningful_lines
 from build_runner.fetch import fetch_commit
 from build_runner.identity import build_identity
 from build_runner.log import BuildLog
@@ -30,6 +32,7 @@ from build_runner.publish import publish_site
 from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
 from build_runner.serving import serving_config
 from build_runner.vercel_config import describe as describe_vercel
+from services.core.build_failure import LOG_STEP as FAILURE_STEP
 from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_INSTALL,
@@ -133,22 +136,28 @@ async def run_build(inputs: RunnerInputs, runner_env: Mapping[str, str], log: Bu
     storage: Storage | None = None
     work = _Workspace()
     code = EXIT_INTERNAL
+    failure: BuildFailure | None = None
     try:
         storage = Storage(inputs.storage_url)
         code = await _build(inputs, runner_env, log, storage, work, started)
-    except BuildFailure as failure:
-        log.line("error", failure.message)
-        code = failure.exit_code
+    except BuildFailure as failed:
+        failure = failed
     except asyncio.CancelledError:  # SIGTERM: every command was stopped, no manifest written
         log.line("error", "the build was stopped (SIGTERM)")
         code = EXIT_TERMINATED
     except StorageError as exc:  # storage refused or unreachable: the publish failed
-        log.line("error", f"storage: {exc}")
-        code = EXIT_PUBLISH
+        failure = BuildFailure(EXIT_PUBLISH, f"storage: {exc}")
     except Exception as exc:  # the runner's own bug: report it, fail as internal
-        log.line("error", f"internal error: {type(exc).__name__}: {exc}")
+        failure = BuildFailure(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         work.remove()
+    if failure is not None:
+        code = failure.exit_code
+        log.line("error", failure.message)
+        if failure.hint:
+            log.line("error", failure.hint)
+        # What the api shows as the deployment's error (services/core/build_failure.py).
+        log.line(FAILURE_STEP, failure.summary().to_log_message())
     if code not in (0, EXIT_SKIPPED, EXIT_TERMINATED):
         log.line("result", f"build failed: {reason_for_exit(code)} (exit code {code})")
     if storage is not None:
@@ -304,14 +313,16 @@ async def _must_succeed(
         raise BuildFailure(exit_code, f"{step} command cannot start: {refused.message}") from None
     if code == 0:
         return
-    hint = ""
-    pm = plan.package_manager
-    if step == "install" and pm is not None and pm.lockfile is not None:
-        hint = (
-            f"; if {pm.lockfile.name} no longer matches package.json, run `{pm.name} install` "
-            "and commit the updated lockfile"
-        )
-    raise BuildFailure(exit_code, f"{step} command exited with code {code}{hint}")
+    output = log.recent_output(step)
+    described = log.mask(command.shown())
+    raise BuildFailure(
+        exit_code,
+        f"`{described}` exited with code {code}",
+        command=described,
+        command_exit=code,
+        errors=meaningful_lines(output),
+        hint=install_hint(plan.package_manager, output) if step == "install" else None,
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

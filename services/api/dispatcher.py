@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core import hosts
 from services.core import manifest as mf
+from services.core.build_failure import LOG_TAIL_CHARS, error_text
 from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
 from services.core.git_names import is_commit_sha
 from services.core.runner_inputs import InputError
@@ -129,7 +130,7 @@ class Dispatcher:
             await self._finish(d, "canceled", "skipped", "the ignore command chose to skip")
         elif state.exit_code is not None:
             reason = reason_for_exit(state.exit_code)
-            await self._finish(d, "failed", reason, _last_error_line(await self._log_tail(d)))
+            await self._finish(d, "failed", reason, error_text(await self._log_tail(d)))
         elif await self.storage.exists(mf.manifest_key(d.id)):
             await self._succeed(d)  # the run completed while nobody was watching
         else:
@@ -146,7 +147,7 @@ class Dispatcher:
 
     async def _log_tail(self, d: Deployment) -> str:
         text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)
-        return text[-4000:]
+        return text[-LOG_TAIL_CHARS:]
 
     async def _succeed(self, d: Deployment) -> None:
         data = await self.storage.get_or_none(mf.manifest_key(d.id))
@@ -214,7 +215,8 @@ class Dispatcher:
         url = self.settings.site_url(
             hosts.deployment_host(project.name, d.id, self.settings.base_domain)
         )
-        detail = d.reason if d.status in ("failed", "canceled") else None
+        # The same words as the deployment's error, shortened by the reporter.
+        detail = (d.error or d.reason) if d.status in ("failed", "canceled") else None
         self.statuses.report(project.github_repo, d.commit, project.name, d.status, url, detail)
 
     # -- promotion -------------------------------------------------------------------------
@@ -358,11 +360,3 @@ def should_promote(project: Project, d: Deployment, current: Deployment | None) 
     if not project.auto_promote or not is_production_branch_build(project.production_branch, d):
         return False
     return current is None or current.created_at <= d.created_at
-
-
-def _last_error_line(log_text: str) -> str:
-    lines = [line for line in log_text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "error" in line.lower() or "failed" in line.lower():
-            return line[-500:]
-    return lines[-1][-500:] if lines else "the build failed"

@@ -19,6 +19,15 @@ DESCRIPTIONS = {
     "failed": "Build failed",
     "canceled": "Canceled",
 }
+# GitHub refuses a longer description.
+MAX_DESCRIPTION = 140
+
+
+def status_description(status: str, detail: str | None) -> str:
+    """The deployment's status and the first line of its error, cut to GitHub's limit."""
+    first_line = detail.strip().splitlines()[0] if detail and detail.strip() else ""
+    text = DESCRIPTIONS[status] + (f": {first_line}" if first_line else "")
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
 class CommitStatusReporter:
@@ -44,11 +53,10 @@ class CommitStatusReporter:
         """Send the status in the background; the caller never waits for GitHub."""
         if not self.enabled or not github_repo or len(commit) != 40 or status not in STATES:
             return
-        description = DESCRIPTIONS[status] + (f": {detail}" if detail else "")
         body = {
             "state": STATES[status],
             "target_url": target_url,
-            "description": description[:140],
+            "description": status_description(status, detail),
             "context": f"slipway/{project}",
         }
         task = asyncio.create_task(self._send(f"/repos/{github_repo}/statuses/{commit}", body))

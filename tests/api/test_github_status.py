@@ -14,6 +14,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from services.api.app import create_app
+from services.api.github_status import status_description
 from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload
 from tests.api.test_lifecycle import wait_for
 from tests.support.gitrepo import GitRepo, node_site
@@ -57,7 +58,7 @@ def github() -> Iterator[FakeGitHub]:
     server.server_close()
 
 
-async def run_build(tmp_path: Path, api_url: str, build: str) -> tuple[str, str]:
+async def run_build(tmp_path: Path, api_url: str, build: str) -> tuple[dict[str, Any], str]:
     repo = GitRepo(tmp_path / "repo")
     settings = make_settings(
         tmp_path,
@@ -75,12 +76,12 @@ async def run_build(tmp_path: Path, api_url: str, build: str) -> tuple[str, str]
         [deployment_id] = response.json()["deployments"]
         final = await wait_for(client, deployment_id, ("ready", "failed"))
         await asyncio.sleep(0.5)  # let the last status leave before shutdown drains it
-    return final["status"], commit
+    return final, commit
 
 
 async def test_pending_then_success(tmp_path: Path, github: FakeGitHub) -> None:
-    status, commit = await run_build(tmp_path, f"http://127.0.0.1:{github.server_port}", "ok")
-    assert status == "ready"
+    final, commit = await run_build(tmp_path, f"http://127.0.0.1:{github.server_port}", "ok")
+    assert final["status"] == "ready"
     states = [r["state"] for r in github.received]
     assert states == ["pending", "success"]
     last = github.received[-1]
@@ -91,11 +92,35 @@ async def test_pending_then_success(tmp_path: Path, github: FakeGitHub) -> None:
 
 
 async def test_failure_is_reported(tmp_path: Path, github: FakeGitHub) -> None:
-    status, _ = await run_build(tmp_path, f"http://127.0.0.1:{github.server_port}", "fail")
-    assert status == "failed"
+    final, _ = await run_build(tmp_path, f"http://127.0.0.1:{github.server_port}", "fail")
+    assert final["status"] == "failed"
     assert [r["state"] for r in github.received] == ["pending", "failure"]
+    # The cause, the same words as the deployment's error: step, command, its code, its output.
+    assert final["error"] == "build: `npm run build` exited with code 3: boom"
+    assert github.received[-1]["description"] == f"Build failed: {final['error']}"
+
+
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        pytest.param(None, "Build failed", id="no-detail"),
+        pytest.param(
+            "build: `make` exited with code 2",
+            "Build failed: build: `make` exited with code 2",
+            id="short",
+        ),
+        pytest.param("install: x\nthe hint", "Build failed: install: x", id="hint-left-out"),
+        pytest.param("b" * 300, "Build failed: " + "b" * 125 + "…", id="cut-to-140"),
+    ],
+)
+def test_the_description_is_the_error_cut_to_githubs_limit(
+    detail: str | None, expected: str
+) -> None:
+    description = status_description("failed", detail)
+    assert description == expected
+    assert len(description) <= 140
 
 
 async def test_unreachable_github_never_fails_a_build(tmp_path: Path) -> None:
-    status, _ = await run_build(tmp_path, f"http://127.0.0.1:{free_port()}", "ok")
-    assert status == "ready"
+    final, _ = await run_build(tmp_path, f"http://127.0.0.1:{free_port()}", "ok")
+    assert final["status"] == "ready"

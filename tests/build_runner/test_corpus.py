@@ -13,6 +13,7 @@ from pathlib import Path
 import brotli
 import pytest
 
+from services.core.build_failure import FailureSummary
 from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_CLONE,
@@ -166,19 +167,50 @@ def test_failing_install(
     commit = repo.commit({"package.json": corpus.package_json(**fields), lockfile[0]: lockfile[1]})
     result = build(repo, commit, local_storage_url)
     assert result.code == EXIT_INSTALL, result.stdout
-    assert f"run `{hint}` and commit the updated lockfile" in result.stdout
     assert not has_manifest(local_storage_url, result.deployment_id)
-    log = build_log(local_storage_url, result.deployment_id)
-    assert "build failed: install (exit code 11)" in (log or "")
+    log = build_log(local_storage_url, result.deployment_id) or ""
+    assert "build failed: install (exit code 11)" in log
+    summary = FailureSummary.from_log(log)
+    assert summary is not None
+    assert summary.step == "install"
+    assert summary.command in ("npm ci", f"corepack {hint} --frozen-lockfile")
+    assert summary.exit_code not in (None, 0, EXIT_INSTALL)
+    assert summary.hint == (
+        f"{lockfile[0]} no longer matches package.json: run `{hint}` "
+        "and commit the updated lockfile"
+    )
+    assert f"exited with code {summary.exit_code}" in summary.text()
+
+
+def test_failed_install_for_another_cause_gets_no_lockfile_hint(
+    repo: GitRepo, local_storage_url: str
+) -> None:
+    commit = repo.commit(
+        {"package.json": corpus.package_json(), "package-lock.json": corpus.NPM_LOCK}
+    )
+    install = "echo downloading; echo; echo 'fatal: the mirror is down' >&2; exit 7"
+    result = build(repo, commit, local_storage_url, SLIPWAY_INSTALL_COMMAND=install)
+    assert result.code == EXIT_INSTALL, result.stdout
+    summary = FailureSummary.from_log(build_log(local_storage_url, result.deployment_id) or "")
+    assert summary == FailureSummary(
+        step="install",
+        message=f"`{install}` exited with code 7",
+        command=install,
+        exit_code=7,
+        errors=["fatal: the mirror is down"],
+    )
+    assert "no longer matches" not in result.stdout
 
 
 def test_failing_build(repo: GitRepo, local_storage_url: str) -> None:
     commit = corpus.npm_site(repo, build="node -e \"console.error('boom'); process.exit(3)\"")
     result = build(repo, commit, local_storage_url)
     assert result.code == EXIT_BUILD
-    assert "boom" in result.stdout
-    assert "build command exited with code 3" in result.stdout
     assert not has_manifest(local_storage_url, result.deployment_id)
+    summary = FailureSummary.from_log(build_log(local_storage_url, result.deployment_id) or "")
+    assert summary is not None
+    # The project's own exit code and its own words, not npm's trailer or the runner's 12.
+    assert summary.text() == "build: `npm run build` exited with code 3: boom"
 
 
 def test_missing_output(repo: GitRepo, local_storage_url: str) -> None:
