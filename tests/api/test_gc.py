@@ -388,3 +388,16 @@ async def test_the_api_runs_gc_and_answers_what_went(
     assert done.json()["dry_run"] is False
     assert await world.keys("routes/") == set()
     assert (await api.post("/api/gc", headers={"Authorization": "Bearer wrong"})).status_code == 401
+
+
+async def test_the_api_collects_on_its_own_every_interval(world: World) -> None:
+    await world.route("gone.localhost", "gone", "g1", "production")
+    settings = world.settings.model_copy(update={"gc_interval": 0.2})
+
+    async with AsyncTestClient(app=create_app(settings)):
+        for _ in range(300):  # a limit for a broken schedule, not a timing assertion
+            if not await world.keys("routes/"):
+                break
+            await asyncio.sleep(0.1)
+
+    assert await world.keys("routes/") == set()

@@ -1,0 +1,101 @@
+"""`slipway gc` against the real api with real builds: keep one ready deployment per branch,
+nothing for its age (SLIPWAY_RETENTION_BRANCH_DEPLOYMENTS=1, SLIPWAY_RETENTION_DAYS=0)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.cli.live import LiveApi, Site, live_api
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    with live_api(
+        tmp_path_factory.mktemp("gc-api"),
+        retention_branch_deployments=1,
+        retention_days=0,
+        gc_interval=0,
+    ) as live:
+        yield live
+
+
+def stored(api: LiveApi) -> Path:
+    return Path(api.settings.resolved_storage_url.removeprefix("file://")) / "deployments"
+
+
+def deployed(cli: Cli, site: Site, title: str) -> dict[str, Any]:
+    site.repo.commit({"title.txt": title})
+    result = cli("deploy", site.name, "--json")
+    assert result.code == 0, result.err
+    return dict(json.loads(result.out))
+
+
+def of_project(report: dict[str, Any], project: str) -> dict[str, str]:
+    return {d["deployment"]: d["rule"] for d in report["deletions"] if d["project"] == project}
+
+
+def test_gc_dry_run_lists_what_would_go_and_gc_deletes_it(
+    cli: Cli, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    first, second, third = (deployed(cli, site, t) for t in ("one", "two", "three"))
+    site.repo.commit({"fail.txt": "yes"})
+    failed = json.loads(cli("deploy", site.name, "--json").out)
+    assert [d["status"] for d in (first, second, third, failed)] == ["ready"] * 3 + ["failed"]
+
+    dry = cli("gc", "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    assert of_project(json.loads(dry.out), site.name) == {
+        first["id"]: "beyond-retention",
+        second["id"]: "beyond-retention",
+        failed["id"]: "expired-failure",
+    }
+    table = cli("gc", "--dry-run")
+    assert "would delete" in table.out
+    assert first["id"] in table.out
+    assert "beyond-retention" in table.out
+    assert (stored(api) / first["id"] / "manifest.json").is_file()
+
+    done = cli("gc", "--json")
+    assert done.code == 0, done.err
+    assert set(of_project(json.loads(done.out), site.name)) == {
+        first["id"],
+        second["id"],
+        failed["id"],
+    }
+    rows = json.loads(cli("deployments", "list", site.name, "--json").out)
+    assert [(d["id"], d["production"]) for d in rows] == [(third["id"], True)]
+    assert not (stored(api) / first["id"]).exists()
+    assert not (stored(api) / failed["id"]).exists()
+    assert (stored(api) / third["id"] / "manifest.json").is_file()
+
+    again = cli("gc", "--json")
+    assert of_project(json.loads(again.out), site.name) == {}
+
+
+def test_gc_keeps_the_newest_of_each_branch_and_production(
+    cli: Cli, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    production = deployed(cli, site, "main")
+    site.repo.checkout("feature", create=True)
+    old = cli("deploy", site.name, "--ref", "feature", "--json")
+    site.repo.commit({"title.txt": "feature two"})
+    new = cli("deploy", site.name, "--ref", "feature", "--json")
+    old_id, new_id = json.loads(old.out)["id"], json.loads(new.out)["id"]
+
+    result = cli("gc")
+
+    assert result.code == 0, result.err
+    assert "deleted" in result.out
+    ids = {d["id"] for d in json.loads(cli("deployments", "list", site.name, "--json").out)}
+    assert ids == {production["id"], new_id}
+    assert not (stored(api) / old_id).exists()
