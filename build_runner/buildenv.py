@@ -35,11 +35,23 @@ def package_cache_env(cache_dir: Path) -> dict[str, str]:
         # Lockfiles pin exact versions, so a cached package needs no freshness check.
         "npm_config_prefer_offline": "true",
         "npm_config_cache": str(cache_dir / "npm"),
-        "npm_config_store_dir": str(cache_dir / "pnpm-store"),  # pnpm
         "YARN_CACHE_FOLDER": str(cache_dir / "yarn"),  # yarn classic and berry
         "YARN_GLOBAL_FOLDER": str(cache_dir / "yarn-berry"),
         "BUN_INSTALL_CACHE_DIR": str(cache_dir / "bun"),
     }
+
+
+def package_manager_env(
+    env: dict[str, str], manager: str | None, cache_dir: Path, project_env: Mapping[str, str]
+) -> None:
+    """Settings only one package manager reads, set once the project's manager is known.
+
+    pnpm reads its store directory from `npm_config_store_dir`; npm reads every
+    `npm_config_*` too and warns about the one it does not know (`Unknown env config
+    "store-dir"`), so only a pnpm project gets it. The project's own value wins.
+    """
+    if manager == "pnpm" and "npm_config_store_dir" not in project_env:
+        env["npm_config_store_dir"] = str(cache_dir / "pnpm-store")
 
 
 def build_environment(

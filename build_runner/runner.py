@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.build_cache import restore_cache, save_cache
-from build_runner.buildenv import add_file_variables, build_environment
+from build_runner.buildenv import add_file_variables, build_environment, package_manager_env
 from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
 from build_runner.disk_watch import DiskLimits, LimitReached
@@ -212,6 +212,8 @@ async def _build(
         log.line("detect", line)
     if plan.netlify is not None:
         add_file_variables(executor.env, plan.netlify.environment, inputs.build_env)
+    manager = plan.package_manager.name if plan.package_manager else None
+    package_manager_env(executor.env, manager, work.cache, inputs.build_env)
     if plan.package_json is not None:
         await check_node(plan.node_request, executor.env, log)
 

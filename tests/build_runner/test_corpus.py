@@ -76,6 +76,8 @@ def test_npm_with_lockfile(repo: GitRepo, local_storage_url: str) -> None:
     assert result.code == 0, result.stdout
     assert "$ npm ci" in result.stdout
     assert "package manager: npm (lockfile package-lock.json)" in result.stdout
+    # pnpm's store setting is pnpm's alone: npm warns about settings it does not know.
+    assert "Unknown env config" not in result.stdout
     assert_site(local_storage_url, result.deployment_id)
 
 
@@ -84,6 +86,22 @@ def test_pnpm_through_corepack(repo: GitRepo, local_storage_url: str) -> None:
     assert result.code == 0, result.stdout
     assert "$ corepack pnpm install --frozen-lockfile" in result.stdout
     assert_site(local_storage_url, result.deployment_id)
+
+
+def test_pnpm_keeps_its_store_in_the_build_cache(repo: GitRepo, local_storage_url: str) -> None:
+    commit = repo.commit(
+        {
+            "package.json": corpus.package_json(
+                packageManager=prepared_release("pnpm", major="9."),
+                scripts={"build": "pnpm store path && " + corpus.build_script("dist", corpus.SITE)},
+            ),
+            "pnpm-lock.yaml": corpus.PNPM_LOCK,
+            "write-site.js": corpus.WRITE_SITE_JS,
+        }
+    )
+    result = build(repo, commit, local_storage_url)
+    assert result.code == 0, result.stdout
+    assert re.search(r"build   \| /\S+/cache/pnpm-store/v\d+$", result.stdout, re.MULTILINE)
 
 
 @pytest.mark.parametrize(
