@@ -57,9 +57,20 @@ _TEXTUAL_APPLICATION = {
 # Worth compressing: text, plus binary formats that are not already compressed.
 _COMPRESSIBLE_EXTRA = {"application/wasm", "font/ttf", "font/otf", "image/x-icon"}
 
-# A content hash in the name: `index-BYx3a1Qz.js`, `main.8a3b4c5d.css`, `app-4f3a2b1c9d8e.js`.
-_HASH_SEGMENT_RE = re.compile(r"[.\-_]([A-Za-z0-9_-]{8,64})$")
+# Directories whose files are all content-addressed by their framework.
 _IMMUTABLE_DIRS = ("_next/static/", "_astro/", "_app/immutable/")
+_SEPARATORS = re.compile(r"[.\-_~]")
+# Rollup and Vite hashes are 8 base64url characters, which may hold `-` and `_` themselves.
+ROLLUP_HASH_LENGTH = 8
+MIN_HASH_LENGTH = 8
+MAX_HASH_LENGTH = 64
+# Gatsby keeps images below a directory named by a hash (`static/<32 hex>/photo.png`).
+MIN_HASH_DIR_LENGTH = 20
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_HEX = re.compile(r"[0-9a-f]+")
+_UPPER_ALNUM = re.compile(r"[A-Z0-9]+")
+# Words in camelCase or PascalCase (`Tooltips`, `myComponent`): names, not hashes.
+_WORDS = re.compile(r"[a-z]*(?:[A-Z][a-z]+)*")
 
 
 def base_type(rel: str) -> str:
@@ -82,26 +93,66 @@ def compressible(rel: str) -> bool:
 
 
 def _looks_hashed(segment: str) -> bool:
-    """Hex with a digit (webpack), or mixed-case base64url (Vite, Rollup).
+    """Whether a name segment is a bundler's content hash.
 
-    Anything else is treated as a plain name: revalidating a hashed file costs a
-    request, marking a plain file immutable would serve stale content for a year.
+    - lowercase hex with a digit: webpack's `[contenthash]` (20), md5 (32), CRA, Docusaurus,
+      Gatsby, Angular;
+    - upper-case letters and digits, both: esbuild's `[hash]` (`chunk-BF8QNONU.js`);
+    - base64url in mixed case, not camelCase words: Rollup and Vite (`index-BYx3a1Qz.js`).
+
+    Anything else is a plain name: revalidating a hashed file costs a request, marking a
+    plain file immutable would serve stale content for a year.
     """
-    if all(c in "0123456789abcdef" for c in segment):
-        return any(c.isdigit() for c in segment)
-    return any(c.isupper() for c in segment) and any(c.islower() for c in segment)
+    if not MIN_HASH_LENGTH <= len(segment) <= MAX_HASH_LENGTH:
+        return False
+    has_digit = any(c.isdigit() for c in segment)
+    if _HEX.fullmatch(segment) or _UPPER_ALNUM.fullmatch(segment):
+        return has_digit and not segment.isdigit()
+    if not _BASE64URL.fullmatch(segment):
+        return False
+    mixed = any(c.isupper() for c in segment) and any(c.islower() for c in segment)
+    return mixed and (has_digit or not _WORDS.fullmatch(segment))
+
+
+def _hash_candidates(stem: str) -> list[str]:
+    """Where `[name]-[hash]`, `[name].[hash]` and `[name]_[hash]` put the hash."""
+    *name, last = _SEPARATORS.split(stem)
+    candidates = [last] if name else []  # a name with no separator is a name, not a hash
+    if len(stem) > ROLLUP_HASH_LENGTH and _SEPARATORS.fullmatch(stem[-ROLLUP_HASH_LENGTH - 1]):
+        candidates.append(stem[-ROLLUP_HASH_LENGTH:])
+    return candidates
+
+
+def _hashed_directory(rel: str) -> bool:
+    directories = rel.split("/")[:-1]
+    return any(
+        len(part) >= MIN_HASH_DIR_LENGTH and _HEX.fullmatch(part) and _looks_hashed(part)
+        for part in directories
+    )
 
 
 def cache_class(rel: str) -> CacheClass:
+    """`html` for pages (never immutable), `immutable` for content-hashed files, else `default`.
+
+    The rule, documented in docs/build-runner.md ("Cache classes"), is this function.
+    """
     path = PurePosixPath(rel)
     if path.suffix.lower() in (".html", ".htm"):
         return "html"
-    if rel.startswith(_IMMUTABLE_DIRS):
+    if rel.startswith(_IMMUTABLE_DIRS) or _hashed_directory(rel):
         return "immutable"
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if path.suffix.lower() == ".map":  # `index-abc123.js.map`
         stem = PurePosixPath(stem).stem
-    match = _HASH_SEGMENT_RE.search(stem)
-    if match and _looks_hashed(match[1]):
+    if any(_looks_hashed(candidate) for candidate in _hash_candidates(stem)):
+        return "immutable"
+    if _in_nuxt_chunks(rel) and _looks_hashed(stem):
         return "immutable"
     return "default"
+
+
+def _in_nuxt_chunks(rel: str) -> bool:
+    """Nuxt names chunks by their hash alone (`_nuxt/C8QK3Q1e.js`); `_nuxt/builds/` holds
+    `latest.json`, which every deployment rewrites at the same name."""
+    parts = rel.split("/")[:-1]
+    return "_nuxt" in parts and "builds" not in parts[parts.index("_nuxt") + 1 :]

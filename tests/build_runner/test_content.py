@@ -57,3 +57,60 @@ def test_variants_only_when_worth_it() -> None:
     assert len(compress_variants(noise)) < 2 or all(
         len(v.data) < 45_000 for v in compress_variants(noise)
     )
+
+
+@pytest.mark.parametrize(
+    ("rel", "cache"),
+    [
+        # Hashed by a bundler: the same name always holds the same bytes.
+        pytest.param("assets/vite-BF8QNONU.svg", "immutable", id="vite-upper-case-hash"),
+        pytest.param("assets/index-DcBD8S2a.js", "immutable", id="vite-base64url"),
+        pytest.param("assets/index-Bq_-4xZa.css", "immutable", id="vite-hash-with-dash"),
+        pytest.param("assets/react-CHdo91hT.svg", "immutable", id="vite-asset"),
+        pytest.param("assets/index-BYxaQzab.js", "immutable", id="rollup-letters-only"),
+        pytest.param("assets/index-DcBD8S2a.js.map", "immutable", id="source-map"),
+        pytest.param("main.3f2a1c9e5b6d7a8f9e0d.js", "immutable", id="webpack-contenthash-20"),
+        pytest.param("chunk-2KX6H3RI.js", "immutable", id="esbuild"),
+        pytest.param("assets/js/main.5e2a5f1d.js", "immutable", id="docusaurus-js"),
+        pytest.param("assets/js/runtime~main.4e8a4d7f.js", "immutable", id="docusaurus-runtime"),
+        pytest.param(
+            "assets/images/docusaurus-social-card-d5b38a8d1d3a79a8b1e1ed8e4cbeee76.jpg",
+            "immutable",
+            id="docusaurus-image",
+        ),
+        pytest.param(
+            "component---src-pages-index-js-4c1c3f5e4a7f7e3d9f3c.js", "immutable", id="gatsby-js"
+        ),
+        pytest.param(
+            "static/8e4d2a3c1b0f9e8d7c6b5a4f3e2d1c0b/7a1b2/photo.png",
+            "immutable",
+            id="gatsby-hashed-directory",
+        ),
+        pytest.param("static/media/logo.6ce24c58023cc2f8fd88.svg", "immutable", id="cra-media"),
+        pytest.param("_nuxt/C8QK3Q1e.js", "immutable", id="nuxt-hash-only-name"),
+        pytest.param("_nuxt/entry.BYx3a1Qz.css", "immutable", id="nuxt-entry"),
+        pytest.param("_astro/Layout.astro_astro_type_style.css", "immutable", id="astro-dir"),
+        # Plain names: a new deployment may put new bytes under them.
+        pytest.param("jquery-min.js", "default", id="jquery-min"),
+        pytest.param("jquery-3.7.1.min.js", "default", id="version-numbers"),
+        pytest.param("react-Tooltips.js", "default", id="pascal-case-word"),
+        pytest.param("lib/myComponent.js", "default", id="camel-case-name"),
+        pytest.param("hero-Sunshine.png", "default", id="capitalised-word"),
+        pytest.param("site-headline.css", "default", id="eight-letter-word"),
+        pytest.param("logo-FOOTERBG.png", "default", id="upper-case-word-no-digit"),
+        pytest.param("report-20241204.pdf", "default", id="date-digits-only"),
+        pytest.param("docs/README2024.md", "default", id="upper-case-name-no-separator"),
+        pytest.param("Photo2024.jpg", "default", id="whole-name-outside-nuxt"),
+        pytest.param("_nuxt/builds/latest.json", "default", id="nuxt-latest-build"),
+        pytest.param("_nuxt/builds/meta/3a1b2c4d.json", "default", id="nuxt-build-meta"),
+        pytest.param("static/deadbeefcafe/logo.png", "default", id="short-hex-directory"),
+        pytest.param("feed.xml", "default", id="feed"),
+        pytest.param("sw.js", "default", id="service-worker"),
+        # Pages revalidate, whatever their name.
+        pytest.param("index-BIGTITLE.html", "html", id="html-upper-case"),
+        pytest.param("about-BYx3a1Qz.html", "html", id="html-with-hash"),
+        pytest.param("404.html", "html", id="not-found-page"),
+    ],
+)
+def test_content_hashed_names_are_immutable_and_plain_names_are_not(rel: str, cache: str) -> None:
+    assert cache_class(rel) == cache
