@@ -183,15 +183,17 @@ class Collector:
     ) -> tuple[Kind, Rule | None, list[ObjectInfo]] | None:
         """What a deployment's objects are to the rules: (kind, the rule, or None when too
         young to judge, the objects), or None when they stay."""
-        objects = await self.storage.list(sweep.deployment_prefix(deployment_id))
+        prefix = sweep.deployment_prefix(deployment_id)
         if d is not None and d.id in dropped:
-            return "deployment", dropped[d.id], objects
-        if d is not None and d.status in FAILED_OR_CANCELED:
-            partial = sweep.partial_objects(objects, deployment_id)
-            if not partial or now - (d.finished_at or d.created_at) < self.policy.safety_age:
+            return "deployment", dropped[d.id], await self.storage.list(prefix)
+        if d is not None:  # a kept record: only a failure's leftovers may go, once it is old
+            ended = d.finished_at or d.created_at
+            if d.status not in FAILED_OR_CANCELED or now - ended < self.policy.safety_age:
                 return None
-            return "partial", Rule.PARTIAL_PUBLISH, partial
-        if d is not None or not objects:
+            partial = sweep.partial_objects(await self.storage.list(prefix), deployment_id)
+            return ("partial", Rule.PARTIAL_PUBLISH, partial) if partial else None
+        objects = await self.storage.list(prefix)
+        if not objects:
             return None
         changed = sweep.newest(objects)
         if changed is not None and now - changed < self.policy.safety_age:

@@ -4,6 +4,7 @@ nothing for its age (SLIPWAY_RETENTION_BRANCH_DEPLOYMENTS=1, SLIPWAY_RETENTION_D
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Cli
-from tests.cli.live import LiveApi, Site, live_api
+from tests.cli.live import BUILD_COMMAND, LiveApi, Site, live_api, site_repo
 
 pytestmark = pytest.mark.slow
 
@@ -99,3 +100,46 @@ def test_gc_keeps_the_newest_of_each_branch_and_production(
     ids = {d["id"] for d in json.loads(cli("deployments", "list", site.name, "--json").out)}
     assert ids == {production["id"], new_id}
     assert not (stored(api) / old_id).exists()
+
+
+INSTALL_SCRIPT = 'mkdir -p "$npm_config_cache" && echo downloaded > "$npm_config_cache/marker"\n'
+
+
+def cached_site(api: LiveApi, tmp: Path, name: str) -> None:
+    """A project whose install step fills the package manager's cache, as a real one would."""
+    repo = site_repo(tmp / f"repo-{uuid.uuid4().hex[:6]}")
+    repo.commit(
+        {"package.json": '{"name": "site", "version": "1.0.0"}', "install.sh": INSTALL_SCRIPT}
+    )
+    body = {
+        "name": name,
+        "repo_url": repo.url,
+        "install_command": "sh install.sh",
+        "build_command": BUILD_COMMAND,
+    }
+    with api.client() as c:
+        response = c.post("/api/projects", json=body)
+        assert response.status_code == 201, response.text
+
+
+def build_log(cli: Cli, name: str) -> str:
+    result = cli("deploy", name, "--json")
+    assert result.code == 0, result.err
+    return str(cli("logs", json.loads(result.out)["id"]).out)
+
+
+def test_a_recreated_project_builds_without_the_old_projects_cache(
+    cli: Cli, api: LiveApi, tmp_path: Path
+) -> None:
+    name = f"cached-{uuid.uuid4().hex[:8]}"
+    cache = stored(api).parent / "cache" / name
+    cached_site(api, tmp_path, name)
+    assert "saved the build cache of production builds" in build_log(cli, name)
+    assert "restored the build cache of production builds" in build_log(cli, name)
+
+    deleted = cli("projects", "delete", name, "--yes")
+    assert deleted.code == 0, deleted.err
+    assert not cache.exists()
+    cached_site(api, tmp_path, name)
+
+    assert "no build cache yet for this project's production builds" in build_log(cli, name)
