@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from services.core.deployment_states import ACTIVE, Status
 from services.core.rollback import rollback_target
 from services.core.timefmt import duration, status_label
 
@@ -22,7 +23,6 @@ from .projects import JsonFlag, ProjectArg, project_path
 
 deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_help=True)
 
-FINAL = ("ready", "failed", "canceled")
 POLL_SECONDS = 0.5
 PROMOTION_POLLS = 20  # up to 10 s
 DeploymentArg = Annotated[
@@ -45,7 +45,7 @@ def write_out(text: str, to_stderr: bool = False) -> None:
 def wait_while(
     client: ApiClient,
     d: dict[str, Any],
-    statuses: tuple[str, ...],
+    statuses: Collection[str],
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     while d["status"] in statuses:
@@ -68,7 +68,7 @@ def stream_log(client: ApiClient, deployment_id: str, to_stderr: bool = False) -
 def settle(client: ApiClient, deployment_id: str) -> dict[str, Any]:
     """The deployment once final (a followed log can end early when the connection drops)."""
     d: dict[str, Any] = client.get(deployment_path(deployment_id))
-    return wait_while(client, d, ("queued", "building"))
+    return wait_while(client, d, ACTIVE)
 
 
 def created(d: dict[str, Any]) -> datetime:
@@ -87,7 +87,7 @@ def await_promotion(
     """
     p: dict[str, Any] = client.get(project_path(d["project"]))
     expected = (
-        d["status"] == "ready"
+        d["status"] == Status.READY
         and p.get("auto_promote", True)
         and d.get("pull_request") is None
         and d.get("ref") == p["production_branch"]
@@ -107,7 +107,7 @@ def await_promotion(
 def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
     err = render.console(stderr=True)
     spent = duration(d)
-    if d["status"] == "ready":
+    if d["status"] == Status.READY:
         err.print(f"[green]✓[/green] Deployment {d['id']} is ready (built in {spent})")
         out = render.console()
         out.print(f"Deployment URL: {d['url']}")
@@ -156,8 +156,8 @@ def deploy(
             return
         try:
             with err.status("Waiting for a builder…"):
-                d = wait_while(client, d, ("queued",))
-            if d["status"] == "building":
+                d = wait_while(client, d, {Status.QUEUED})
+            if d["status"] == Status.BUILDING:
                 err.print("Building…")
             if logs:
                 stream_log(client, d["id"], to_stderr=as_json)
@@ -173,7 +173,7 @@ def deploy(
         production_url = p["url"] if d.get("production") else None
     if as_json:
         render.print_json(d)
-        code = 0 if d["status"] == "ready" else EXIT_FAILED
+        code = 0 if d["status"] == Status.READY else EXIT_FAILED
     else:
         code = report_outcome(d, production_url)
     if code:
@@ -231,7 +231,7 @@ def logs(
             raise CliError("stopped following", EXIT_INTERRUPTED) from None
     label = status_label(d["status"], d.get("reason"))
     render.console(stderr=True).print(f"Deployment {d['id']} is {label}")
-    if d["status"] != "ready":
+    if d["status"] != Status.READY:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -281,7 +281,7 @@ def cancel(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
         d = client.post(f"{deployment_path(deployment)}/cancel")
     if as_json:
         render.print_json(d)
-    elif d["status"] == "canceled":
+    elif d["status"] == Status.CANCELED:
         render.console().print(f"Canceled deployment {d['id']}")
     else:
         render.console().print(f"Cancel requested: deployment {d['id']} stops shortly")

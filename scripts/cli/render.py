@@ -11,14 +11,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from services.core.deployment_states import Status
 from services.core.timefmt import age, duration, status_label
 
 STATUS_STYLES = {
-    "queued": "yellow",
-    "building": "cyan",
-    "ready": "green",
-    "failed": "red",
-    "canceled": "dim",
+    Status.QUEUED: "yellow",
+    Status.BUILDING: "cyan",
+    Status.READY: "green",
+    Status.FAILED: "red",
+    Status.CANCELED: "dim",
 }
 # Piped output gets a wide virtual terminal so that ids and URLs are never cut.
 PIPE_WIDTH = 200

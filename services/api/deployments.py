@@ -8,27 +8,20 @@ from collections.abc import AsyncIterator
 from litestar import Controller, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core import manifest as mf
 
+from . import deployment_actions
 from .auth import require_token
 from .build_context import variable_values
 from .db.models import Deployment, Project
-from .errors import Conflict, NotFound
-from .queue import ACTIVE, FINAL
+from .lifecycle import FINAL
+from .records import load_deployment
 from .schemas import DeploymentRead, PromoteRequest
 from .state import AppState, StateDep
 from .views import deployment_view
 
 FOLLOW_POLL = 0.5
-
-
-async def load_deployment(session: AsyncSession, deployment_id: str) -> Deployment:
-    d = await session.get(Deployment, deployment_id) if deployment_id.isalnum() else None
-    if d is None:
-        raise NotFound(f"no deployment {deployment_id!r}")
-    return d
 
 
 async def read_deployment(app_state: AppState, deployment_id: str) -> DeploymentRead:
@@ -121,22 +114,13 @@ class DeploymentController(Controller):
 
     @post("/{deployment_id:str}/cancel", operation_id="cancelDeployment", status_code=202)
     async def cancel(self, deployment_id: str, app_state: StateDep) -> DeploymentRead:
-        async with app_state.sessions() as session:
-            d = await load_deployment(session, deployment_id)
-        if d.status not in ACTIVE:
-            raise Conflict(f"deployment {d.id} is already {d.status}")
-        await app_state.dispatcher.cancel(d.id)
+        await deployment_actions.cancel(app_state, deployment_id)
         return await read_deployment(app_state, deployment_id)
 
     @post("/{deployment_id:str}/promote", operation_id="promoteDeployment", status_code=200)
     async def promote(
         self, deployment_id: str, app_state: StateDep, data: JSONBody[PromoteRequest | None] = None
     ) -> DeploymentRead:
-        async with app_state.sessions() as session:
-            d = await load_deployment(session, deployment_id)
-        if d.status != "ready":
-            raise Conflict(f"only a ready deployment can be promoted; {d.id} is {d.status}")
         actor = (data.actor if data and data.actor else None) or "api"
-        if not await app_state.dispatcher.promote(d.id, actor=actor[:255]):
-            raise Conflict(f"deployment {d.id} could not be promoted")
+        await deployment_actions.promote(app_state, deployment_id, actor)
         return await read_deployment(app_state, deployment_id)

@@ -1,9 +1,14 @@
 """The dispatcher: claims queued deployments, runs them on a builder, and settles their end.
 
-The database is the queue. A claim is a compare-and-set (`status = 'queued'` → `building`),
-so two api replicas never start the same build; every transition out of `building` is a
-compare-and-set as well, so finishing twice is harmless. Runs keep a handle (a process id or
-an ECS task ARN) in the row, which is how a restarted api picks them up again.
+The database is the queue. Every change of a deployment's state is a compare-and-set of
+services/api/lifecycle.py, so two api replicas never start the same build and finishing
+twice is harmless. Runs keep a handle (a process id or an ECS task ARN) in the row, which is
+how a restarted api picks them up again.
+
+Exactly once, whatever point an api dies at (services/api/crash_points.py): a claimed run
+with no recorded handle is adopted when the builder still knows it, adopted as ready when
+its manifest is stored, and only otherwise queued again; a run whose deployment already has
+a manifest ends ready, never failed because an earlier attempt published it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,11 +31,14 @@ from services.core.runner_inputs import InputError
 from services.core.settings import Settings
 from services.core.storage import Storage, StorageError
 
+from . import lifecycle, production
 from .build_context import is_production_branch_build, runner_inputs
 from .builders import Builder
-from .db.models import Deployment, Project, Promotion
+from .crash_points import reached
+from .db.models import Deployment, Project
 from .github_status import CommitStatusReporter
 from .gitremote import GitRemoteError, resolve_commit
+from .lifecycle import Status, now
 from .site_routes import RouteWriter
 
 log = logging.getLogger("slipway.dispatcher")
@@ -45,10 +54,6 @@ def finished_line(deployment_id: str, status: str, reason: str | None) -> str:
 UNSTARTED_GRACE = timedelta(seconds=60)
 TIMEOUT_GRACE = timedelta(seconds=30)
 MIN_TICK_GAP = 0.2
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Dispatcher:
@@ -74,6 +79,10 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        try:
+            await self.repair_production()
+        except Exception:  # the dispatcher starts anyway; production keeps its routes
+            log.exception("could not check production routes against their records")
         while True:
             try:
                 await self.tick()
@@ -91,12 +100,25 @@ class Dispatcher:
         await self.settle_running()
         await self.start_queued()
 
+    async def repair_production(self) -> None:
+        """After a crash between a production route's write and its record's commit."""
+        async with self.sessions() as session:
+            names = (
+                await session.scalars(
+                    select(Project.name).where(Project.production_deployment_id.is_not(None))
+                )
+            ).all()
+        for name in names:
+            await production.repair(self.sessions, self.routes, name)
+
     # -- settling runs ---------------------------------------------------------------------
 
     async def settle_running(self) -> None:
         async with self.sessions() as session:
             running = (
-                await session.scalars(select(Deployment).where(Deployment.status == "building"))
+                await session.scalars(
+                    select(Deployment).where(Deployment.status == Status.BUILDING)
+                )
             ).all()
         for deployment in running:
             if deployment.id in self._starting:
@@ -108,12 +130,11 @@ class Dispatcher:
 
     async def _settle(self, d: Deployment) -> None:
         if d.builder_handle is None:
-            if d.started_at is None or now() - d.started_at > UNSTARTED_GRACE:
-                await self._requeue_unstarted(d)
+            await self._settle_unrecorded(d)
             return
         if d.cancel_requested:
             await self.builder.stop(d.id, d.builder_handle)
-            await self._finish(d, "canceled", "canceled", d.error or "canceled")
+            await self._finish(d, Status.CANCELED, "canceled", d.error or "canceled")
             return
         state = await self.builder.poll(d.id, d.builder_handle)
         if state.running:
@@ -121,29 +142,41 @@ class Dispatcher:
             if d.started_at is not None and now() - d.started_at > limit:
                 await self.builder.stop(d.id, d.builder_handle)
                 await self._finish(
-                    d, "failed", "timeout", f"the build ran past {self.settings.build_timeout} s"
+                    d,
+                    Status.FAILED,
+                    "timeout",
+                    f"the build ran past {self.settings.build_timeout} s",
                 )
             return
-        if state.exit_code == 0:
+        if state.exit_code == 0 or await self._published(d):
+            # Published, by this run or an earlier attempt ("already published"): adopt it.
             await self._succeed(d)
         elif state.exit_code == EXIT_SKIPPED:
-            await self._finish(d, "canceled", "skipped", "the ignore command chose to skip")
+            await self._finish(d, Status.CANCELED, "skipped", "the ignore command chose to skip")
         elif state.exit_code is not None:
             reason = reason_for_exit(state.exit_code)
-            await self._finish(d, "failed", reason, error_text(await self._log_tail(d)))
-        elif await self.storage.exists(mf.manifest_key(d.id)):
-            await self._succeed(d)  # the run completed while nobody was watching
+            await self._finish(d, Status.FAILED, reason, error_text(await self._log_tail(d)))
         else:
-            await self._finish(d, "failed", "internal", state.detail or "the build was lost")
+            await self._finish(d, Status.FAILED, "internal", state.detail or "the build was lost")
 
-    async def _requeue_unstarted(self, d: Deployment) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(Deployment)
-                .where((Deployment.id == d.id) & (Deployment.status == "building"))
-                .where(Deployment.builder_handle.is_(None))
-                .values(status="queued", started_at=None)
-            )
+    async def _published(self, d: Deployment) -> bool:
+        """The manifest is written last: its presence means the upload is complete."""
+        return await self.storage.exists(mf.manifest_key(d.id))
+
+    async def _settle_unrecorded(self, d: Deployment) -> None:
+        """A claim whose api stopped before recording the run's handle: adopt the run the
+        builder still knows, or its published result; queue it again only when neither
+        exists (and the api that claimed it had time to start it)."""
+        handle = await self.builder.find(d.id)
+        if handle is not None:
+            async with self.sessions() as session, session.begin():
+                await lifecycle.record_handle(session, d.id, handle)
+            log.info("deployment %s adopted its run (%s)", d.id, handle)
+        elif await self._published(d):
+            await self._succeed(d)
+        elif d.started_at is None or now() - d.started_at > UNSTARTED_GRACE:
+            async with self.sessions() as session, session.begin():
+                await lifecycle.requeue_unstarted(session, d.id)
 
     async def _log_tail(self, d: Deployment) -> str:
         text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)
@@ -152,57 +185,61 @@ class Dispatcher:
     async def _succeed(self, d: Deployment) -> None:
         data = await self.storage.get_or_none(mf.manifest_key(d.id))
         if data is None:
-            await self._finish(d, "failed", "publish", "the build ended without a manifest")
+            await self._finish(d, Status.FAILED, "publish", "the build ended without a manifest")
             return
         manifest = mf.decode_manifest(data)
         if manifest.deployment != d.id:
-            await self._finish(d, "failed", "internal", "the manifest names another deployment")
+            await self._finish(
+                d, Status.FAILED, "internal", "the manifest names another deployment"
+            )
             return
         async with self.sessions() as session:
             project = await session.get(Project, d.project_name)
-            current = (
-                await session.get(Deployment, project.production_deployment_id)
-                if project and project.production_deployment_id
-                else None
-            )
         if project is None:
             return
         await self.routes.publish_previews(project, d)
-        promote = should_promote(project, d, current)
-        if promote:
-            # The route first: once the row says `ready` and production, the site serves it.
-            await self.routes.promote(project, d.id)
         files = len(manifest.files)
         size = sum(f.size for f in manifest.files.values())
-        actor = "auto:" + (d.trigger or "api") if promote else None
-        await self._finish(
-            d, "ready", None, None, promoted_by=actor, file_count=files, total_bytes=size
-        )
+        # Ready and (when due) production in one transaction under the project's lock: the
+        # same fenced switch as a promotion by hand, so the two never interleave.
+        async with self.sessions() as session, session.begin():
+            locked = await production.lock_project(session, d.project_name)
+            if locked is None:
+                return
+            finished = await lifecycle.finish(
+                session, d.id, Status.READY, None, None, file_count=files, total_bytes=size
+            )
+            if finished:
+                current = (
+                    await session.get(Deployment, locked.production_deployment_id)
+                    if locked.production_deployment_id
+                    else None
+                )
+                if should_promote(locked, d, current):
+                    actor = "auto:" + (d.trigger or "api")
+                    await production.switch(session, self.routes, locked, d.id, actor)
+                reached("finishing")
+        if finished:
+            await self._ended(d, Status.READY, None)
 
     async def _finish(
         self,
         d: Deployment,
-        status: str,
+        status: Literal[Status.FAILED, Status.CANCELED],
         reason: str | None,
         error: str | None,
-        promoted_by: str | None = None,
-        **extra: int,
     ) -> bool:
-        """Leave `building` (compare-and-set); a promotion is recorded in the same transaction."""
+        """Leave `building` for a failure or a cancel; False when already left."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(Deployment)
-                .where((Deployment.id == d.id) & (Deployment.status == "building"))
-                .values(status=status, reason=reason, error=error, finished_at=now(), **extra)
-            )
-            finished = bool(result.rowcount)  # type: ignore[attr-defined]
-            if finished and promoted_by:
-                await self._record_promotion(session, d.project_name, d.id, promoted_by)
+            finished = await lifecycle.finish(session, d.id, status, reason, error)
         if finished:
-            log.info("%s", finished_line(d.id, status, reason))
-            await self.builder.cleanup(d.id)
-            await self._report_status(d.id)
+            await self._ended(d, status, reason)
         return finished
+
+    async def _ended(self, d: Deployment, status: Status, reason: str | None) -> None:
+        log.info("%s", finished_line(d.id, status, reason))
+        await self.builder.cleanup(d.id)
+        await self._report_status(d.id)
 
     async def _report_status(self, deployment_id: str) -> None:
         if not self.statuses.enabled:
@@ -216,38 +253,14 @@ class Dispatcher:
             hosts.deployment_host(project.name, d.id, self.settings.base_domain)
         )
         # The same words as the deployment's error, shortened by the reporter.
-        detail = (d.error or d.reason) if d.status in ("failed", "canceled") else None
+        detail = (d.error or d.reason) if d.status in (Status.FAILED, Status.CANCELED) else None
         self.statuses.report(project.github_repo, d.commit, project.name, d.status, url, detail)
-
-    # -- promotion -------------------------------------------------------------------------
-
-    async def promote(self, deployment_id: str, actor: str) -> bool:
-        """Point production at a ready deployment: the route first, then the record."""
-        async with self.sessions() as session, session.begin():
-            d = await session.get(Deployment, deployment_id)
-            if d is None or d.status != "ready":
-                return False
-            project = await session.get(Project, d.project_name, with_for_update=True)
-            if project is None:
-                return False
-            await self.routes.promote(project, d.id)
-            await self._record_promotion(session, project.name, d.id, actor)
-        return True
-
-    async def _record_promotion(
-        self, session: AsyncSession, project_name: str, deployment_id: str, actor: str
-    ) -> None:
-        await session.execute(
-            update(Project)
-            .where(Project.name == project_name)
-            .values(production_deployment_id=deployment_id, promoted_at=now(), promoted_by=actor)
-        )
-        session.add(Promotion(project_name=project_name, deployment_id=deployment_id, actor=actor))
 
     # -- starting runs ---------------------------------------------------------------------
 
     async def start_queued(self) -> None:
         for d in await self.claim_batch():
+            reached("claimed")
             await self._start(d)
 
     async def claim_batch(self) -> list[Deployment]:
@@ -262,7 +275,7 @@ class Dispatcher:
             building = (
                 await session.execute(
                     select(Deployment.project_name, func.count())
-                    .where(Deployment.status == "building")
+                    .where(Deployment.status == Status.BUILDING)
                     .group_by(Deployment.project_name)
                 )
             ).all()
@@ -272,7 +285,7 @@ class Dispatcher:
                 return []
             query = (
                 select(Deployment)
-                .where(Deployment.status == "queued")
+                .where(Deployment.status == Status.QUEUED)
                 .order_by(Deployment.created_at)
                 .limit(free * 4)  # room to skip projects at their own limit
             )
@@ -284,13 +297,7 @@ class Dispatcher:
                 limit = self.settings.max_concurrent_builds_per_project
                 if per_project.get(d.project_name, 0) >= limit:
                     continue
-                result = await session.execute(
-                    update(Deployment)
-                    .where((Deployment.id == d.id) & (Deployment.status == "queued"))
-                    .values(status="building", started_at=now(), attempts=Deployment.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount:  # type: ignore[attr-defined]
+                if await lifecycle.claim(session, d.id):
                     claimed.append(d)
                     per_project[d.project_name] = per_project.get(d.project_name, 0) + 1
                     self._starting.add(d.id)
@@ -311,7 +318,7 @@ class Dispatcher:
                         self.settings.github_token,
                     )
                 except GitRemoteError as exc:
-                    await self._finish(d, "failed", "clone", str(exc))
+                    await self._finish(d, Status.FAILED, "clone", str(exc))
                     return
                 async with self.sessions() as session, session.begin():
                     await session.execute(
@@ -320,39 +327,24 @@ class Dispatcher:
             try:
                 inputs = runner_inputs(self.settings, project, d, commit)
             except InputError as exc:
-                await self._finish(d, "failed", "internal", f"the build's inputs: {exc}")
+                await self._finish(d, Status.FAILED, "internal", f"the build's inputs: {exc}")
                 return
             try:
                 handle = await self.builder.start(inputs)
             except Exception as exc:
                 log.exception("could not start the build of %s", d.id)
-                await self._finish(d, "failed", "internal", f"could not start the build: {exc}")
-                return
-            async with self.sessions() as session, session.begin():
-                await session.execute(
-                    update(Deployment).where(Deployment.id == d.id).values(builder_handle=handle)
+                await self._finish(
+                    d, Status.FAILED, "internal", f"could not start the build: {exc}"
                 )
+                return
+            reached("started")
+            async with self.sessions() as session, session.begin():
+                await lifecycle.record_handle(session, d.id, handle)
+            reached("recorded")
             log.info("deployment %s building (%s)", d.id, handle)
             await self._report_status(d.id)
         finally:
             self._starting.discard(d.id)
-
-    # -- cancellation ----------------------------------------------------------------------
-
-    async def cancel(self, deployment_id: str) -> None:
-        """Cancel at once when queued; ask the builder to stop it when building."""
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(Deployment)
-                .where((Deployment.id == deployment_id) & (Deployment.status == "queued"))
-                .values(status="canceled", reason="canceled", error="canceled", finished_at=now())
-            )
-            await session.execute(
-                update(Deployment)
-                .where((Deployment.id == deployment_id) & (Deployment.status == "building"))
-                .values(cancel_requested=True)
-            )
-        self.wake()
 
 
 def should_promote(project: Project, d: Deployment, current: Deployment | None) -> bool:

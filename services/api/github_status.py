@@ -10,14 +10,21 @@ import logging
 
 import httpx
 
+from services.core.deployment_states import Status
+
 log = logging.getLogger("slipway.github")
 
-STATES = {"building": "pending", "ready": "success", "failed": "failure", "canceled": "error"}
-DESCRIPTIONS = {
-    "building": "Building",
-    "ready": "Deployed",
-    "failed": "Build failed",
-    "canceled": "Canceled",
+STATES: dict[str, str] = {
+    Status.BUILDING: "pending",
+    Status.READY: "success",
+    Status.FAILED: "failure",
+    Status.CANCELED: "error",
+}
+DESCRIPTIONS: dict[str, str] = {
+    Status.BUILDING: "Building",
+    Status.READY: "Deployed",
+    Status.FAILED: "Build failed",
+    Status.CANCELED: "Canceled",
 }
 # GitHub refuses a longer description.
 MAX_DESCRIPTION = 140

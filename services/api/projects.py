@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,15 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import git_names, hosts
+from services.core import hosts
 from services.core.passwords import hash_password
 from services.core.settings import Settings
+from services.core.storage import StorageError
 
+from . import deployment_actions
 from .auth import require_token
 from .build_context import env_groups
 from .db.models import Deployment, Domain, Project
-from .errors import BadRequest, Conflict, NotFound
-from .queue import enqueue
+from .errors import Conflict
+from .gc_api import collector_for
+from .lifecycle import Status
+from .object_sweep import cache_prefix
+from .records import load_project
 from .schemas import DeploymentRead, DeployRequest, ProjectCreate, ProjectRead, ProjectUpdate
 from .site_routes import deployment_hosts, production_hosts
 from .state import AppState, StateDep
@@ -39,12 +45,7 @@ from .validation import (
 )
 from .views import deployment_view, project_view
 
-
-async def load_project(session: AsyncSession, name: str) -> Project:
-    project = await session.get(Project, name)
-    if project is None:
-        raise NotFound(f"no project named {name!r}")
-    return project
+log = logging.getLogger("slipway.api")
 
 
 async def read_project(
@@ -123,6 +124,18 @@ async def refuse_preview_lookalike(session: AsyncSession, name: str) -> None:
         )
 
 
+async def clear_leftover_cache(app_state: AppState, name: str) -> None:
+    """A new project starts with an empty build cache, whatever a deleted project of the same
+    name left under `cache/<name>/`: deleted, and the listing proves nothing is left."""
+    async with app_state.sessions() as session:
+        if await session.get(Project, name) is not None:
+            return  # the name is taken; creating it fails with 409 below
+    collector = collector_for(app_state)
+    await collector.clear_cache(name)
+    if await app_state.storage.list(cache_prefix(name)):
+        raise StorageError(f"the build cache of a deleted project {name!r} is still being written")
+
+
 class ProjectController(Controller):
     path = "/api/projects"
     guards = [require_token]
@@ -140,6 +153,7 @@ class ProjectController(Controller):
         fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
         production = hosts.production_host(data.name, app_state.settings.base_domain)
         await refuse_hosts_of_others(app_state, data.name, [production, *domains])
+        await clear_leftover_cache(app_state, data.name)
         async with app_state.sessions() as session:
             try:
                 async with session.begin():
@@ -224,7 +238,7 @@ class ProjectController(Controller):
             found = production_hosts(app_state.settings, project) + preview_hosts_of(
                 app_state.settings, project, deployments
             )
-            running = [(d.id, d.builder_handle) for d in deployments if d.status == "building"]
+            running = [(d.id, d.builder_handle) for d in deployments if d.status == Status.BUILDING]
         # The rows go with the project, so running builds are stopped here, not by the dispatcher.
         for deployment_id, handle in running:
             if handle:
@@ -234,26 +248,22 @@ class ProjectController(Controller):
         async with app_state.sessions() as session, session.begin():
             project = await load_project(session, name)
             await session.delete(project)
+        # The objects go once the database says the project is gone. Should storage fail
+        # here, garbage collection finishes the job (docs/deployments.md, "Retention").
+        try:
+            await collector_for(app_state).purge_project(name, [d.id for d in deployments])
+        except StorageError as exc:
+            log.warning("objects of deleted project %s left for garbage collection: %s", name, exc)
 
     @post("/{name:str}/deployments", operation_id="createDeployment", status_code=202)
     async def deploy(
         self, name: str, app_state: StateDep, data: JSONBody[DeployRequest | None] = None
     ) -> DeploymentRead:
         request = data or DeployRequest()
-        async with app_state.sessions() as session:
-            async with session.begin():
-                project = await load_project(session, name)
-                ref = check_branch(request.ref) if request.ref else ""
-                commit = (request.commit or "").lower()
-                if commit and not git_names.is_commit_sha(commit):
-                    raise BadRequest("commit must be a full 40-character hexadecimal sha")
-                if not ref and not commit:
-                    ref = project.production_branch
-                d = await enqueue(
-                    session, app_state.settings, project, commit=commit, ref=ref, trigger="api"
-                )
-            app_state.dispatcher.wake()
-            return deployment_view(app_state.settings, d, project)
+        d, project = await deployment_actions.deploy(
+            app_state, name, ref=request.ref or "", commit=request.commit or "", trigger="api"
+        )
+        return deployment_view(app_state.settings, d, project)
 
     @get("/{name:str}/deployments", operation_id="listDeployments")
     async def list_deployments(

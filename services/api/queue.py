@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.hosts import new_deployment_id
 from services.core.settings import Settings
 
+from . import lifecycle
 from .db.models import Deployment, Project
 from .errors import TooManyRequests
-
-ACTIVE = ("queued", "building")
-FINAL = ("ready", "failed", "canceled")
+from .lifecycle import ACTIVE, Status, Trigger
 
 
 async def queued_count(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).where(Deployment.status == "queued")) or 0)
+    return int(
+        await session.scalar(select(func.count()).where(Deployment.status == Status.QUEUED)) or 0
+    )
 
 
 async def enqueue(
@@ -28,7 +29,7 @@ async def enqueue(
     *,
     commit: str,
     ref: str,
-    trigger: str,
+    trigger: Trigger,
     commit_message: str = "",
     pull_request: int | None = None,
     delivery_id: str | None = None,
@@ -42,7 +43,7 @@ async def enqueue(
     deployment = Deployment(
         id=new_deployment_id(),
         project_name=project.name,
-        status="queued",
+        status=Status.QUEUED,
         commit=commit,
         ref=ref,
         trigger=trigger,
@@ -74,18 +75,4 @@ async def supersede(
     active = select(Deployment.id).where(same_branch & Deployment.status.in_(ACTIVE)).limit(1)
     if await session.scalar(active) is None:
         return
-    now = datetime.now(UTC)
-    await session.execute(
-        update(Deployment)
-        .where(same_branch & (Deployment.status == "queued"))
-        .values(
-            status="canceled", reason="canceled", error=f"superseded by {newer}", finished_at=now
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(Deployment)
-        .where(same_branch & (Deployment.status == "building"))
-        .values(cancel_requested=True, error=f"superseded by {newer}")
-        .execution_options(synchronize_session=False)
-    )
+    await lifecycle.cancel(session, same_branch, f"superseded by {newer}")

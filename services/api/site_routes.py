@@ -63,7 +63,8 @@ class RouteWriter:
         return None if route is None else route.project
 
     async def _write(self, host: str, route: Route) -> bool:
-        """Write the route unless another project owns the host: first owner wins.
+        """Write the route unless another project owns the host (first owner wins) or the
+        stored route carries a newer generation (production's fence).
 
         One read before each write. A host without a route is claimed with a conditional
         create, so two projects racing for a new host cannot both win. Rewriting a host the
@@ -71,24 +72,38 @@ class RouteWriter:
         another project claim it between the read and the put, the put wins (S3 offers no
         cheap compare-and-swap on the owner); both sides are rare api requests.
         """
-        owner = await self.owner_of(host)
-        if owner is None:
+        current = await self._read(host)
+        if current is None:
             created = await self.storage.create(
                 hosts.route_key(host), encode(route), content_type="application/json"
             )
             if created:
                 return True
-            owner = await self.owner_of(host)  # created meanwhile, or unreadable
-        if owner is not None and owner != route.project:
+            current = await self._read(host)  # created meanwhile, or unreadable
+        if current is not None and current.project != route.project:
             log.warning(
                 "host %s belongs to project %s; the route of project %s is not written",
                 host,
-                owner,
+                current.project,
                 route.project,
+            )
+            return False
+        if current is not None and current.generation > route.generation:
+            # The fence: a newer switch of production already wrote this host.
+            log.warning(
+                "host %s is at generation %d; generation %d is not written",
+                host,
+                current.generation,
+                route.generation,
             )
             return False
         await self._replace(host, route)
         return True
+
+    async def stored_generation(self, host: str) -> int:
+        """The fence generation of the host's route; 0 without a readable route."""
+        route = await self._read(host)
+        return 0 if route is None else route.generation
 
     async def _replace(self, host: str, route: Route) -> None:
         await self.storage.put(
@@ -108,13 +123,16 @@ class RouteWriter:
                 project_name,
             )
 
-    def _route(self, project: Project, deployment_id: str, kind: RouteKind) -> Route:
+    def _route(
+        self, project: Project, deployment_id: str, kind: RouteKind, generation: int = 0
+    ) -> Route:
         return Route(
             project=project.name,
             deployment=deployment_id,
             kind=kind,
             updated_at=_now(),
             protection=None if kind in PUBLIC_ROUTE_KINDS else project.preview_password_hash,
+            generation=generation,
         )
 
     async def publish_previews(self, project: Project, deployment: Deployment) -> None:
@@ -125,22 +143,38 @@ class RouteWriter:
         for host in aliases:
             await self._write(host, self._route(project, deployment.id, kind))
 
-    async def promote(self, project: Project, deployment_id: str) -> None:
-        """Switch production: one small object per production host, each written atomically."""
+    async def promote(self, project: Project, deployment_id: str, *, generation: int) -> None:
+        """Write production's routes at `generation`: one small object per production host,
+        each written atomically, none over a newer generation. Only services/api/production.py
+        calls this, holding the project's lock."""
         await self._write(
             hosts.production_host(project.name, self.settings.base_domain),
-            self._route(project, deployment_id, "production"),
+            self._route(project, deployment_id, "production", generation),
         )
-        await self._write_domains(project, deployment_id)
+        await self._write_domains(project, deployment_id, generation)
+
+    async def production_generation(self, project: Project) -> int:
+        """The highest fence generation among the project's production routes."""
+        found = await _for_each_host(
+            production_hosts(self.settings, project), self.stored_generation
+        )
+        return max(found, default=0)
+
+    async def production_deployment(self, project: Project) -> str | None:
+        """The deployment the project's production host serves; None without a route."""
+        route = await self._read(hosts.production_host(project.name, self.settings.base_domain))
+        return None if route is None else route.deployment
 
     async def set_domains(self, project: Project, removed: list[str]) -> None:
         await self.remove_hosts(project.name, removed)
         if project.production_deployment_id:
-            await self._write_domains(project, project.production_deployment_id)
+            await self._write_domains(
+                project, project.production_deployment_id, project.production_generation
+            )
 
-    async def _write_domains(self, project: Project, deployment_id: str) -> None:
+    async def _write_domains(self, project: Project, deployment_id: str, generation: int) -> None:
         for d in project.domains:
-            await self._write(d.host, self._route(project, deployment_id, "domain"))
+            await self._write(d.host, self._route(project, deployment_id, "domain", generation))
 
     async def protect_previews(self, project: Project, host_names: list[str]) -> int:
         """Give the preview routes among `host_names` the project's current protection.

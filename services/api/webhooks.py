@@ -23,8 +23,8 @@ from sqlalchemy.orm import raiseload
 
 from services.core import hosts
 
-from . import branch_history, signatures
-from .db.models import Deployment, Project
+from . import branch_history, lifecycle, signatures
+from .db.models import Project
 from .errors import BadRequest, Unauthorized
 from .intake import Delivery, Handler
 from .queue import enqueue
@@ -184,7 +184,7 @@ async def _on_push(
             enforce_cap=False,  # GitHub does not retry a refused delivery: always record it
         )
         if skip:
-            _mark_skipped(d, "the commit message asks to skip the build")
+            lifecycle.mark_skipped(d, "the commit message asks to skip the build")
         created.append(d.id)
     verb = "skipped" if skip else "queued"
     return Outcome(202, verb, f"{len(created)} deployment(s) {verb}", created)
@@ -201,13 +201,6 @@ async def _advanced_by(
             branch_history.record(session, project.name, push, delivery)
             moved.append(project)
     return moved
-
-
-def _mark_skipped(d: Deployment, why: str) -> None:
-    d.status = "canceled"
-    d.reason = "skipped"
-    d.error = why
-    d.finished_at = d.created_at
 
 
 async def _on_pull_request(

@@ -76,6 +76,10 @@ class Route(msgspec.Struct, frozen=True, omit_defaults=True):
     # The project's preview password hash (see services.core.passwords); None: public.
     # Left out of the object when None, so public routes read as they always did.
     protection: str | None = None
+    # Production's fence (services/api/production.py): grows with every switch of production,
+    # so a writer holding an older one never overwrites a newer route. Routes written before
+    # it existed, and preview routes, read as 0.
+    generation: int = 0
 
 
 def encode(value: Manifest | Route) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from services.core.deployment_states import Status
+
 
 def rollback_target(
     production_id: str | None,
@@ -27,7 +29,7 @@ def rollback_target(
         if not seen_current:
             continue
         if (
-            d["status"] == "ready"
+            d["status"] == Status.READY
             and d.get("pull_request") is None
             and d.get("ref") == production_branch
         ):

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from services.core.deployment_states import Status
+
 
 def parse_time(value: str | None) -> datetime | None:
     if not value:
@@ -47,6 +49,6 @@ def duration(d: Mapping[str, Any], now: datetime | None = None) -> str:
 
 def status_label(status: str, reason: str | None) -> str:
     """The status, with the reason when it says more ("failed (build)", not "canceled (canceled)")."""
-    if reason and reason != status and status != "ready":
+    if reason and reason != status and status != Status.READY:
         return f"{status} ({reason})"
     return status

@@ -60,7 +60,7 @@ async def test_promote_does_not_take_another_projects_host(
     assert (await route_of(storage, OWNED)).project == "a"
 
     with caplog.at_level(logging.WARNING, logger="services.api.site_routes"):
-        await writer.promote(Project(name="a-git-x"), "c" * 20)
+        await writer.promote(Project(name="a-git-x"), "c" * 20, generation=1)
 
     kept = await route_of(storage, OWNED)
     assert (kept.project, kept.deployment, kept.kind) == ("a", "b" * 20, "branch")
@@ -84,8 +84,8 @@ async def test_own_routes_are_still_rewritten(writer: RouteWriter, storage: Stor
     project = Project(name="a")
     await writer.publish_previews(project, deployment("a", "b"))
     await writer.publish_previews(project, deployment("a", "c"))
-    await writer.promote(project, "b" * 20)
-    await writer.promote(project, "c" * 20)
+    await writer.promote(project, "b" * 20, generation=1)
+    await writer.promote(project, "c" * 20, generation=2)
     assert (await route_of(storage, OWNED)).deployment == "c" * 20
     assert (await route_of(storage, "a.localhost")).deployment == "c" * 20
 
@@ -116,7 +116,10 @@ async def test_two_projects_racing_for_a_new_host_leave_one_owner(
 ) -> None:
     first = Project(name="one", domains=[Domain(host="www.example.com")])
     second = Project(name="two", domains=[Domain(host="www.example.com")])
-    await asyncio.gather(writer.promote(first, "b" * 20), writer.promote(second, "c" * 20))
+    await asyncio.gather(
+        writer.promote(first, "b" * 20, generation=1),
+        writer.promote(second, "c" * 20, generation=1),
+    )
     route = await route_of(storage, "www.example.com")
     assert (route.project, route.deployment) in {("one", "b" * 20), ("two", "c" * 20)}
 

@@ -94,7 +94,8 @@ async def test_0003_leaves_existing_projects_unprotected(
 
 
 @pytest.mark.parametrize(
-    ("before", "revision"), [("0001", "0002"), ("0002", "0003"), ("0003", "0004")]
+    ("before", "revision"),
+    [("0001", "0002"), ("0002", "0003"), ("0003", "0004"), ("0005", "0006")],
 )
 async def test_a_revision_downgrades_and_upgrades_again(
     database_url: str, before: str, revision: str
@@ -117,3 +118,19 @@ async def test_0004_judges_the_first_push_after_it_as_new(
         assert (await post_webhook(client, push)).status_code == 202
         again = await post_webhook(client, push)
         assert (again.status_code, again.json()["status"]) == (200, "replay")
+
+
+async def test_0006_starts_existing_projects_at_generation_0(database_url: str) -> None:
+    """What routes written before the fence read as, so the next promotion writes 1."""
+    await run(database_url, "upgrade", "0005")
+    await add_project_at_0001(database_url)
+    await run(database_url, "upgrade", "0006")
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT production_generation FROM projects WHERE name = 'old'")
+            )
+    finally:
+        await engine.dispose()
+    assert found == 0

@@ -84,7 +84,7 @@ async def published(client: Client, settings: Settings) -> Published:
         await site.publish(deployment_id, **fields)
         site.deployments.append(deployment_id)
     async with site.project() as (_, project):
-        await site.writer.promote(project, "a" * 20)
+        await site.writer.promote(project, "a" * 20, generation=1)
     return site
 
 

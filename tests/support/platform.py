@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
+from services.core.deployment_states import FINAL
 from tests.support.moto import free_port
 
 TOKEN = "e2e-token-0123456789"
 SECRET = "e2e-secret"
-FINAL = ("ready", "failed", "canceled")
 
 
 class Platform:

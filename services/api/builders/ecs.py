@@ -197,6 +197,12 @@ class EcsBuilder:
         log.warning("RunTask attempt %d failed (%s); retrying in %.1f s", attempt, why, delay)
         await asyncio.sleep(delay)
 
+    async def find(self, deployment_id: str) -> str | None:
+        """Not looked up: an unrecorded task is left to finish, and its deployment is adopted
+        from its manifest or run again (publishing is create-only, so a second run never
+        overwrites the first)."""
+        return None
+
     async def poll(self, deployment_id: str, handle: str) -> BuildState:
         answer = await asyncio.to_thread(
             self.ecs.describe_tasks, cluster=self.settings.ecs_cluster, tasks=[handle]

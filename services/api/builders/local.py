@@ -62,12 +62,18 @@ class LocalBuilder:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
+    def _pid_path(self, deployment_id: str) -> Path:
+        return self.workspace(deployment_id) / "pid"
+
     async def start(self, inputs: RunnerInputs) -> str:
         workspace = self.workspace(inputs.deployment_id)
-        if workspace.exists():
-            shutil.rmtree(workspace)
+        # A run again (its first was never recorded) starts clean but keeps the first log:
+        # the wrapper appends to it.
         for sub in ("work", "home"):
+            shutil.rmtree(workspace / sub, ignore_errors=True)
             (workspace / sub).mkdir(parents=True)
+        for stale in (self._exit_path(inputs.deployment_id), self._pid_path(inputs.deployment_id)):
+            stale.unlink(missing_ok=True)
         scratch = self.scratch(inputs.deployment_id)
         shutil.rmtree(scratch, ignore_errors=True)
         pass_through_directory(scratch)
@@ -86,7 +92,16 @@ class LocalBuilder:
             start_new_session=True,
         )
         self._children[inputs.deployment_id] = proc
+        self._pid_path(inputs.deployment_id).write_text(str(proc.pid))
         return str(proc.pid)
+
+    async def find(self, deployment_id: str) -> str | None:
+        """The run's process id from its pid file; it tells `poll` the exit code as well
+        once the run has ended."""
+        try:
+            return str(int(self._pid_path(deployment_id).read_text().strip()))
+        except (FileNotFoundError, ValueError):
+            return None
 
     def _exit_code(self, deployment_id: str) -> int | None:
         try:

@@ -76,6 +76,8 @@ class Project(Base):
     cancel_superseded: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
     production_deployment_id: Mapped[str | None] = mapped_column(String(20))
+    # The generation the production routes carry for `production_deployment_id`.
+    production_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     promoted_at: Mapped[datetime | None]
     promoted_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,54 @@
+"""Deploy, promote and cancel: what the REST api (and so the CLI) and the dashboard offer,
+written once. Each answers 404/409 through the errors of services/api/errors.py."""
+
+from __future__ import annotations
+
+from services.core import git_names
+
+from . import lifecycle, production
+from .db.models import Deployment, Project
+from .errors import BadRequest, Conflict
+from .lifecycle import ACTIVE, Status, Trigger
+from .queue import enqueue
+from .records import load_deployment, load_project
+from .state import AppState
+from .validation import check_branch
+
+
+async def deploy(
+    app_state: AppState, name: str, *, ref: str, commit: str, trigger: Trigger
+) -> tuple[Deployment, Project]:
+    """Queue a build of `commit`, or of the head of `ref` (the production branch when
+    neither is given)."""
+    ref = check_branch(ref) if ref else ""
+    commit = commit.lower()
+    if commit and not git_names.is_commit_sha(commit):
+        raise BadRequest("commit must be a full 40-character hexadecimal sha")
+    async with app_state.sessions() as session, session.begin():
+        project = await load_project(session, name)
+        if not ref and not commit:
+            ref = project.production_branch
+        d = await enqueue(
+            session, app_state.settings, project, commit=commit, ref=ref, trigger=trigger
+        )
+    app_state.dispatcher.wake()
+    return d, project
+
+
+async def promote(app_state: AppState, deployment_id: str, actor: str) -> None:
+    async with app_state.sessions() as session:
+        d = await load_deployment(session, deployment_id)
+    if d.status != Status.READY:
+        raise Conflict(f"only a ready deployment can be promoted; {d.id} is {d.status}")
+    if not await production.promote(app_state.sessions, app_state.routes, d.id, actor[:255]):
+        raise Conflict(f"deployment {d.id} could not be promoted")
+
+
+async def cancel(app_state: AppState, deployment_id: str) -> None:
+    """Queued: canceled at once; building: the dispatcher stops the run."""
+    async with app_state.sessions() as session, session.begin():
+        d = await load_deployment(session, deployment_id)
+        if d.status not in ACTIVE:
+            raise Conflict(f"deployment {d.id} is already {d.status}")
+        await lifecycle.cancel(session, Deployment.id == d.id, "canceled")
+    app_state.dispatcher.wake()
