@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 # CSI sequences (`ESC [ params final`), of which SGR (`…m`) sets colours; and OSC sequences
-# (`ESC ] … BEL` or `ESC ] … ESC \`), which terminals use for titles and links.
-ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+# (`ESC ] … BEL` or `ESC ] … ESC \`), which terminals use for titles and links; a lone ESC.
+ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x1b"
+)
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from services.api.dashboard.session import COOKIE
-from tests.cli.live import LiveApi, Site
+from tests.cli.live import LiveApi, Site, create_site
 from tests.dashboard.conftest import csrf_of
 
 
@@ -208,3 +209,26 @@ def test_project_page_says_whether_previews_are_protected(
     shown = previews()
     assert shown.startswith("password-protected ")
     assert "dash board" not in shown
+
+
+def test_a_failed_builds_page_shows_its_cause_and_its_colours(
+    api: LiveApi, browser_client: httpx.Client, tmp_path: Path
+) -> None:
+    build = (
+        "printf '\\033[32mcompiled\\033[0m\\n'; "
+        "printf '\\033[31merror: <img src=x onerror=alert(1)> is broken\\033[0m\\n'; exit 4"
+    )
+    site = create_site(api, tmp_path, "colour", False, build_command=build)
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    final = api.wait_for(d["id"], ("ready", "failed"))
+    expected = f"build: `{build}` exited with code 4: error: <img src=x onerror=alert(1)> is broken"
+    assert final["error"] == expected
+    page = browser_client.get(f"/dashboard/deployments/{d['id']}").text
+    assert '<span class="ansi-fg-2">compiled</span>' in page
+    assert (
+        '<span class="ansi-fg-1">error: &lt;img src=x onerror=alert(1)&gt; is broken</span>' in page
+    )
+    assert "\x1b" not in page
+    assert "<img src=x" not in page
+    assert "exited with code 4: error: &lt;img src=x onerror=alert(1)&gt; is broken" in page

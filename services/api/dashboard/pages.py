@@ -37,6 +37,7 @@ from services.api.views import deployment_view
 from services.core.rollback import rollback_target
 from services.core.timefmt import age, duration, status_label
 
+from .log_html import log_html
 from .session import (
     COOKIE,
     MAX_AGE,
@@ -84,6 +85,7 @@ _jinja = jinja2.Environment(
 _jinja.filters["age"] = age
 _jinja.filters["duration"] = duration
 _jinja.filters["short"] = lambda commit: commit[:7] if commit else "-"
+_jinja.filters["log_html"] = log_html  # colours as spans, the text escaped
 
 
 class SignInRequired(Exception):

@@ -40,11 +40,89 @@
     return timer;
   }
 
+  // The live counterpart of services/api/dashboard/log_html.py: SGR colour codes become
+  // spans with the same classes, other escape sequences are dropped, and the text is only
+  // ever set as a text node, never parsed as markup.
+  var ESCAPES = /\x1b\[([0-9;]*)m|\x1b\[[0-?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x1b/g;
+  var INCOMPLETE = /\x1b(\[[0-?]*[ -\/]*|\][^\x07\x1b]*)?$/;
+  var STYLES = { 1: "bold", 2: "dim", 3: "italic", 4: "underline" };
+  var STYLE_RESETS = { 22: ["bold", "dim"], 23: ["italic"], 24: ["underline"] };
+
+  function AnsiWriter(target) {
+    this.target = target;
+    this.pending = "";  // an escape sequence cut by the end of a chunk
+    this.fg = null;
+    this.bg = null;
+    this.styles = {};
+  }
+
+  AnsiWriter.prototype.classes = function () {
+    var names = Object.keys(this.styles).sort().map(function (s) { return "ansi-" + s; });
+    if (this.fg !== null) { names.push("ansi-fg-" + this.fg); }
+    if (this.bg !== null) { names.push("ansi-bg-" + this.bg); }
+    return names.join(" ");
+  };
+
+  AnsiWriter.prototype.text = function (text) {
+    if (!text) { return; }
+    var classes = this.classes();
+    var node = document.createTextNode(text);
+    if (classes) {
+      var span = document.createElement("span");
+      span.className = classes;
+      span.appendChild(node);
+      node = span;
+    }
+    this.target.appendChild(node);
+  };
+
+  AnsiWriter.prototype.apply = function (params) {
+    var codes = params ? params.split(";").map(function (p) { return parseInt(p, 10) || 0; }) : [0];
+    for (var i = 0; i < codes.length; i++) {
+      var code = codes[i];
+      if (code === 0) {
+        this.fg = null; this.bg = null; this.styles = {};
+      } else if (STYLES[code]) {
+        this.styles[STYLES[code]] = true;
+      } else if (STYLE_RESETS[code]) {
+        for (var r = 0; r < STYLE_RESETS[code].length; r++) { delete this.styles[STYLE_RESETS[code][r]]; }
+      } else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) {
+        this.fg = code < 90 ? code - 30 : code - 90 + 8;
+      } else if ((code >= 40 && code <= 47) || (code >= 100 && code <= 107)) {
+        this.bg = code < 100 ? code - 40 : code - 100 + 8;
+      } else if (code === 39) {
+        this.fg = null;
+      } else if (code === 49) {
+        this.bg = null;
+      } else if (code === 38 || code === 48) {  // 256-colour or true colour: default colour
+        i += codes[i + 1] === 5 ? 2 : 4;
+      }
+    }
+  };
+
+  AnsiWriter.prototype.write = function (chunk) {
+    var text = this.pending + chunk;
+    var cut = INCOMPLETE.exec(text);
+    if (cut && text.length - cut.index > 256) { cut = null; }  // a stray ESC, not a cut one
+    this.pending = cut ? cut[0] : "";
+    if (cut) { text = text.slice(0, cut.index); }
+    var position = 0;
+    var match;
+    ESCAPES.lastIndex = 0;
+    while ((match = ESCAPES.exec(text)) !== null) {
+      this.text(text.slice(position, match.index));
+      position = ESCAPES.lastIndex;
+      if (match[1] !== undefined) { this.apply(match[1]); }
+    }
+    this.text(text.slice(position));
+  };
+
   function followLog(log) {
     var badge = document.getElementById("status");
     var timer = badge ? watchStatus(log.getAttribute("data-status"), badge) : null;
     var decoder = new TextDecoder();
     var started = false;
+    var writer = null;
 
     function finished() {
       if (timer !== null) {
@@ -70,9 +148,10 @@
             var stick = nearBottom(log);
             if (!started) {
               log.textContent = "";  // the stream starts again from the first line
+              writer = new AnsiWriter(log);
               started = true;
             }
-            log.textContent += decoder.decode(chunk.value, { stream: true });
+            writer.write(decoder.decode(chunk.value, { stream: true }));
             if (stick) {
               log.scrollTop = log.scrollHeight;
             }
