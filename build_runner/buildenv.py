@@ -63,7 +63,9 @@ def build_environment(
     commit_sha: str,
     ref: str,
     deploy_context: str | None = None,
+    site_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
+    """`site_env`: where the build will be served (build_runner/site_variables.py)."""
     env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
     env.setdefault("PATH", DEFAULT_PATH)
     local_toolchain(env)
@@ -92,6 +94,7 @@ def build_environment(
         # Build scripts branch on it: `CONTEXT` is the name sites moving from Netlify use.
         env["SLIPWAY_DEPLOY_CONTEXT"] = env["CONTEXT"] = deploy_context
     env.update(package_cache_env(cache_dir))
+    env.update(site_env or {})
     env.update(project_env)  # the project's own variables win over our defaults
     return env
 

@@ -31,6 +31,7 @@ from build_runner.process import run_logged
 from build_runner.publish import publish_site
 from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
 from build_runner.serving import serving_config
+from build_runner.site_variables import commit_variables, site_variables
 from build_runner.vercel_config import describe as describe_vercel
 from services.core.build_failure import LOG_STEP as FAILURE_STEP
 from services.core.build_protocol import (
@@ -94,6 +95,7 @@ class _Executor:
             commit_sha=inputs.commit_sha,
             ref=inputs.ref,
             deploy_context=inputs.deploy_context,
+            site_env=site_variables(inputs),
         )
         self._extra_ro = toolchain_paths(self.env["PATH"], self.env.get("COREPACK_HOME"))
         if prepared := self.env.get("COREPACK_HOME"):
@@ -193,7 +195,8 @@ async def _build(
             # Ignore commands compare the commit with its parent (`git diff HEAD^ HEAD`).
             depth=2 if inputs.ignore_command else 1,
         )
-    executor.env["SLIPWAY_GIT_COMMIT_SHA"] = sha
+    commit = commit_variables(sha)
+    executor.env.update({k: v for k, v in commit.items() if k not in inputs.build_env})
 
     if inputs.ignore_command and await _should_skip(inputs, executor, work, log, deadline):
         return EXIT_SKIPPED

@@ -7,6 +7,7 @@ laid over `env`, so a name set in both takes the more specific value.
 
 from __future__ import annotations
 
+from services.core import hosts
 from services.core.runner_inputs import DeployContext, Limits, RunnerInputs
 from services.core.settings import Settings
 
@@ -24,6 +25,21 @@ def deploy_context(production_branch: str, d: Deployment) -> DeployContext:
     if d.pull_request is not None:
         return "deploy-preview"
     return "branch-deploy"
+
+
+def branch_url(settings: Settings, project: str, d: Deployment) -> str | None:
+    """Where the deployment's pull request, or else its branch, is served; None without one."""
+    if d.pull_request is not None:
+        return settings.site_url(
+            hosts.pull_request_host(project, d.pull_request, settings.base_domain)
+        )
+    if d.ref:
+        return settings.site_url(hosts.branch_host(project, d.ref, settings.base_domain))
+    return None
+
+
+def deployment_url(settings: Settings, project: str, d: Deployment) -> str:
+    return settings.site_url(hosts.deployment_host(project, d.id, settings.base_domain))
 
 
 def env_groups(project: Project) -> dict[str, dict[str, str]]:
@@ -49,7 +65,8 @@ def variable_values(project: Project) -> list[str]:
 def runner_inputs(settings: Settings, project: Project, d: Deployment, commit: str) -> RunnerInputs:
     """Exactly what the runner gets; InputError when the project's settings cannot make a build.
 
-    The variables are `env` with the group for the build's deploy context laid over it.
+    The variables are `env` with the group for the build's deploy context laid over it;
+    the URLs are the platform's own hosts (a custom domain is not assumed to be live).
     """
     context = deploy_context(project.production_branch, d)
     private_github = project.repo_url.startswith("https://github.com/")
@@ -75,4 +92,7 @@ def runner_inputs(settings: Settings, project: Project, d: Deployment, commit: s
             max_processes=settings.build_max_processes,
             max_workspace_bytes=settings.build_max_disk_bytes,
         ),
+        deployment_url=deployment_url(settings, project.name, d),
+        branch_url=branch_url(settings, project.name, d) or "",
+        production_url=settings.site_url(hosts.production_host(project.name, settings.base_domain)),
     )

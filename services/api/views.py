@@ -7,7 +7,7 @@ from datetime import datetime
 from services.core import hosts
 from services.core.settings import Settings
 
-from .build_context import deploy_context
+from .build_context import branch_url, deploy_context, deployment_url
 from .db.models import Deployment, Project
 from .schemas import DeploymentRead, ProjectRead
 
@@ -24,16 +24,8 @@ def masked(values: dict[str, str], reveal: bool) -> dict[str, str]:
 
 def deployment_view(settings: Settings, d: Deployment, project: Project | None) -> DeploymentRead:
     """`project` is the deployment's own (None only while it is being deleted)."""
-    domain = settings.base_domain
     production_id = project.production_deployment_id if project else None
     production_branch = project.production_branch if project else ""
-    branch_url = None
-    if d.pull_request is not None:
-        branch_url = settings.site_url(
-            hosts.pull_request_host(d.project_name, d.pull_request, domain)
-        )
-    elif d.ref:
-        branch_url = settings.site_url(hosts.branch_host(d.project_name, d.ref, domain))
     return DeploymentRead(
         id=d.id,
         project=d.project_name,
@@ -46,8 +38,8 @@ def deployment_view(settings: Settings, d: Deployment, project: Project | None) 
         trigger=d.trigger,
         pull_request=d.pull_request,
         context=deploy_context(production_branch, d),
-        url=settings.site_url(hosts.deployment_host(d.project_name, d.id, domain)),
-        branch_url=branch_url,
+        url=deployment_url(settings, d.project_name, d),
+        branch_url=branch_url(settings, d.project_name, d),
         production=d.id == production_id,
         created_at=iso(d.created_at) or "",
         started_at=iso(d.started_at),

@@ -9,6 +9,7 @@ written on every build, the others only when they differ from their default.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -46,6 +47,12 @@ OPTIONAL_KEYS: Final = {
     "sandbox": "SLIPWAY_SANDBOX",
     "git_token": "SLIPWAY_GIT_TOKEN",  # private https repositories; masked in the log
     "publish_concurrency": "SLIPWAY_PUBLISH_CONCURRENCY",
+    # The deployment's addresses (scheme, host and any port; no path). The build's commands
+    # get them under these names and under the names Netlify and Vercel sites read
+    # (build_runner/site_url_variables.py); unset when the api did not say.
+    "deployment_url": "SLIPWAY_DEPLOYMENT_URL",  # its own host
+    "branch_url": "SLIPWAY_BRANCH_URL",  # its branch's or pull request's host
+    "production_url": "SLIPWAY_PRODUCTION_URL",  # the project's production host
 }
 LIMIT_KEYS: Final = {
     "max_files": "SLIPWAY_MAX_FILES",
@@ -72,7 +79,12 @@ _TEXT_FIELDS: Final = (
     "output_dir",
     "ignore_command",
     "git_token",
+    "deployment_url",
+    "branch_url",
+    "production_url",
 )
+_SITE_URL_FIELDS: Final = ("deployment_url", "branch_url", "production_url")
+_SITE_URL_RE: Final = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?")
 MAX_URL_CHARS: Final = 2000
 MAX_NUMBER: Final = 2**63 - 1
 MAX_TEXT_CHARS: Final = 4096  # a command, a directory, a token
@@ -126,6 +138,9 @@ class RunnerInputs:
     git_token: str = ""
     limits: Limits = Limits()
     publish_concurrency: int = 32
+    deployment_url: str = ""
+    branch_url: str = ""
+    production_url: str = ""
 
     def __post_init__(self) -> None:
         # One spelling of each value, so that from_env(to_env(x)) == x.
@@ -133,6 +148,8 @@ class RunnerInputs:
             self._set(name, getattr(self, name).strip())
         for name in ("root_dir", "output_dir"):
             self._set(name, getattr(self, name).strip("/"))
+        for name in _SITE_URL_FIELDS:
+            self._set(name, getattr(self, name).rstrip("/"))
         self._set("commit_sha", self.commit_sha.lower())
         self._set("build_env", dict(self.build_env))
         _check(self)
@@ -191,6 +208,9 @@ class RunnerInputs:
                 **{name: _number(env, name, getattr(DEFAULT_LIMITS, name)) for name in LIMIT_KEYS}
             ),
             publish_concurrency=_number(env, "publish_concurrency", 32),
+            deployment_url=text["deployment_url"],
+            branch_url=text["branch_url"],
+            production_url=text["production_url"],
         )
 
 
@@ -250,6 +270,10 @@ def _check(inputs: RunnerInputs) -> None:
         )
     for name in ("build_timeout", "publish_concurrency"):
         _check_number(key[name], getattr(inputs, name), 1)
+    for name in _SITE_URL_FIELDS:
+        value = getattr(inputs, name)
+        if value and (len(value) > MAX_URL_CHARS or not _SITE_URL_RE.fullmatch(value)):
+            raise InputError(f"{key[name]} must be a site's http(s) URL, got {_shown(value)}")
     _check_build_env(inputs.build_env)
 
 

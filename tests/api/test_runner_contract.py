@@ -56,6 +56,9 @@ def test_the_runner_gets_the_project_and_deployment_and_no_platform_secret() -> 
         sandbox="none",
         git_token="ghp_token",  # a github.com https repository
         limits=inputs.limits,
+        deployment_url="http://site-aaaaaaaa.localhost:8080",
+        branch_url="http://site-git-feature.localhost:8080",
+        production_url="http://site.localhost:8080",
     )
     assert inputs.limits.max_processes == 256
     env = inputs.to_env()

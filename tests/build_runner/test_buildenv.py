@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from build_runner.buildenv import build_environment
+from build_runner.site_variables import site_variables
+from services.core.runner_inputs import RunnerInputs
 
 
 def environment(
@@ -38,3 +40,55 @@ def test_the_projects_variables_win(tmp_path: Path) -> None:
     env = environment(tmp_path, deploy_context="production", project_env={"CONTEXT": "mine"})
     assert env["CONTEXT"] == "mine"
     assert env["SLIPWAY_DEPLOY_CONTEXT"] == "production"
+
+
+PREVIEW = RunnerInputs(
+    deployment_id="a1b2c3d4" + "e" * 12,
+    project="site",
+    repo_url="file:///repo",
+    storage_url="file:///storage",
+    ref="fix-typo",
+    deploy_context="deploy-preview",
+    deployment_url="https://site-a1b2c3d4.example.com",
+    branch_url="https://site-pr-7.example.com",
+    production_url="https://site.example.com",
+)
+
+
+def test_a_pull_request_build_is_told_its_preview_address() -> None:
+    assert site_variables(PREVIEW) == {
+        "SLIPWAY_URL": "https://site-pr-7.example.com",
+        "SLIPWAY_DEPLOYMENT_URL": "https://site-a1b2c3d4.example.com",
+        "SLIPWAY_BRANCH_URL": "https://site-pr-7.example.com",
+        "SLIPWAY_PRODUCTION_URL": "https://site.example.com",
+        "URL": "https://site.example.com",
+        "DEPLOY_URL": "https://site-a1b2c3d4.example.com",
+        "DEPLOY_PRIME_URL": "https://site-pr-7.example.com",
+        "VERCEL_URL": "site-a1b2c3d4.example.com",
+        "VERCEL_BRANCH_URL": "site-pr-7.example.com",
+        "VERCEL_PROJECT_PRODUCTION_URL": "site.example.com",
+        "BRANCH": "fix-typo",
+        "VERCEL_GIT_COMMIT_REF": "fix-typo",
+        "VERCEL_ENV": "preview",
+    }
+
+
+def test_without_urls_from_the_api_no_url_variable_is_set() -> None:
+    bare = RunnerInputs(
+        deployment_id="a" * 20, project="site", repo_url="file:///r", storage_url="file:///s"
+    )
+    assert site_variables(bare) == {}
+
+
+def test_the_projects_own_netlify_or_vercel_names_win(tmp_path: Path) -> None:
+    env = build_environment(
+        {"PATH": "/usr/bin"},
+        home=tmp_path,
+        cache_dir=tmp_path / "cache",
+        project_env={"URL": "https://www.example.org"},
+        commit_sha="c" * 40,
+        ref="main",
+        site_env=site_variables(PREVIEW),
+    )
+    assert env["URL"] == "https://www.example.org"
+    assert env["SLIPWAY_PRODUCTION_URL"] == "https://site.example.com"

@@ -56,6 +56,7 @@ variable_name = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True).fi
 )
 # Values may span lines (a certificate, say); only NUL and lone surrogates cannot be sent.
 variable_value = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\0"))
+site_url = st.from_regex(r"https?://[a-z0-9.-]{1,40}(:[0-9]{1,5})?", fullmatch=True)
 inputs_strategy = st.builds(
     RunnerInputs,
     deployment_id=st.from_regex(r"[a-z0-9]{20}", fullmatch=True),
@@ -86,6 +87,9 @@ inputs_strategy = st.builds(
         max_workspace_bytes=number,
     ),
     publish_concurrency=number,
+    deployment_url=st.just("") | site_url,
+    branch_url=st.just("") | site_url,
+    production_url=st.just("") | site_url,
 )
 
 
@@ -183,6 +187,9 @@ def test_build_variables_come_from_the_named_list() -> None:
         pytest.param("deploy_context", "preview", "SLIPWAY_DEPLOY_CONTEXT must be production, deploy-preview or branch-deploy, got 'preview'", id="context"),
         pytest.param("build_timeout", 0, "SLIPWAY_BUILD_TIMEOUT must be between 1 and", id="timeout-zero"),
         pytest.param("publish_concurrency", 2**63, "SLIPWAY_PUBLISH_CONCURRENCY must be between 1 and", id="oversize-number"),
+        pytest.param("deployment_url", "http://site-1.localhost/path", "SLIPWAY_DEPLOYMENT_URL must be a site's http(s) URL", id="url-path"),
+        pytest.param("branch_url", "javascript:alert(1)", "SLIPWAY_BRANCH_URL must be a site's http(s) URL", id="url-scheme"),
+        pytest.param("production_url", "http://site.localhost\nX: y", "SLIPWAY_PRODUCTION_URL must be a site's http(s) URL", id="url-newline"),
         pytest.param("build_env", {"SLIPWAY_STORAGE_URL": "s3://x"}, "invalid build variable name 'SLIPWAY_STORAGE_URL'", id="var-reserved"),
         pytest.param("build_env", {"slipway_x": "1"}, "invalid build variable name 'slipway_x'", id="var-reserved-lowercase"),
         pytest.param("build_env", {"A-B": "1"}, "invalid build variable name 'A-B'", id="var-name"),
