@@ -22,9 +22,10 @@ class Preset:
     command: tuple[str, ...] = ()
 
 
+NEXT = Preset("Next.js (static export)", "out", ("next", "build"))
 # Order matters: meta-frameworks before the bundlers they are built on.
 NODE_PRESETS: tuple[tuple[str, Preset], ...] = (
-    ("next", Preset("Next.js (static export)", "out", ("next", "build"))),
+    ("next", NEXT),
     ("astro", Preset("Astro", "dist", ("astro", "build"))),
     ("@sveltejs/kit", Preset("SvelteKit (static)", "build", ("vite", "build"))),
     ("gatsby", Preset("Gatsby", "public", ("gatsby", "build"))),

@@ -24,9 +24,11 @@ from build_runner.fetch import fetch_commit
 from build_runner.identity import build_identity
 from build_runner.log import BuildLog
 from build_runner.netlify_config import DeployTarget, describe
+from build_runner.next_export import require_static_export
 from build_runner.node_check import check_node
 from build_runner.output import collect_files, locate_output
 from build_runner.plan import BuildPlan, Command, make_plan
+from build_runner.presets import NEXT
 from build_runner.process import run_logged
 from build_runner.publish import publish_site
 from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
@@ -238,6 +240,8 @@ async def _build(
         log.line("build", "no build step: publishing the files as they are")
 
     with log.step("publish"):
+        if plan.preset is NEXT and not plan.output_dir:
+            require_static_export(plan.project_dir, work.checkout)
         output = locate_output(
             plan.project_dir,
             work.checkout,
