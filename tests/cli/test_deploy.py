@@ -79,6 +79,9 @@ def test_a_failed_build_exits_non_zero_with_the_reason(
     assert result.code == EXIT_FAILED
     assert "error: the site does not build" in result.out
     assert "failed (build)" in result.err
+    # The cause, as the API's error has it: the step, the command, its own code, its words.
+    cause = "build: `sh build.sh` exited with code 1: error: the site does not build"
+    assert cause in " ".join(result.err.split())
     assert "slipway logs" in result.err
 
 
