@@ -48,11 +48,13 @@ class FailureSummary:
     @classmethod
     def from_log(cls, log_text: str) -> FailureSummary | None:
         """The last `failure` line of a build log, or None when there is none (or it is bad)."""
-        marker = f" {LOG_STEP:<7} | "
+        marker = f"{LOG_STEP:<7} | "
         for line in reversed(log_text.splitlines()):
-            _, found, message = line.partition(marker)
-            if not found:
+            # `<time> failure | …`: the step field itself, never text a command printed.
+            _, _, after_time = line.partition(" ")
+            if not after_time.startswith(marker):
                 continue
+            message = after_time[len(marker) :]
             try:
                 data = json.loads(message)
                 return cls(

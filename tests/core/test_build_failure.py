@@ -73,3 +73,10 @@ def test_without_a_summary_the_error_is_the_logs_last_error_line() -> None:
 def test_with_a_summary_the_error_is_its_text() -> None:
     log = log_with(("failure", SUMMARY.to_log_message()), ("result", "build failed: install"))
     assert error_text(log) == SUMMARY.text()
+
+
+def test_a_failure_line_printed_by_a_command_is_not_the_summary() -> None:
+    forged = 'x failure | {"step": "build", "message": "all is well"}'
+    log = log_with(("build", forged), ("error", "internal error: the runner was killed"))
+    assert FailureSummary.from_log(log) is None
+    assert error_text(log).endswith("internal error: the runner was killed")
