@@ -220,6 +220,23 @@ def test_failed_install_for_another_cause_gets_no_lockfile_hint(
     assert "no longer matches" not in result.stdout
 
 
+def test_the_failure_summary_masks_secrets(repo: GitRepo, local_storage_url: str) -> None:
+    commit = corpus.npm_site(repo, build='echo "error: login refused for $DEPLOY_KEY" >&2; exit 5')
+    result = build(
+        repo,
+        commit,
+        local_storage_url,
+        SLIPWAY_BUILD_ENV_NAMES="DEPLOY_KEY",
+        DEPLOY_KEY="s3cr3t-deploy-key",
+    )
+    assert result.code == EXIT_BUILD
+    log = build_log(local_storage_url, result.deployment_id) or ""
+    assert "s3cr3t-deploy-key" not in log
+    summary = FailureSummary.from_log(log)
+    assert summary is not None
+    assert summary.errors == ["error: login refused for ***"]
+
+
 def test_failing_build(repo: GitRepo, local_storage_url: str) -> None:
     commit = corpus.npm_site(repo, build="node -e \"console.error('boom'); process.exit(3)\"")
     result = build(repo, commit, local_storage_url)
