@@ -59,6 +59,7 @@ def meaningful_lines(output: list[str]) -> list[str]:
         start -= 1
     return kept[start : start + SHOWN_LINES]
 
+
 def _without_npm_usage(lines: list[str]) -> list[str]:
     usage = next((i for i, line in enumerate(lines) if _NPM_USAGE.match(line)), None)
     if usage is None:
