@@ -8,11 +8,12 @@ The collector's clock runs ahead of the real one, so objects written now are old
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from services.core import manifest as mf
 from services.core.settings import Settings
 from services.core.storage import Storage
 from tests.api.conftest import TOKEN, make_settings
+from tests.support.api_server import serve_api
 
 pytestmark = pytest.mark.anyio
 AHEAD = timedelta(days=3)
@@ -401,3 +403,51 @@ async def test_the_api_collects_on_its_own_every_interval(world: World) -> None:
             await asyncio.sleep(0.1)
 
     assert await world.keys("routes/") == set()
+
+
+async def test_promotions_racing_runs_never_lose_what_they_put_in_production(
+    world: World,
+) -> None:
+    """Each promotion either wins (and its deployment stays, files and all) or finds its
+    deployment gone; production always serves a deployment that is stored. The api serves
+    the promotions from a thread of its own while two runs go on here; they start at
+    staggered moments, so some land before a run deletes records and some after."""
+    await world.project("site")
+    for i in range(8):
+        await world.deployment(f"m{i}", 30 - i)
+    targets = [f"m{i}" for i in range(6)]
+    collector = world.collector()
+    plan = await collector.plan()
+    assert by_rule(plan) == dict.fromkeys(targets, Rule.BEYOND_RETENTION)
+
+    with serve_api(world.settings) as url:
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+        ) as client:
+
+            async def promote(deployment_id: str, delay: float) -> int:
+                await asyncio.sleep(delay)
+                return (await client.post(f"/api/deployments/{deployment_id}/promote")).status_code
+
+            async def later(delay: float, work: Awaitable[Report]) -> Report:
+                await asyncio.sleep(delay)
+                return await work
+
+            answers = await asyncio.gather(
+                *(promote(t, 0.02 * i) for i, t in enumerate(targets)),
+                later(0.05, collector.apply(plan)),
+                later(0.1, world.collector().run()),
+            )
+
+    codes = dict(zip(targets, answers[: len(targets)], strict=True))
+    assert set(codes.values()) <= {200, 404, 409}
+    records, stored = await world.records(), await world.stored()
+    for deployment_id in (t for t, code in codes.items() if code == 200):
+        assert deployment_id in records
+        assert mf.manifest_key(deployment_id) in await world.keys(f"deployments/{deployment_id}/")
+    production = await world.storage.get_or_none(
+        hosts.route_key(hosts.production_host("site", DOMAIN))
+    )
+    served = {mf.decode_route(production).deployment} if production else set()
+    assert served <= records & stored
+    assert {"m6", "m7"} <= stored
