@@ -103,11 +103,7 @@ class Dispatcher:
     async def repair_production(self) -> None:
         """After a crash between a production route's write and its record's commit."""
         async with self.sessions() as session:
-            names = (
-                await session.scalars(
-                    select(Project.name).where(Project.production_deployment_id.is_not(None))
-                )
-            ).all()
+            names = (await session.scalars(select(Project.name))).all()
         for name in names:
             await production.repair(self.sessions, self.routes, name)
 

@@ -11,7 +11,8 @@ Production changes only here, and always the same way, inside one database trans
 4. record the pointer and the generation, and commit.
 
 Should the commit fail after step 3, the routes are ahead of the record; `repair` (run when
-the dispatcher starts) writes the recorded deployment again under a newer generation.
+the dispatcher starts) writes the recorded deployment again under a newer generation, or
+removes the routes of a project whose first switch never committed.
 What remains on S3: the compare and the write are two requests, so only writers that hold
 the lock are fenced against each other; a writer that lost its lock mid-write (a database
 failover) can still land one stale write, which the next switch or `repair` overwrites.
@@ -92,13 +93,16 @@ async def repair(
     crash between the two); True when something was rewritten."""
     async with sessions() as session, session.begin():
         project = await lock_project(session, name)
-        if project is None or project.production_deployment_id is None:
+        if project is None:
             return False
         stored = await routes.production_generation(project)
         serving = await routes.production_deployment(project)
         if stored == project.production_generation and serving == project.production_deployment_id:
             return False
         log.warning("production of %s disagreed with its record; rewriting it", name)
+        if project.production_deployment_id is None:  # its first switch never committed
+            await routes.remove_production(project)
+            return True
         generation = max(stored, project.production_generation) + 1
         await routes.promote(project, project.production_deployment_id, generation=generation)
         project.production_generation = generation

@@ -165,6 +165,9 @@ class RouteWriter:
         route = await self._read(hosts.production_host(project.name, self.settings.base_domain))
         return None if route is None else route.deployment
 
+    async def remove_production(self, project: Project) -> None:
+        await self.remove_hosts(project.name, production_hosts(self.settings, project))
+
     async def set_domains(self, project: Project, removed: list[str]) -> None:
         await self.remove_hosts(project.name, removed)
         if project.production_deployment_id:

@@ -17,7 +17,7 @@ from services.api.dispatcher import Dispatcher
 from services.api.site_routes import RouteWriter
 from services.core import hosts
 from services.core import manifest as mf
-from services.core.build_protocol import EXIT_BUILD
+from services.core.build_protocol import EXIT_BUILD, EXIT_PUBLISH
 from services.core.deployment_states import Status
 from services.core.runner_inputs import RunnerInputs
 from services.core.storage import Storage
@@ -35,18 +35,22 @@ class ScriptedBuilder:
     """Runs that outlive an api restart, like the local builder's processes."""
 
     storage: Storage
+    # The local builder finds a run whose handle was never recorded; ECS does not.
+    finds_runs: bool = True
     runs: dict[str, Run] = field(default_factory=dict)
     starts: Counter[str] = field(default_factory=Counter)
 
     async def start(self, inputs: RunnerInputs) -> str:
         self.starts[inputs.deployment_id] += 1
         handle = f"run-{inputs.deployment_id}-{self.starts[inputs.deployment_id]}"
-        self.runs[inputs.deployment_id] = Run(handle)
+        run = self.runs[inputs.deployment_id] = Run(handle)
+        if await self.storage.exists(mf.manifest_key(inputs.deployment_id)):
+            run.exit_code = EXIT_PUBLISH  # the runner's "already published"
         return handle
 
     async def find(self, deployment_id: str) -> str | None:
         run = self.runs.get(deployment_id)
-        return None if run is None else run.handle
+        return None if run is None or not self.finds_runs else run.handle
 
     async def poll(self, deployment_id: str, handle: str) -> BuildState:
         code = self.runs[deployment_id].exit_code
