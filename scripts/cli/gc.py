@@ -55,11 +55,12 @@ def gc(dry_run: DryRunFlag = False, as_json: JsonFlag = False) -> None:
         return
     out = render.console()
     deletions, kept = report["deletions"], report["kept"]
-    verb = "would delete" if dry_run else "deleted"
     if deletions:
         out.print(report_table(report))
     total = sum(int(item.get("bytes", 0)) for item in deletions)
-    out.print(f"{len(deletions)} item(s) {verb}, {size(total)}")
+    verb = "would delete" if dry_run else "deleted"
+    noun = "item" if len(deletions) == 1 else "items"
+    out.print(f"{verb} {len(deletions)} {noun} ({size(total)})")
     for item in kept:
         what = item.get("deployment") or item["target"]
         out.print(f"kept {what}: {item['reason']}")

@@ -14,13 +14,11 @@ Every step is idempotent and can run beside builds, promotions and another run.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +30,7 @@ from services.core.storage import ObjectInfo, Storage
 
 from . import object_sweep as sweep
 from .db.models import Deployment, Project, Promotion
+from .gc_report import Deletion, Kept, Kind, Report
 from .lifecycle import FINAL, Status
 from .production import lock_project
 from .retention import Policy, Rule, records_to_drop
@@ -39,36 +38,7 @@ from .site_routes import deployment_hosts, production_hosts
 
 log = logging.getLogger("slipway.gc")
 
-Kind = Literal["deployment", "partial", "cache", "route"]
 FAILED_OR_CANCELED = frozenset({Status.FAILED, Status.CANCELED})
-
-
-@dataclass(frozen=True)
-class Deletion:
-    kind: Kind
-    target: str  # a storage prefix, or a host for a route
-    rule: Rule
-    project: str | None = None
-    deployment: str | None = None
-    objects: int = 0
-    bytes: int = 0
-
-
-@dataclass(frozen=True)
-class Kept:
-    """Something a rule would drop, and why it stays."""
-
-    target: str
-    reason: str
-    project: str | None = None
-    deployment: str | None = None
-
-
-@dataclass
-class Report:
-    dry_run: bool
-    deletions: list[Deletion] = field(default_factory=list)
-    kept: list[Kept] = field(default_factory=list)
 
 
 @dataclass
@@ -80,20 +50,6 @@ class _Snapshot:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _deletion(
-    kind: Kind, target: str, rule: Rule, d: Deployment | None, objects: list[ObjectInfo]
-) -> Deletion:
-    return Deletion(
-        kind=kind,
-        target=target,
-        rule=rule,
-        project=d.project_name if d else None,
-        deployment=d.id if d else target.split("/")[1],
-        objects=len(objects),
-        bytes=sum(o.size for o in objects),
-    )
 
 
 class Collector:
@@ -133,7 +89,7 @@ class Collector:
         orphans = sorted(h for h, r in snap.routes.items() if r.project not in snap.projects)
         for host in orphans:
             report.deletions.append(
-                Deletion("route", host, Rule.DELETED_PROJECT, snap.routes[host].project)
+                Deletion("route", host, Rule.DELETED_PROJECT, snap.routes[host].project, objects=1)
             )
         routed = sweep.routed_by({h: r for h, r in snap.routes.items() if h not in orphans})
         dropped = await self._dropped_records(snap, now)
@@ -153,14 +109,23 @@ class Collector:
                 reason = "younger than the safety age"
                 report.kept.append(Kept(prefix, reason, project, deployment_id))
             else:
-                report.deletions.append(_deletion(kind, prefix, rule, d, objects))
+                report.deletions.append(
+                    Deletion.of_objects(
+                        kind, prefix, rule, objects, project=project, deployment=deployment_id
+                    )
+                )
         for name in await self.storage.children("cache"):
             if name not in snap.projects:
                 objects = await self.storage.list(sweep.cache_prefix(name))
-                cache = _deletion(
-                    "cache", sweep.cache_prefix(name), Rule.DELETED_PROJECT, None, objects
+                report.deletions.append(
+                    Deletion.of_objects(
+                        "cache",
+                        sweep.cache_prefix(name),
+                        Rule.DELETED_PROJECT,
+                        objects,
+                        project=name,
+                    )
                 )
-                report.deletions.append(dataclasses.replace(cache, project=name, deployment=None))
         return report
 
     async def _dropped_records(self, snap: _Snapshot, now: datetime) -> dict[str, Rule]:
@@ -340,7 +305,7 @@ class Collector:
         if not await self._project_gone(name):
             return done
         for host, route in sorted((await sweep.scan_routes(self.storage)).items()):
-            item = Deletion("route", host, Rule.DELETED_PROJECT, name)
+            item = Deletion("route", host, Rule.DELETED_PROJECT, name, objects=1)
             if route.project == name and await self._delete_orphan_route(item):
                 done.deletions.append(item)
         fresh = await sweep.scan_routes(self.storage)
@@ -384,4 +349,4 @@ async def collect_forever(collector: Collector, interval: float) -> None:
         except Exception:  # an outage must not end the schedule; the next run retries
             log.exception("gc run failed")
             continue
-        log.info("gc: %d deletions, %d kept by routes", len(report.deletions), len(report.kept))
+        log.info("gc: %d deletions, %d kept", len(report.deletions), len(report.kept))

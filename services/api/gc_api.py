@@ -7,7 +7,8 @@ from litestar import Controller, post
 from litestar.params import JSONBody
 
 from .auth import require_token
-from .collector import Collector, Report
+from .collector import Collector
+from .gc_report import Report
 from .state import AppState, StateDep
 
 

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.app import create_app
-from services.api.collector import Collector, Report
+from services.api.collector import Collector
 from services.api.db.engine import create_engine, migrate, session_factory
 from services.api.db.models import Deployment, Project, Promotion
+from services.api.gc_report import Report
 from services.api.retention import Rule
 from services.core import hosts
 from services.core import manifest as mf

@@ -60,7 +60,7 @@ def test_gc_dry_run_lists_what_would_go_and_gc_deletes_it(
         failed["id"]: "expired-failure",
     }
     table = cli("gc", "--dry-run")
-    assert "would delete" in table.out
+    assert "would delete 3 items (" in table.out
     assert first["id"] in table.out
     assert "beyond-retention" in table.out
     assert (stored(api) / first["id"] / "manifest.json").is_file()
@@ -96,7 +96,8 @@ def test_gc_keeps_the_newest_of_each_branch_and_production(
     result = cli("gc")
 
     assert result.code == 0, result.err
-    assert "deleted" in result.out
+    assert old_id in result.out
+    assert "deleted 1 item (" in result.out
     ids = {d["id"] for d in json.loads(cli("deployments", "list", site.name, "--json").out)}
     assert ids == {production["id"], new_id}
     assert not (stored(api) / old_id).exists()
