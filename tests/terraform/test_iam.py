@@ -142,17 +142,22 @@ API_CASES = [
     ("s3:GetObject", obj("routes/blog.example.com.json"), {}, True),
     ("s3:PutObject", obj("routes/blog.example.com.json"), {}, True),
     ("s3:DeleteObject", obj("routes/blog.example.com.json"), {}, True),
-    # read deployments/*; of writes there, only a build log copy
+    # read deployments/*; of writes there, only a build log copy; garbage collection deletes
     ("s3:GetObject", obj("deployments/abc123/index.html"), {}, True),
     ("s3:PutObject", obj("deployments/abc123/index.html"), {}, False),
     ("s3:PutObject", obj("deployments/abc123/manifest.json"), {}, False),
-    ("s3:DeleteObject", obj("deployments/abc123/index.html"), {}, False),
+    ("s3:DeleteObject", obj("deployments/abc123/index.html"), {}, True),
     ("s3:PutObject", obj("deployments/abc123/build.log"), {}, True),
-    # nothing in cache/, nothing outside the prefixes, no bucket administration
+    # in cache/ only deletion (a deleted project's cache); nothing outside the prefixes,
+    # no bucket administration
     ("s3:GetObject", obj("cache/blog/node_modules.tar"), {}, False),
+    ("s3:PutObject", obj("cache/blog/node_modules.tar"), {}, False),
+    ("s3:DeleteObject", obj("cache/blog/node_modules.tar"), {}, True),
     ("s3:PutObject", obj("other/thing"), {}, False),
+    ("s3:DeleteObject", obj("other/thing"), {}, False),
     ("s3:ListBucket", BUCKET, {"s3:prefix": "routes/"}, True),
-    ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/"}, False),
+    ("s3:ListBucket", BUCKET, {"s3:prefix": "cache/"}, True),
+    ("s3:ListBucket", BUCKET, {"s3:prefix": "other/"}, False),
     ("s3:PutBucketPolicy", BUCKET, {}, False),
     # only the rotating database secret, read for new connections; ECS injects the others
     *[("secretsmanager:GetSecretValue", arn, {}, name == "rds-db") for name, arn in SECRETS.items()],

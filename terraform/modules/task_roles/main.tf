@@ -169,15 +169,26 @@ data "aws_iam_policy_document" "api" {
     resources = ["${var.artifacts_bucket_arn}/deployments/*/build.log"]
   }
 
+  # Garbage collection (docs/deployments.md): deployments retention lets go, partial
+  # publishes, and the caches of deleted projects. Deleting is all it may do in cache/.
   statement {
-    sid       = "ListRoutesAndDeployments"
+    sid     = "CollectGarbage"
+    actions = ["s3:DeleteObject"]
+    resources = [
+      "${var.artifacts_bucket_arn}/deployments/*",
+      "${var.artifacts_bucket_arn}/cache/*",
+    ]
+  }
+
+  statement {
+    sid       = "ListRoutesDeploymentsAndCaches"
     actions   = ["s3:ListBucket"]
     resources = [var.artifacts_bucket_arn]
 
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["routes/*", "deployments/*"]
+      values   = ["routes/*", "deployments/*", "cache/*"]
     }
   }
 
