@@ -5,16 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.platform import Platform
+from tests.support.platform import Platform, running_platform
 
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
     """The api and the proxy as processes on loopback ports."""
-    p = Platform(tmp_path)
-    p.start("api")
-    p.start("proxy")
-    try:
+    with running_platform(tmp_path) as p:
         yield p
-    finally:
-        p.stop()

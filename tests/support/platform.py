@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,15 @@ class Platform:
             time.sleep(0.1)
             response = self.site(host, path)
         return response
+
+
+@contextmanager
+def running_platform(root: Path, **settings: str) -> Iterator[Platform]:
+    """The api and the proxy as processes on loopback ports, with these SLIPWAY_* settings."""
+    p = Platform(root, **settings)
+    p.start("api")
+    p.start("proxy")
+    try:
+        yield p
+    finally:
+        p.stop()
