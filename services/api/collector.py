@@ -39,6 +39,8 @@ from .site_routes import deployment_hosts, production_hosts
 log = logging.getLogger("slipway.gc")
 
 FAILED_OR_CANCELED = frozenset({Status.FAILED, Status.CANCELED})
+# The rules that let a deployment's record go (the others take objects only).
+RECORD_RULES = frozenset({Rule.BEYOND_RETENTION, Rule.EXPIRED_FAILURE})
 
 
 @dataclass
@@ -172,9 +174,7 @@ class Collector:
         done = Report(dry_run=False, kept=list(planned.kept))
         routes = [x for x in planned.deletions if x.kind == "route"]
         caches = [x for x in planned.deletions if x.kind == "cache"]
-        records = [
-            x for x in planned.deletions if x.rule in (Rule.BEYOND_RETENTION, Rule.EXPIRED_FAILURE)
-        ]
+        records = [x for x in planned.deletions if x.rule in RECORD_RULES]
         for item in routes:
             if await self._delete_orphan_route(item):
                 done.deletions.append(item)
@@ -294,9 +294,18 @@ class Collector:
         else:
             for own in sorted(candidates):
                 await sweep.delete_route_to(self.storage, own, deployment_id)
+        if not objects and item.rule not in RECORD_RULES:
+            return None  # nothing was there: another run, or an earlier one, took it
         await sweep.delete_objects(self.storage, objects)
         log.info("gc: deleted %d objects under %s (%s)", len(objects), item.target, item.rule)
-        return item
+        return Deletion.of_objects(
+            item.kind,
+            item.target,
+            item.rule,
+            objects,
+            project=item.project,
+            deployment=item.deployment,
+        )
 
     async def purge_project(self, name: str, deployment_ids: Iterable[str]) -> Report:
         """A deleted project's routes, deployments and cache; nothing when the database
@@ -322,10 +331,11 @@ class Collector:
                 done.kept.append(outcome)
             elif outcome is not None:
                 done.deletions.append(outcome)
-        if await self._project_gone(name):
-            await self.clear_cache(name)
+        if await self._project_gone(name) and (cleared := await self.clear_cache(name)):
             done.deletions.append(
-                Deletion("cache", sweep.cache_prefix(name), Rule.DELETED_PROJECT, name)
+                Deletion(
+                    "cache", sweep.cache_prefix(name), Rule.DELETED_PROJECT, name, objects=cleared
+                )
             )
         return done
 

@@ -341,6 +341,8 @@ async def test_deleting_a_project_leaves_none_of_its_objects(
     assert await world.stored() == {"z1", "o1"}
     assert others | other_routes <= left
     assert (await api.delete("/api/projects/site")).status_code == 404
+    again = await world.collector().purge_project("site", ["m1", "m2", "x1"])
+    assert (again.deletions, again.kept) == ([], [])
     if world.storage.local_root is not None:
         root = world.storage.local_root
         assert sorted(p.name for p in (root / "deployments").iterdir()) == ["o1", "z1"]
