@@ -12,13 +12,12 @@ import typer
 from rich.markup import escape
 
 from services.core.deployment_states import ACTIVE, Status
-from services.core.rollback import rollback_target
 from services.core.timefmt import duration, status_label
 
 from . import render
 from .client import ApiClient, segment
 from .context import api
-from .errors import EXIT_CONFLICT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, CliError
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, CliError
 from .projects import JsonFlag, ProjectArg, project_path
 
 deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_help=True)
@@ -256,23 +255,15 @@ def promote(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
 def rollback(project: ProjectArg, as_json: JsonFlag = False) -> None:
     """Put the previous ready production deployment back in production."""
     with api() as client:
-        p = client.get(project_path(project))
-        current = p.get("production_deployment")
-        rows = client.get(f"{project_path(project)}/deployments", params={"limit": "500"})
-        target = rollback_target(current["id"] if current else None, p["production_branch"], rows)
-        if target is None:
-            raise CliError(
-                f"{project} has no earlier ready deployment of {p['production_branch']} to roll back to",
-                EXIT_CONFLICT,
-            )
-        d = _promote(client, str(target["id"]), "cli:rollback")
+        before = client.get(project_path(project)).get("production_deployment")
+        # One step on the server: it picks the target under the project's lock.
+        p = client.post(f"{project_path(project)}/rollback", json={"actor": "cli:rollback"})
+    d = p["production_deployment"]
     if as_json:
         render.print_json(d)
     else:
-        assert current is not None  # a target exists only when something is in production
-        render.console().print(
-            f"Rolled {project} back from {current['id']} to {d['id']}: {p['url']}"
-        )
+        came_from = f" from {before['id']}" if before else ""
+        render.console().print(f"Rolled {project} back{came_from} to {d['id']}: {p['url']}")
 
 
 def cancel(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:

@@ -44,6 +44,21 @@ async def promote(app_state: AppState, deployment_id: str, actor: str) -> None:
         raise Conflict(f"deployment {d.id} could not be promoted")
 
 
+async def rollback(app_state: AppState, name: str, actor: str, target: str | None = None) -> None:
+    async with app_state.sessions() as session:
+        project = await load_project(session, name)
+        branch = project.production_branch
+    if target is not None and not target.isalnum():
+        raise BadRequest("deployment must be a deployment id")
+    done = await production.rollback(
+        app_state.sessions, app_state.routes, name, actor[:255], target
+    )
+    if done is None and target is None:
+        raise Conflict(f"{name} has no earlier ready deployment of {branch} to roll back to")
+    if done is None:
+        raise Conflict(f"deployment {target} is not a ready deployment of {name}")
+
+
 async def cancel(app_state: AppState, deployment_id: str) -> None:
     """Queued: canceled at once; building: the dispatcher stops the run."""
     async with app_state.sessions() as session, session.begin():

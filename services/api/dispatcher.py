@@ -345,6 +345,8 @@ class Dispatcher:
 
 def should_promote(project: Project, d: Deployment, current: Deployment | None) -> bool:
     """Production-branch builds go live by themselves, unless a newer deployment already is."""
-    if not project.auto_promote or not is_production_branch_build(project.production_branch, d):
+    if not project.auto_promote or project.auto_promote_paused:
+        return False
+    if not is_production_branch_build(project.production_branch, d):
         return False
     return current is None or current.created_at <= d.created_at

@@ -26,11 +26,16 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core.rollback import rollback_target
+
 from .db.models import Deployment, Project, Promotion
 from .lifecycle import Status
 from .site_routes import RouteWriter
 
 log = logging.getLogger("slipway.production")
+
+# How many of a project's newest deployments a rollback looks through for its target.
+ROLLBACK_DEPTH = 500
 
 
 async def lock_project(session: AsyncSession, name: str) -> Project | None:
@@ -49,10 +54,16 @@ async def lock_project(session: AsyncSession, name: str) -> Project | None:
 
 
 async def switch(
-    session: AsyncSession, routes: RouteWriter, project: Project, deployment_id: str, actor: str
+    session: AsyncSession,
+    routes: RouteWriter,
+    project: Project,
+    deployment_id: str,
+    actor: str,
+    *,
+    pause_auto_promotion: bool = False,
 ) -> int:
     """Point production at `deployment_id`; the caller holds `lock_project`. Returns the
-    generation written."""
+    generation written. A rollback pauses automatic promotion; any other switch resumes it."""
     generation = max(project.production_generation, await routes.production_generation(project))
     generation += 1
     await routes.promote(project, deployment_id, generation=generation)
@@ -60,6 +71,7 @@ async def switch(
     project.production_generation = generation
     project.promoted_at = datetime.now(UTC)
     project.promoted_by = actor
+    project.auto_promote_paused = pause_auto_promotion
     session.add(Promotion(project_name=project.name, deployment_id=deployment_id, actor=actor))
     return generation
 
@@ -84,6 +96,43 @@ async def promote(
             return False
         await switch(session, routes, project, deployment_id, actor)
     return True
+
+
+async def rollback(
+    sessions: async_sessionmaker[AsyncSession],
+    routes: RouteWriter,
+    name: str,
+    actor: str,
+    target: str | None = None,
+) -> str | None:
+    """Put production back on `target`, or on the previous production deployment (the rule
+    of services/core/rollback.py), and pause automatic promotion; all under the project's
+    lock, so the target is chosen from what production is at that moment. Returns the
+    deployment now in production; None when there is nothing (ready) to go back to."""
+    async with sessions() as session, session.begin():
+        project = await lock_project(session, name)
+        if project is None:
+            return None
+        if target is None:
+            rows = await session.scalars(
+                select(Deployment)
+                .where(Deployment.project_name == name)
+                .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+                .limit(ROLLBACK_DEPTH)
+            )
+            views = [
+                {"id": d.id, "status": d.status, "ref": d.ref, "pull_request": d.pull_request}
+                for d in rows
+            ]
+            chosen = rollback_target(
+                project.production_deployment_id, project.production_branch, views
+            )
+            target = None if chosen is None else str(chosen["id"])
+        d = None if target is None else await session.get(Deployment, target)
+        if d is None or d.project_name != name or d.status != Status.READY:
+            return None
+        await switch(session, routes, project, d.id, actor, pause_auto_promotion=True)
+        return d.id
 
 
 async def repair(

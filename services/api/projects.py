@@ -26,9 +26,15 @@ from .db.models import Deployment, Domain, Project
 from .errors import Conflict
 from .gc_api import collector_for
 from .lifecycle import Status
-from .object_sweep import cache_prefix
 from .records import load_project
-from .schemas import DeploymentRead, DeployRequest, ProjectCreate, ProjectRead, ProjectUpdate
+from .schemas import (
+    DeploymentRead,
+    DeployRequest,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+    RollbackRequest,
+)
 from .site_routes import deployment_hosts, production_hosts
 from .state import AppState, StateDep
 from .validation import (
@@ -124,16 +130,10 @@ async def refuse_preview_lookalike(session: AsyncSession, name: str) -> None:
         )
 
 
-async def clear_leftover_cache(app_state: AppState, name: str) -> None:
-    """A new project starts with an empty build cache, whatever a deleted project of the same
-    name left under `cache/<name>/`: deleted, and the listing proves nothing is left."""
-    async with app_state.sessions() as session:
-        if await session.get(Project, name) is not None:
-            return  # the name is taken; creating it fails with 409 below
-    collector = collector_for(app_state)
-    await collector.clear_cache(name)
-    if await app_state.storage.list(cache_prefix(name)):
-        raise StorageError(f"the build cache of a deleted project {name!r} is still being written")
+async def clear_leftovers(app_state: AppState, name: str) -> None:
+    """A new project starts with an empty build cache and no routes, whatever a deleted
+    project of the same name left: deleted, and the listing proves the cache is empty."""
+    await collector_for(app_state).clear_leftovers(name)
 
 
 class ProjectController(Controller):
@@ -153,7 +153,7 @@ class ProjectController(Controller):
         fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
         production = hosts.production_host(data.name, app_state.settings.base_domain)
         await refuse_hosts_of_others(app_state, data.name, [production, *domains])
-        await clear_leftover_cache(app_state, data.name)
+        await clear_leftovers(app_state, data.name)
         async with app_state.sessions() as session:
             try:
                 async with session.begin():
@@ -264,6 +264,18 @@ class ProjectController(Controller):
             app_state, name, ref=request.ref or "", commit=request.commit or "", trigger="api"
         )
         return deployment_view(app_state.settings, d, project)
+
+    @post("/{name:str}/rollback", operation_id="rollbackProject", status_code=200)
+    async def rollback(
+        self, name: str, app_state: StateDep, data: JSONBody[RollbackRequest | None] = None
+    ) -> ProjectRead:
+        """Production back to the previous production deployment (or `deployment`), in one
+        step on the server; automatic promotion pauses until someone promotes again."""
+        request = data or RollbackRequest()
+        actor = request.actor or "api:rollback"
+        await deployment_actions.rollback(app_state, name, actor, target=request.deployment)
+        async with app_state.sessions() as session:
+            return await read_project(app_state, session, await load_project(session, name))
 
     @get("/{name:str}/deployments", operation_id="listDeployments")
     async def list_deployments(

@@ -111,6 +111,7 @@ class ProjectRead(msgspec.Struct):
     build_fork_prs: bool
     cancel_superseded: bool
     auto_promote: bool
+    auto_promote_paused: bool
     url: str
     production_deployment: DeploymentRead | None
     promoted_at: str | None
@@ -124,6 +125,11 @@ class DeployRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PromoteRequest(msgspec.Struct, forbid_unknown_fields=True):
+    actor: str | None = None
+
+
+class RollbackRequest(msgspec.Struct, forbid_unknown_fields=True):
+    deployment: str | None = None  # the target; by default the previous production deployment
     actor: str | None = None
 
 

@@ -76,6 +76,7 @@ def project_view(
         build_fork_prs=p.build_fork_prs,
         cancel_superseded=p.cancel_superseded,
         auto_promote=p.auto_promote,
+        auto_promote_paused=p.auto_promote_paused,
         url=settings.site_url(hosts.production_host(p.name, settings.base_domain)),
         production_deployment=(deployment_view(settings, production, p) if production else None),
         promoted_at=iso(p.promoted_at),

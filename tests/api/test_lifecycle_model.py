@@ -188,12 +188,9 @@ def lifecycle_machine(
                 for d in rows
             ]
             current = self.run(world.production(self.project))[0][0]
-            target = rollback_target(current, "main", views)
-            if target is not None:
-                promoted = production.promote(
-                    world.sessions, world.routes, str(target["id"]), "rollback"
-                )
-                assert self.run(promoted)
+            expected = rollback_target(current, "main", views)
+            done = production.rollback(world.sessions, world.routes, self.project, "rollback")
+            assert self.run(done) == (None if expected is None else expected["id"])
 
         @rule(data=st.data())
         def cancel(self, data: st.DataObject) -> None:

@@ -95,7 +95,7 @@ async def test_0003_leaves_existing_projects_unprotected(
 
 @pytest.mark.parametrize(
     ("before", "revision"),
-    [("0001", "0002"), ("0002", "0003"), ("0003", "0004"), ("0005", "0006")],
+    [("0001", "0002"), ("0002", "0003"), ("0003", "0004"), ("0005", "0006"), ("0006", "0007")],
 )
 async def test_a_revision_downgrades_and_upgrades_again(
     database_url: str, before: str, revision: str
@@ -120,17 +120,25 @@ async def test_0004_judges_the_first_push_after_it_as_new(
         assert (again.status_code, again.json()["status"]) == (200, "replay")
 
 
-async def test_0006_starts_existing_projects_at_generation_0(database_url: str) -> None:
-    """What routes written before the fence read as, so the next promotion writes 1."""
+async def test_0006_and_0007_start_existing_projects_at_generation_0_unpaused(
+    database_url: str,
+) -> None:
+    """Generation 0 is what routes written before the fence read as, so the next promotion
+    writes 1; automatic promotion keeps running until a rollback pauses it."""
     await run(database_url, "upgrade", "0005")
     await add_project_at_0001(database_url)
-    await run(database_url, "upgrade", "0006")
+    await run(database_url, "upgrade", "0007")
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            found = await conn.scalar(
-                text("SELECT production_generation FROM projects WHERE name = 'old'")
-            )
+            found = (
+                await conn.execute(
+                    text(
+                        "SELECT production_generation, auto_promote_paused FROM projects"
+                        " WHERE name = 'old'"
+                    )
+                )
+            ).one()
     finally:
         await engine.dispose()
-    assert found == 0
+    assert tuple(found) == (0, False)

@@ -30,6 +30,7 @@ from services.api.db.models import Deployment, Project
 from services.api.deployments import deployment_log, follow_log, read_deployment
 from services.api.errors import ApiError, Conflict, Throttled
 from services.api.lifecycle import ACTIVE, Status
+from services.api.production import ROLLBACK_DEPTH
 from services.api.projects import read_project
 from services.api.records import load_deployment, load_project
 from services.api.state import AppState
@@ -53,7 +54,6 @@ log = logging.getLogger("slipway.dashboard")
 
 PREFIX = "/dashboard"
 SHOWN_DEPLOYMENTS = 50
-ROLLBACK_DEPTH = 500  # how far back a rollback looks, like the CLI's
 TEMPLATES = Path(__file__).parent / "templates"
 NOTICES = {
     "deployed": "Deployment queued.",
@@ -408,7 +408,10 @@ class DashboardController(Controller):
             return confirmation(
                 request, session, question, project_url(name), project_url(name) + "/rollback", form
             )
-        await deployment_actions.promote(app_state, str(target["id"]), "dashboard:rollback")
+        # The target the question named, checked again under the lock to be ready.
+        await deployment_actions.rollback(
+            app_state, name, "dashboard:rollback", target=str(target["id"])
+        )
         return Redirect(project_url(name, "rolled-back"), status_code=303)
 
     @post("/deployments/{deployment_id:str}/promote", status_code=303)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -75,6 +76,10 @@ class Project(Base):
     build_fork_prs: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_superseded: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a rollback, cleared by the next promotion: production stays where it was put.
+    auto_promote_paused: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     production_deployment_id: Mapped[str | None] = mapped_column(String(20))
     # The generation the production routes carry for `production_deployment_id`.
     production_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
