@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.core import hosts
 from services.core.manifest import Route
 from services.core.settings import Settings
-from services.core.storage import ObjectInfo, Storage
+from services.core.storage import ObjectInfo, Storage, StorageError
 
 from . import object_sweep as sweep
 from .db.models import Deployment, Project, Promotion
@@ -313,9 +313,11 @@ class Collector:
         done = Report(dry_run=False)
         if not await self._project_gone(name):
             return done
-        for host, route in sorted((await sweep.scan_routes(self.storage)).items()):
+        domain = self.settings.base_domain
+        for host in await sweep.route_hosts(self.storage):
+            # Its custom domains' routes went before the record; its own hosts are these.
             item = Deletion("route", host, Rule.DELETED_PROJECT, name, objects=1)
-            if route.project == name and await self._delete_orphan_route(item):
+            if hosts.may_be_host_of(name, host, domain) and await self._delete_orphan_route(item):
                 done.deletions.append(item)
         fresh = await sweep.scan_routes(self.storage)
         for deployment_id in sorted(set(deployment_ids)):
@@ -338,6 +340,18 @@ class Collector:
                 )
             )
         return done
+
+    async def clear_leftovers(self, name: str) -> None:
+        """Before a project of this name exists: nothing of a deleted one may remain (a late
+        route or cache write of a build that was still ending). Raises StorageError when the
+        cache is still being written."""
+        if not await self._project_gone(name):
+            return  # the name is taken: creating it again fails with 409
+        await self.purge_project(name, [])
+        if await self.storage.list(sweep.cache_prefix(name)):
+            raise StorageError(
+                f"the build cache of a deleted project {name!r} is still being written"
+            )
 
     async def _record(self, deployment_id: str) -> Deployment | None:
         async with self.sessions() as session:

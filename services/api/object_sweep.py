@@ -65,10 +65,15 @@ async def read_route(storage: Storage, host: str) -> Route | None:
 
 async def scan_routes(storage: Storage) -> dict[str, Route]:
     """Every readable route object, by host."""
-    found = [host_of_route_key(o.key) for o in await storage.list(ROUTES)]
-    names = sorted(h for h in found if h is not None)
+    names = await route_hosts(storage)
     routes = await bounded(names, lambda host: read_route(storage, host))
     return {host: route for host, route in zip(names, routes, strict=True) if route is not None}
+
+
+async def route_hosts(storage: Storage) -> list[str]:
+    """The hosts that have a route object (one listing, no reads)."""
+    found = (host_of_route_key(o.key) for o in await storage.list(ROUTES))
+    return sorted(h for h in found if h is not None)
 
 
 def serves(route: Route, deployment_id: str) -> bool:

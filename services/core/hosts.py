@@ -73,6 +73,14 @@ def pull_request_host(project: str, number: int, base_domain: str) -> str:
     return f"{project}-pr-{number}.{base_domain}"
 
 
+def may_be_host_of(project: str, host: str, base_domain: str) -> bool:
+    """Whether `host` has the shape of one of the project's own hosts (production, deployment,
+    branch, pull request). Other projects' hosts can have it too (`site-2.<base>` for `site`):
+    only the route object says whose a host is."""
+    label, _, domain = host.partition(".")
+    return domain == base_domain and (label == project or label.startswith(f"{project}-"))
+
+
 def preview_lookalike_owners(name: str) -> list[str]:
     """Project names whose branch or pull request host would equal `<name>.<base>`.
 

@@ -60,3 +60,20 @@ def test_every_label_fits_dns(project: str, branch: str) -> None:
 def test_long_names_differing_only_past_the_cut_get_distinct_hosts() -> None:
     first, second = "x" * 100 + "-one", "x" * 100 + "-two"
     assert hosts.branch_label("site", first) != hosts.branch_label("site", second)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        pytest.param("site.localhost", True, id="production"),
+        pytest.param("site-abcdefgh.localhost", True, id="deployment"),
+        pytest.param("site-git-main.localhost", True, id="branch"),
+        pytest.param("site-pr-7.localhost", True, id="pull-request"),
+        pytest.param("site-2.localhost", True, id="same-shape-as-another-project"),
+        pytest.param("sites.localhost", False, id="longer-name"),
+        pytest.param("site.example.com", False, id="another-domain"),
+        pytest.param("www.site.localhost", False, id="subdomain"),
+    ],
+)
+def test_which_hosts_may_be_a_projects_own(host: str, expected: bool) -> None:
+    assert hosts.may_be_host_of("site", host, "localhost") is expected
