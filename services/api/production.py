@@ -135,6 +135,17 @@ async def rollback(
         return d.id
 
 
+async def set_domains(
+    sessions: async_sessionmaker[AsyncSession], routes: RouteWriter, name: str, removed: list[str]
+) -> None:
+    """After the project's domains changed: routes of removed domains go, the current ones
+    serve production at its recorded generation. Under the lock, so no switch interleaves."""
+    async with sessions() as session, session.begin():
+        project = await lock_project(session, name)
+        if project is not None:
+            await routes.set_domains(project, removed)
+
+
 async def repair(
     sessions: async_sessionmaker[AsyncSession], routes: RouteWriter, name: str
 ) -> bool:

@@ -26,6 +26,7 @@ from .db.models import Deployment, Domain, Project
 from .errors import Conflict
 from .gc_api import collector_for
 from .lifecycle import Status
+from .production import set_domains
 from .records import load_project
 from .schemas import (
     DeploymentRead,
@@ -220,7 +221,7 @@ class ProjectController(Controller):
             except IntegrityError:
                 raise Conflict("one of those domains belongs to another project") from None
             if "domains" in given:
-                await app_state.routes.set_domains(project, removed)
+                await set_domains(app_state.sessions, app_state.routes, name, removed)
             if "preview_password_hash" in fields:
                 # After the commit: deployments published from now on read the new hash,
                 # and this brings the hosts that already exist in line. A failure here is a

@@ -85,3 +85,18 @@ async def test_repair_rewrites_routes_that_ran_ahead_of_their_record(world: Worl
     record, route = await world.production("site")
     assert record == route == ("a" * 20, 3)
     assert not await production.repair(world.sessions, world.routes, "site")
+
+
+async def test_a_new_custom_domain_serves_production_at_its_generation(world: World) -> None:
+    await world.add_project("site")
+    await world.add_ready("site", "a" * 20)
+    assert await production.promote(world.sessions, world.routes, "a" * 20, "test")
+    with serve_api(world.settings) as api:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+            patched = await client.patch(
+                f"{api}/api/projects/site", json={"domains": ["www.example.com"]}
+            )
+            assert patched.status_code == 200, patched.text
+    route = mf.decode_route(await world.storage.get(hosts.route_key("www.example.com")))
+    assert (route.deployment, route.kind, route.generation) == ("a" * 20, "domain", 1)
