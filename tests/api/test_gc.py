@@ -349,7 +349,7 @@ async def test_deleting_a_project_leaves_none_of_its_objects(
         assert not (root / "cache" / "site").exists()
 
 
-async def test_a_recreated_project_starts_with_an_empty_cache(
+async def test_a_recreated_project_starts_with_an_empty_cache_and_no_routes(
     world: World,
     api: AsyncTestClient,  # type: ignore[type-arg]
 ) -> None:
@@ -357,12 +357,19 @@ async def test_a_recreated_project_starts_with_an_empty_cache(
     assert (await api.post("/api/projects", json=body)).status_code == 201
     await world.storage.put("cache/site/production/npm.tar", b"cache")
     assert (await api.delete("/api/projects/site")).status_code == 204
-    # A build of the old project still running when it was deleted writes its cache late.
+    # A build of the old project still ending when it was deleted writes late.
     await world.storage.put("cache/site/preview/npm.tar", b"late")
+    await world.route("site-git-main.localhost", "site", "old1", "branch")
+    await world.route("site-old12345.localhost", "site", "old12345", "deployment")
+    # Another project's host of the same shape is not the new project's to clear.
+    await world.project("site-2")
+    await world.route("site-2.localhost", "site-2", "s2", "production")
 
     assert (await api.post("/api/projects", json=body)).status_code == 201
 
     assert await world.keys("cache/") == set()
+    assert await world.keys("routes/") == {"routes/site-2.localhost.json"}
+    assert (await api.post("/api/projects", json=body)).status_code == 409
 
 
 async def test_the_api_runs_gc_and_answers_what_went(
