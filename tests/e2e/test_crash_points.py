@@ -14,17 +14,20 @@ from services.api.crash_points import CRASH_POINTS, CrashPoint
 from services.api.dispatcher import finished_line
 from services.core import hosts
 from services.core import manifest as mf
+from tests.api.conftest import database_url
 from tests.support.gitrepo import GitRepo, node_site
 from tests.support.platform import Platform
 
 pytestmark = pytest.mark.slow
+__all__ = ["database_url"]  # the fixture: a fresh SQLite file or PostgreSQL database
 # A claim whose run never started is queued again after the dispatcher's UNSTARTED_GRACE.
 RECOVERY_LIMIT = 180
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    p = Platform(tmp_path / "platform")
+def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
+    """On SQLite and on PostgreSQL."""
+    p = Platform(tmp_path / "platform", SLIPWAY_DATABASE_URL=database_url)
     try:
         yield p
     finally:
