@@ -156,8 +156,14 @@ class Dispatcher:
             await self._finish(d, Status.FAILED, "internal", state.detail or "the build was lost")
 
     async def _published(self, d: Deployment) -> bool:
-        """The manifest is written last: its presence means the upload is complete."""
-        return await self.storage.exists(mf.manifest_key(d.id))
+        """The manifest is written last: its presence means the upload is complete. Storage
+        that cannot answer is taken as no: a run that failed then stays failed, and a claim
+        without a handle is only queued again (publishing is create-only)."""
+        try:
+            return await self.storage.exists(mf.manifest_key(d.id))
+        except StorageError as exc:
+            log.warning("could not look for the manifest of %s: %s", d.id, exc)
+            return False
 
     async def _settle_unrecorded(self, d: Deployment) -> None:
         """A claim whose api stopped before recording the run's handle: adopt the run the
