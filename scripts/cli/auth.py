@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from . import render
 from .client import ApiClient
-from .config import DEFAULT_API_URL, Credentials, config_path, load_config, save_config
+from .config import Credentials, config_path, load_config, local_api_url, save_config
 from .errors import EXIT_USAGE, CliError
 
 
@@ -20,7 +21,8 @@ def login(
         typer.Option(
             "--api-url",
             metavar="URL",
-            help=f"Base URL of the Slipway API (default {DEFAULT_API_URL}).",
+            help="Base URL of the Slipway API (default: where `make dev` here runs it, "
+            "from SLIPWAY_BIND and SLIPWAY_API_PORT).",
         ),
     ] = None,
     token_stdin: Annotated[
@@ -35,7 +37,10 @@ def login(
     path = config_path(os.environ)
     saved = load_config(path)
     url = (
-        api_url or os.environ.get("SLIPWAY_API_URL") or saved.get("api_url") or DEFAULT_API_URL
+        api_url
+        or os.environ.get("SLIPWAY_API_URL")
+        or saved.get("api_url")
+        or local_api_url(os.environ, Path.cwd())
     ).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--api-url must start with http:// or https://, got {url!r}", EXIT_USAGE)

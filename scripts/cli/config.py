@@ -1,9 +1,10 @@
 """Where the CLI finds the API and its token.
 
 Precedence: the environment (`SLIPWAY_API_URL`, `SLIPWAY_API_TOKEN`), then the config file
-written by `slipway login` (`$XDG_CONFIG_HOME/slipway/config.json`, mode 0600), then, for the
-token only, the file `make dev` writes in the working directory (`.slipway/api-token`, or
-`$SLIPWAY_DATA_DIR/api-token`).
+written by `slipway login` (`$XDG_CONFIG_HOME/slipway/config.json`, mode 0600), then what
+`make dev` in the working directory uses: the api's own address (`SLIPWAY_BIND` and
+`SLIPWAY_API_PORT`, read by the same rule as the server, `.env` included) and the token file
+it writes (`.slipway/api-token`, or `$SLIPWAY_DATA_DIR/api-token`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from services.core.settings import ApiAddress, settings_problem
+
 from .errors import EXIT_USAGE, CliError
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"
+_ADDRESS_VARIABLES = {"bind": "SLIPWAY_BIND", "api_port": "SLIPWAY_API_PORT"}
 _KEYS = {"api_url", "token"}
 
 
@@ -76,10 +81,22 @@ def dev_token_path(environ: Mapping[str, str], cwd: Path) -> Path:
     return (data_dir if data_dir.is_absolute() else cwd / data_dir) / "api-token"
 
 
+def local_api_url(environ: Mapping[str, str], cwd: Path) -> str:
+    """The URL of the api a `make dev` started here listens on: the server's own rule."""
+    given: dict[str, Any] = {
+        field: environ[name] for field, name in _ADDRESS_VARIABLES.items() if name in environ
+    }
+    try:
+        address = ApiAddress(_env_file=cwd / ".env", **given)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise CliError(settings_problem(exc), EXIT_USAGE) from None
+    return address.api_url
+
+
 def resolve(environ: Mapping[str, str], cwd: Path) -> Credentials:
     path = config_path(environ)
     saved = load_config(path)
-    api_url = environ.get("SLIPWAY_API_URL") or saved.get("api_url") or DEFAULT_API_URL
+    api_url = environ.get("SLIPWAY_API_URL") or saved.get("api_url") or local_api_url(environ, cwd)
     if environ.get("SLIPWAY_API_TOKEN"):
         return Credentials(api_url, environ["SLIPWAY_API_TOKEN"], "SLIPWAY_API_TOKEN")
     if saved.get("token"):

@@ -31,7 +31,7 @@ def ensure_secret(path: Path, given: str) -> str:
 
 
 def _banner(settings: Settings, token_file: Path, secret_file: Path) -> str:
-    api = f"http://{settings.bind}:{settings.api_port}"
+    api = settings.api_url
     example = settings.site_url(f"<project>.{settings.base_domain}")
     return "\n".join(
         [
@@ -49,7 +49,7 @@ def dev_command() -> int:
     settings = load_settings("dev")
     keep_files_private()
     data_dir = private_directory(settings.data_dir.resolve())
-    token_file = data_dir / "api-token"
+    token_file = settings.api_token_file
     secret_file = data_dir / "webhook-secret"
     env = dict(os.environ)
     env["SLIPWAY_DATA_DIR"] = str(data_dir)

@@ -23,18 +23,37 @@ class InvalidSettings(ValueError):
     """A setting that cannot be used, said in one line."""
 
 
-class Settings(BaseSettings):
+# A wildcard bind listens on every address; a client on the machine reaches it on loopback.
+_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+def local_url(bind: str, port: int) -> str:
+    """Where a client on this machine reaches a service listening on `bind`:`port`."""
+    host = _LOOPBACK_FOR.get(bind, bind)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class ApiAddress(BaseSettings):
+    """Where the api listens: the server binds to it, the CLI finds the api by it."""
+
     model_config = SettingsConfigDict(
         env_prefix="SLIPWAY_", env_file=".env", extra="ignore", validate_default=True
     )
 
+    bind: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    @property
+    def api_url(self) -> str:
+        return local_url(self.bind, self.api_port)
+
+
+class Settings(ApiAddress):
     data_dir: Path = Path(".slipway")
     database_url: str = ""
     storage_url: str = ""
     builder: Literal["local", "ecs"] = "local"
     base_domain: str = "localhost"
-    bind: str = "127.0.0.1"
-    api_port: int = 8000
     proxy_port: int = 8080
     api_token: str = ""
     github_webhook_secret: str = ""
@@ -146,14 +165,24 @@ class Settings(BaseSettings):
         suffix = "" if port == default else f":{port}"
         return f"{self.public_scheme}://{host}{suffix}/"
 
+    @property
+    def api_token_file(self) -> Path:
+        """Where `make dev` keeps the generated token, and where the api reads one from."""
+        return self.data_dir.resolve() / "api-token"
+
     def resolved_api_token(self) -> str:
         if self.api_token:
             return self.api_token
-        path = self.data_dir / "api-token"
+        path = self.api_token_file
         return _checked_api_token(_read_secret_file(path), str(path))
 
     def resolved_webhook_secret(self) -> str:
         return self.github_webhook_secret or _read_secret_file(self.data_dir / "webhook-secret")
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A validation error of `SLIPWAY_*` settings in one line, each naming its variable."""
+    return "; ".join(_reason(error) for error in exc.errors())
 
 
 def load_settings(process: str, *, api_token: bool = False) -> Settings:
@@ -166,8 +195,7 @@ def load_settings(process: str, *, api_token: bool = False) -> Settings:
         if api_token:
             settings.resolved_api_token()
     except ValidationError as exc:
-        reasons = "; ".join(_reason(error) for error in exc.errors())
-        raise SystemExit(f"slipway {process}: {reasons}") from None
+        raise SystemExit(f"slipway {process}: {settings_problem(exc)}") from None
     except InvalidSettings as exc:
         raise SystemExit(f"slipway {process}: {exc}") from None
     return settings

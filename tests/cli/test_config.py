@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from scripts.cli.config import DEFAULT_API_URL, resolve
+from scripts.cli.config import resolve
 from scripts.cli.errors import EXIT_AUTH, EXIT_USAGE
 from tests.cli.conftest import Cli
 from tests.cli.live import LiveApi
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"  # the contract's SLIPWAY_BIND and SLIPWAY_API_PORT
 
 
 def write_config(home: Path, data: object) -> Path:
@@ -62,6 +64,62 @@ def test_resolution_order(
         (tmp_path / ".slipway" / "api-token").write_text(dev_token + "\n")
     found = resolve(env, tmp_path)
     assert (found.api_url, found.token) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "dotenv", "expected"),
+    [
+        pytest.param({"SLIPWAY_API_PORT": "9123"}, "", "http://127.0.0.1:9123", id="port"),
+        pytest.param(
+            {"SLIPWAY_BIND": "0.0.0.0", "SLIPWAY_API_PORT": "9124"},
+            "",
+            "http://127.0.0.1:9124",
+            id="wildcard-bind-reached-on-loopback",
+        ),
+        pytest.param({"SLIPWAY_BIND": "::"}, "", "http://[::1]:8000", id="ipv6-wildcard"),
+        pytest.param({}, "SLIPWAY_API_PORT=9125\n", "http://127.0.0.1:9125", id="dotenv"),
+        pytest.param(
+            {"SLIPWAY_API_PORT": "9126"},
+            "SLIPWAY_API_PORT=9125\n",
+            "http://127.0.0.1:9126",
+            id="environment-beats-dotenv",
+        ),
+        pytest.param(
+            {"SLIPWAY_API_PORT": "9127", "SLIPWAY_API_URL": "http://given"},
+            "",
+            "http://given",
+            id="api-url-beats-port",
+        ),
+    ],
+)
+def test_the_api_is_found_where_the_server_listens(
+    tmp_path: Path, environ: dict[str, str], dotenv: str, expected: str
+) -> None:
+    if dotenv:
+        (tmp_path / ".env").write_text(dotenv)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), **environ}
+    assert resolve(env, tmp_path).api_url == expected
+
+
+def test_a_port_that_is_not_a_number_is_one_line_naming_the_variable(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLIPWAY_API_URL")
+    monkeypatch.setenv("SLIPWAY_API_PORT", "eighty")
+    result = cli("projects", "list")
+    assert result.code == EXIT_USAGE
+    assert result.err.startswith("error: SLIPWAY_API_PORT: ")
+    assert len(result.err.splitlines()) == 1
+
+
+def test_commands_reach_the_api_on_the_port_the_environment_names(
+    cli: Cli, api: LiveApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLIPWAY_API_URL")
+    monkeypatch.setenv("SLIPWAY_API_PORT", api.url.rsplit(":", 1)[1])
+    result = cli("projects", "list", "--json")
+    assert result.code == 0, result.err
+    assert isinstance(json.loads(result.out), list)
 
 
 def test_data_dir_setting_moves_the_dev_token(tmp_path: Path) -> None:

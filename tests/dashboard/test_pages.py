@@ -30,6 +30,21 @@ def test_pages_need_a_session(api: LiveApi) -> None:
         assert forged.get("/dashboard/").status_code == 303
 
 
+def test_sign_in_page_names_where_this_api_reads_its_token(api: LiveApi) -> None:
+    token_file = api.settings.api_token_file
+    with httpx.Client(base_url=api.url, follow_redirects=False) as client:
+        # Started with the token in the environment only: the page says so.
+        assert not token_file.exists()
+        assert "<code>SLIPWAY_API_TOKEN</code>" in client.get("/dashboard/login").text
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(api.token + "\n")
+        try:
+            page = client.get("/dashboard/login").text
+        finally:
+            token_file.unlink()
+    assert f"<code>{token_file}</code>" in page
+
+
 def test_sign_in_sets_a_strict_cookie_and_goes_back(api: LiveApi) -> None:
     with httpx.Client(base_url=api.url, follow_redirects=False) as client:
         login = client.get("/dashboard/login?next=/dashboard/projects/x")

@@ -115,6 +115,12 @@ def render(
     return Response(html, media_type=MediaType.HTML, status_code=status, headers=SECURITY_HEADERS)
 
 
+def token_file(request: AnyRequest) -> str:
+    """The file this api reads its token from, for the sign-in page; "" when there is none."""
+    path: Path = request.app.state.slipway.settings.api_token_file
+    return str(path) if path.is_file() else ""
+
+
 async def signed_in_session(request: AnyRequest) -> Session | None:
     """The session the request's cookie proves, unless it was signed out."""
     state: AppState = request.app.state.slipway
@@ -245,7 +251,14 @@ class DashboardController(Controller):
         target = safe_next(request.query_params.get("next"))
         if await signed_in_session(request) is not None:
             return Redirect(target, status_code=303)
-        return render(request, "login.html", session=None, next=target, error="")
+        return render(
+            request,
+            "login.html",
+            session=None,
+            next=target,
+            error="",
+            token_file=token_file(request),
+        )
 
     @post("/login", status_code=303)
     async def login(self, request: AnyRequest, app_state: AppState) -> Response[Any]:
@@ -264,6 +277,7 @@ class DashboardController(Controller):
                 session=None,
                 next=target,
                 error=f"Too many failed sign-ins. Try again in {throttled.retry_after} seconds.",
+                token_file=token_file(request),
             )
             refused.headers.update(throttled.headers)
             return refused
@@ -275,6 +289,7 @@ class DashboardController(Controller):
                 session=None,
                 next=target,
                 error="That token is not valid.",
+                token_file=token_file(request),
             )
         response: Response[Any] = Redirect(target, status_code=303)
         secure = app_state.settings.public_scheme == "https" or request.url.scheme == "https"
