@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -18,11 +19,13 @@ from .errors import (
     EXIT_USAGE,
     CliError,
 )
+from .suggest import did_you_mean
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # A followed log can stay silent for minutes (a queued build, a quiet step).
 STREAM_TIMEOUT = httpx.Timeout(30.0, connect=5.0, read=None)
 LOGIN_HINT = "run `slipway login`, or set SLIPWAY_API_TOKEN"
+_PROJECT_PATH = re.compile(r"^/api/projects/([^/]+)")
 
 
 def segment(value: str) -> str:
@@ -72,6 +75,8 @@ class ApiClient:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from None
+        if response.status_code == 404 and (named := _PROJECT_PATH.match(path)):
+            self._missing_project(unquote(named.group(1)), response)
         self._check(response)
         if response.status_code == 204 or not response.content:
             return None
@@ -100,6 +105,19 @@ class ApiClient:
                 yield from response.iter_text()
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from None
+
+    def project_names(self) -> list[str]:
+        return [str(p["name"]) for p in self.get("/api/projects")]
+
+    def _missing_project(self, name: str, response: httpx.Response) -> None:
+        """A project that does not exist: say which one was probably meant."""
+        message = _error_message(response)
+        if not message.startswith("no project"):
+            return  # something below the project is missing, not the project
+        close = did_you_mean(name, self.project_names())
+        if close is not None:
+            raise CliError(f"{message}; did you mean {close!r}?", EXIT_NOT_FOUND)
+        raise CliError(message, EXIT_NOT_FOUND, hint="`slipway projects list` shows them all")
 
     def _unreachable(self, exc: httpx.TransportError) -> CliError:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):

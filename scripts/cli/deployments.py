@@ -19,13 +19,27 @@ from .client import ApiClient, segment
 from .context import api
 from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, CliError
 from .projects import JsonFlag, ProjectArg, project_path
+from .references import deployment_id
 
 deployments_app = typer.Typer(help="List and inspect deployments.", no_args_is_help=True)
 
 POLL_SECONDS = 0.5
 PROMOTION_POLLS = 20  # up to 10 s
 DeploymentArg = Annotated[
-    str, typer.Argument(help="Deployment id.", metavar="DEPLOYMENT", show_default=False)
+    str,
+    typer.Argument(
+        help="Deployment: its id, the first 8 characters of it, or its URL.",
+        metavar="DEPLOYMENT",
+        show_default=False,
+    ),
+]
+LogsArg = Annotated[
+    str,
+    typer.Argument(
+        help="Deployment (id, its first 8 characters, or URL), or a project for its newest.",
+        metavar="DEPLOYMENT|PROJECT",
+        show_default=False,
+    ),
 ]
 
 
@@ -204,7 +218,7 @@ def list_deployments(
 def show_deployment(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
     """Show one deployment."""
     with api() as client:
-        d = client.get(deployment_path(deployment))
+        d = client.get(deployment_path(deployment_id(client, deployment)))
     if as_json:
         render.print_json(d)
     else:
@@ -212,13 +226,14 @@ def show_deployment(deployment: DeploymentArg, as_json: JsonFlag = False) -> Non
 
 
 def logs(
-    deployment: DeploymentArg,
+    deployment: LogsArg,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep streaming until the build ends.")
     ] = False,
 ) -> None:
-    """Print a deployment's build log; with --follow, stream it live."""
+    """Print a deployment's build log (a project's newest); with --follow, stream it live."""
     with api() as client:
+        deployment = deployment_id(client, deployment, or_project=True)
         if not follow:
             for chunk in client.stream_text(f"{deployment_path(deployment)}/logs"):
                 write_out(chunk)
@@ -244,7 +259,7 @@ def _promote(client: ApiClient, deployment_id: str, actor: str) -> dict[str, Any
 def promote(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
     """Put a ready deployment in production."""
     with api() as client:
-        d = _promote(client, deployment, "cli")
+        d = _promote(client, deployment_id(client, deployment), "cli")
         project = client.get(project_path(d["project"]))
     if as_json:
         render.print_json(d)
@@ -269,7 +284,7 @@ def rollback(project: ProjectArg, as_json: JsonFlag = False) -> None:
 def cancel(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
     """Cancel a queued or building deployment."""
     with api() as client:
-        d = client.post(f"{deployment_path(deployment)}/cancel")
+        d = client.post(f"{deployment_path(deployment_id(client, deployment))}/cancel")
     if as_json:
         render.print_json(d)
     elif d["status"] == Status.CANCELED:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from services.core import hosts
+
 from . import render
 from .client import ApiClient, segment
 from .context import api
@@ -28,6 +30,10 @@ ProjectArg = Annotated[
 
 
 def project_path(name: str) -> str:
+    if not hosts.valid_project_name(name):
+        raise CliError(
+            f"{name!r} is not a valid project name: {hosts.PROJECT_NAME_RULE}", EXIT_USAGE
+        )
     return f"/api/projects/{segment(name)}"
 
 

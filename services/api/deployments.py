@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator
 from litestar import Controller, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
+from sqlalchemy import select
 
+from services.core import hosts
 from services.core import manifest as mf
 
 from . import deployment_actions
 from .auth import require_token
 from .build_context import variable_values
 from .db.models import Deployment, Project
+from .errors import BadRequest
 from .lifecycle import FINAL
 from .records import load_deployment
 from .schemas import DeploymentRead, PromoteRequest
@@ -22,6 +25,7 @@ from .state import AppState, StateDep
 from .views import deployment_view
 
 FOLLOW_POLL = 0.5
+PREFIX_MATCHES = 10  # enough to show that a prefix is ambiguous
 
 
 async def read_deployment(app_state: AppState, deployment_id: str) -> DeploymentRead:
@@ -91,6 +95,32 @@ class DeploymentController(Controller):
     path = "/api/deployments"
     guards = [require_token]
     tags = ["deployments"]
+
+    @get("/", operation_id="findDeployments")
+    async def find(
+        self, app_state: StateDep, prefix: str = Parameter(default="")
+    ) -> list[DeploymentRead]:
+        """Deployments whose id starts with `prefix` (the 8 characters pages show, or more),
+        newest first: a unique answer names one, more than one says to type more."""
+        prefix = prefix.lower()
+        if not hosts.is_id_prefix(prefix):
+            raise BadRequest(
+                f"{prefix!r} is not a deployment id: type at least "
+                f"{hosts.SHORT_ID_LENGTH} of its letters and digits"
+            )
+        async with app_state.sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(Deployment)
+                    .where(Deployment.id.startswith(prefix, autoescape=True))
+                    .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+                    .limit(PREFIX_MATCHES)
+                )
+            ).all()
+            projects = {
+                name: await session.get(Project, name) for name in {d.project_name for d in rows}
+            }
+            return [deployment_view(app_state.settings, d, projects[d.project_name]) for d in rows]
 
     @get("/{deployment_id:str}", operation_id="getDeployment")
     async def get_deployment(self, deployment_id: str, app_state: StateDep) -> DeploymentRead:

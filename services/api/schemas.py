@@ -9,14 +9,19 @@ from msgspec import UNSET, Meta, UnsetType
 
 from services.core import build_variables
 
-ProjectName = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-# For the OpenAPI document; validation.check_env applies the exact rule.
+# The patterns only document (msgspec.json.schema); validation.check_name and check_env apply
+# the exact rules and refuse in one sentence, where a schema error would quote the regex.
+ProjectName = Annotated[
+    str, Meta(extra_json_schema={"pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 40})
+]
 EnvMap = dict[
     Annotated[
         str,
         Meta(
-            pattern=f"^{build_variables.NAME_CHARS}$",
-            max_length=build_variables.MAX_NAME_LENGTH,
+            extra_json_schema={
+                "pattern": f"^{build_variables.NAME_CHARS}$",
+                "maxLength": build_variables.MAX_NAME_LENGTH,
+            }
         ),
     ],
     str,

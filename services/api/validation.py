@@ -19,10 +19,7 @@ _GITHUB_URL = re.compile(
 def check_name(name: str, base_domain: str) -> str:
     """The one check of a new project's name, whichever interface creates the project."""
     if not hosts.valid_project_name(name):
-        raise BadRequest(
-            "project names are 1-40 lowercase letters, digits and single hyphens, "
-            "starting and ending with a letter or digit"
-        )
+        raise BadRequest(f"{name!r} is not a valid project name: {hosts.PROJECT_NAME_RULE}")
     if (reason := platform_hosts.reserved_reason(name, base_domain)) is not None:
         raise BadRequest(f"the name {name!r} is reserved: {reason}")
     return name

@@ -14,6 +14,11 @@ BRANCH_HASH_LENGTH = 8  # base32: 40 bits
 HASH_SEPARATOR = "--"
 PROJECT_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9]{20}$")
+SHORT_ID_LENGTH = 8  # what a deployment's host and every page show of its id
+PROJECT_NAME_RULE = (
+    "a project name is 1-40 lowercase letters, digits and single hyphens, "
+    "starting and ending with a letter or digit"
+)
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _PR_LABEL_RE = re.compile(r"^(.+)-pr-[0-9]+$")
 _HOST_RE = re.compile(
@@ -35,7 +40,31 @@ def production_host(project: str, base_domain: str) -> str:
 
 
 def deployment_host(project: str, deployment_id: str, base_domain: str) -> str:
-    return f"{project}-{deployment_id[:8]}.{base_domain}"
+    return f"{project}-{deployment_id[:SHORT_ID_LENGTH]}.{base_domain}"
+
+
+def is_id_prefix(text: str) -> bool:
+    """At least the 8 characters every page shows of an id, and no more than a whole id."""
+    return SHORT_ID_LENGTH <= len(text) <= 20 and text.isascii() and text.isalnum()
+
+
+def deployment_host_parts(host: str) -> tuple[str, str] | None:
+    """(project, id prefix) of a deployment's own host `<project>-<8 chars>.<domain>`.
+
+    Only the shape is known here: a branch host such as `site-git-abcdefgh` has it too, so
+    the caller checks that the prefix names a deployment of that project.
+    """
+    label = host.partition(".")[0]
+    project, _, prefix = label.rpartition("-")
+    if len(prefix) == SHORT_ID_LENGTH and is_id_prefix(prefix) and valid_project_name(project):
+        return project, prefix
+    return None
+
+
+def host_of(text: str) -> str | None:
+    """The host name in a URL or bare host as people paste it (scheme, port and path dropped)."""
+    rest = text.strip().split("://", 1)[-1]
+    return normalize_host(re.split(r"[/?#]", rest, maxsplit=1)[0])
 
 
 def branch_slug(branch: str) -> str:

@@ -49,7 +49,10 @@ def test_bad_token(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_project(cli: Cli, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.code == EXIT_NOT_FOUND
-    assert result.err.strip() == "error: no project named 'nope'"
+    assert result.err.splitlines() == [
+        "error: no project named 'nope'",
+        "hint: `slipway projects list` shows them all",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,13 +61,21 @@ def test_unknown_project(cli: Cli, args: tuple[str, ...]) -> None:
         pytest.param(("logs", "abcdefghij0123456789"), id="logs"),
         pytest.param(("cancel", "abcdefghij0123456789"), id="cancel"),
         pytest.param(("promote", "abcdefghij0123456789"), id="promote"),
-        pytest.param(("deployments", "show", "../projects"), id="path-shaped"),
     ],
 )
 def test_unknown_deployment(cli: Cli, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.code == EXIT_NOT_FOUND
-    assert "no deployment" in result.err
+    assert result.err == (
+        "error: no deployment id starts with 'abcdefghij0123456789'; "
+        "`slipway deployments list PROJECT` shows the ids and URLs\n"
+    )
+
+
+def test_a_path_shaped_deployment_is_refused_before_any_request(cli: Cli) -> None:
+    result = cli("deployments", "show", "../projects")
+    assert result.code == EXIT_USAGE
+    assert result.err.startswith("error: '../projects' is not a deployment URL: type its id")
 
 
 def test_usage_errors_show_usage(cli: Cli) -> None:
@@ -74,10 +85,30 @@ def test_usage_errors_show_usage(cli: Cli) -> None:
     assert cli("no-such-command").code == EXIT_USAGE
 
 
-def test_invalid_input_rejected_by_the_api(cli: Cli) -> None:
+def test_an_invalid_name_is_one_sentence_saying_what_is_allowed(cli: Cli) -> None:
     result = cli("projects", "create", "Bad_Name", "--repo", "file:///tmp/x")
     assert result.code == EXIT_USAGE
-    assert result.err.startswith("error: ")
+    assert result.err == (
+        "error: 'Bad_Name' is not a valid project name: a project name is 1-40 lowercase "
+        "letters, digits and single hyphens, starting and ending with a letter or digit\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("projects", "show", "My Site"), id="show"),
+        pytest.param(("deploy", "My Site"), id="deploy"),
+        pytest.param(("rollback", "My Site"), id="rollback"),
+    ],
+)
+def test_an_invalid_name_given_to_a_command_is_the_same_sentence(
+    cli: Cli, args: tuple[str, ...]
+) -> None:
+    result = cli(*args)
+    assert result.code == EXIT_USAGE
+    assert result.err.startswith("error: 'My Site' is not a valid project name: a project name")
+    assert "^" not in result.err
 
 
 def test_dev_is_registered(cli: Cli) -> None:

@@ -77,3 +77,42 @@ def test_long_names_differing_only_past_the_cut_get_distinct_hosts() -> None:
 )
 def test_which_hosts_may_be_a_projects_own(host: str, expected: bool) -> None:
     assert hosts.may_be_host_of("site", host, "localhost") is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        pytest.param("http://site-1a2b3c4d.localhost:8080/", "site-1a2b3c4d.localhost", id="url"),
+        pytest.param("https://Site.Example.COM/a/b?c#d", "site.example.com", id="path-and-case"),
+        pytest.param("site-1a2b3c4d.localhost:8080", "site-1a2b3c4d.localhost", id="host-port"),
+        pytest.param("  site.localhost.  ", "site.localhost", id="trailing-dot"),
+        pytest.param("http://bad host/", None, id="space"),
+        pytest.param("../projects", None, id="path"),
+    ],
+)
+def test_host_of_what_people_paste(text: str, host: str | None) -> None:
+    assert hosts.host_of(text) == host
+
+
+@pytest.mark.parametrize(
+    ("host", "parts"),
+    [
+        pytest.param("site-1a2b3c4d.localhost", ("site", "1a2b3c4d"), id="deployment"),
+        pytest.param("my-site-1a2b3c4d.example.com", ("my-site", "1a2b3c4d"), id="hyphenated"),
+        pytest.param("site.localhost", None, id="production"),
+        pytest.param("site-pr-12.localhost", None, id="pull-request"),
+        pytest.param("site-1a2b3c4.localhost", None, id="seven-characters"),
+        pytest.param("-1a2b3c4d.localhost", None, id="no-project"),
+    ],
+)
+def test_deployment_host_parts(host: str, parts: tuple[str, str] | None) -> None:
+    assert hosts.deployment_host_parts(host) == parts
+
+
+def test_a_deployment_host_parses_back_to_its_project_and_short_id() -> None:
+    deployment_id = hosts.new_deployment_id()
+    host = hosts.deployment_host("site", deployment_id, "localhost")
+    assert hosts.deployment_host_parts(host) == ("site", deployment_id[:8])
+    assert hosts.is_id_prefix(deployment_id)
+    assert hosts.is_id_prefix(deployment_id[:8])
+    assert not hosts.is_id_prefix(deployment_id[:7])
