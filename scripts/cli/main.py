@@ -7,11 +7,14 @@ hint when there is one). Exit codes are listed in `scripts/cli/errors.py` and do
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import typer
 
 from . import auth, deployments, gc, projects
 from .errors import EXIT_INTERRUPTED, CliError
+from .help_text import without_types
 
 app = typer.Typer(
     name="slipway",
@@ -21,6 +24,36 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def installed_version() -> str:
+    try:
+        return version("slipway")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(f"slipway {installed_version()}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the installed version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """Operate Slipway: projects, deployments, logs, promotion, rollback and clean-up."""
+
+
 app.command("login")(auth.login)
 app.command("logout")(auth.logout)
 app.add_typer(projects.projects_app, name="projects")
@@ -53,7 +86,7 @@ def _fail(message: str, hint: str | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    command = typer.main.get_command(app)
+    command = without_types(typer.main.get_command(app))
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         result = command.main(args=args, prog_name="slipway", standalone_mode=False)
