@@ -124,6 +124,9 @@ def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
         err.print(f"[green]✓[/green] Deployment {d['id']} is ready (built in {spent})")
         out = render.console()
         out.print(f"Deployment URL: {d['url']}")
+        if (preview := render.preview_url(d)) is not None:
+            label, url, follows = preview
+            out.print(f"{label[0].upper()}{label[1:]}: {url} (follows {follows})")
         if d.get("production") and production_url:
             out.print(f"Production URL: {production_url}")
         return 0

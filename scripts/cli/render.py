@@ -121,15 +121,30 @@ def project_rows(p: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
     return rows
 
 
+def preview_url(d: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(label, URL, what it follows) of where the deployment's pull request or branch is
+    served: `branch_url` holds a pull request's address when there is one."""
+    number = d.get("pull_request")
+    if number is not None:
+        url = d.get("pull_request_url") or d.get("branch_url")
+        return ("pull request URL", url, f"pull request #{number}") if url else None
+    if d.get("branch_url"):
+        return ("branch URL", d["branch_url"], f"branch {d.get('ref')}")
+    return None
+
+
 def deployment_rows(d: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
+    preview = preview_url(d)
     rows: list[tuple[str, str | Text]] = [
         ("id", d["id"]),
         ("project", d["project"]),
         ("status", status_text(d)),
         ("production", "yes" if d.get("production") else "no"),
         ("branch", d.get("ref") or "-"),
+        *([("pull request", f"#{d['pull_request']}")] if d.get("pull_request") is not None else []),
         ("commit", d.get("commit") or "-"),
         ("url", d.get("url", "")),
+        *([(preview[0], f"{preview[1]} ({preview[2]})")] if preview else []),
         ("created", f"{d.get('created_at')} ({age(d.get('created_at'))})"),
         ("duration", duration(d)),
     ]

@@ -27,12 +27,17 @@ def deploy_context(production_branch: str, d: Deployment) -> DeployContext:
     return "branch-deploy"
 
 
+def pull_request_url(settings: Settings, project: str, d: Deployment) -> str | None:
+    """Where the deployment's pull request is served; None when it is not a pull request's."""
+    if d.pull_request is None:
+        return None
+    return settings.site_url(hosts.pull_request_host(project, d.pull_request, settings.base_domain))
+
+
 def branch_url(settings: Settings, project: str, d: Deployment) -> str | None:
     """Where the deployment's pull request, or else its branch, is served; None without one."""
-    if d.pull_request is not None:
-        return settings.site_url(
-            hosts.pull_request_host(project, d.pull_request, settings.base_domain)
-        )
+    if (url := pull_request_url(settings, project, d)) is not None:
+        return url
     if d.ref:
         return settings.site_url(hosts.branch_host(project, d.ref, settings.base_domain))
     return None

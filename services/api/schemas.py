@@ -86,7 +86,8 @@ class DeploymentRead(msgspec.Struct):
     pull_request: int | None
     context: str  # production | deploy-preview | branch-deploy
     url: str
-    branch_url: str | None
+    branch_url: str | None  # where its pull request, or else its branch, is served
+    pull_request_url: str | None  # set only for a pull request's deployment
     production: bool
     created_at: str
     started_at: str | None

@@ -7,7 +7,7 @@ from datetime import datetime
 from services.core import hosts
 from services.core.settings import Settings
 
-from .build_context import branch_url, deploy_context, deployment_url
+from .build_context import branch_url, deploy_context, deployment_url, pull_request_url
 from .db.models import Deployment, Project
 from .schemas import DeploymentRead, ProjectRead
 
@@ -40,6 +40,7 @@ def deployment_view(settings: Settings, d: Deployment, project: Project | None) 
         context=deploy_context(production_branch, d),
         url=deployment_url(settings, d.project_name, d),
         branch_url=branch_url(settings, d.project_name, d),
+        pull_request_url=pull_request_url(settings, d.project_name, d),
         production=d.id == production_id,
         created_at=iso(d.created_at) or "",
         started_at=iso(d.started_at),

@@ -37,9 +37,12 @@ def test_deploy_waits_streams_the_log_and_prints_the_url(
     assert "build step one: first" in result.out
     assert "build step two" in result.out
     assert "is ready" in result.err
-    last_lines = result.out.strip().splitlines()[-2:]
+    last_lines = result.out.strip().splitlines()[-3:]
     assert last_lines[0].startswith(f"Deployment URL: http://{site.name}-")
-    assert last_lines[1] == f"Production URL: http://{site.name}.localhost:8080/"
+    assert last_lines[1] == (
+        f"Branch URL: http://{site.name}-git-main.localhost:8080/ (follows branch main)"
+    )
+    assert last_lines[2] == f"Production URL: http://{site.name}.localhost:8080/"
 
     rows = json.loads(cli("deployments", "list", site.name, "--json").out)
     assert [(d["status"], d["production"]) for d in rows] == [("ready", True)]
