@@ -168,12 +168,14 @@ class Dispatcher:
     async def _settle_unrecorded(self, d: Deployment) -> None:
         """A claim whose api stopped before recording the run's handle: adopt the run the
         builder still knows, or its published result; queue it again only when neither
-        exists (and the api that claimed it had time to start it)."""
+        exists (and the api that claimed it had time to start it), unless it was canceled."""
         handle = await self.builder.find(d.id)
         if handle is not None:
             async with self.sessions() as session, session.begin():
                 await lifecycle.record_handle(session, d.id, handle)
             log.info("deployment %s adopted its run (%s)", d.id, handle)
+        elif d.cancel_requested:  # as a recorded run would be: canceled, published or not
+            await self._finish(d, Status.CANCELED, "canceled", d.error or "canceled")
         elif await self._published(d):
             await self._succeed(d)
         elif d.started_at is None or now() - d.started_at > UNSTARTED_GRACE:

@@ -141,6 +141,8 @@ def lifecycle_machine(
             with contextlib.suppress(Crash):
                 self.run(world.dispatcher.tick())
             crash.at = None
+            if data.draw(st.booleans(), label="cancel while the api is down"):
+                self.cancel(data)
             self.restart()
 
         @rule()
@@ -235,6 +237,8 @@ def lifecycle_machine(
                     assert published
                 if d.status == Status.FAILED:
                     assert not published
+                if d.cancel_requested:  # a cancel of a build is never lost
+                    assert d.status in (Status.BUILDING, Status.CANCELED)
 
     return Lifecycle
 
