@@ -9,6 +9,8 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from services.core.suggest import did_you_mean
+
 from .config import Credentials
 from .errors import (
     EXIT_AUTH,
@@ -19,7 +21,6 @@ from .errors import (
     EXIT_USAGE,
     CliError,
 )
-from .suggest import did_you_mean
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # A followed log can stay silent for minutes (a queued build, a quiet step).

@@ -108,7 +108,9 @@ def _settings(
 
 Repo = Annotated[
     str | None,
-    typer.Option("--repo", metavar="URL", help="Git URL to clone (https://, git@ or file://)."),
+    typer.Option(
+        "--repo", metavar="URL", help="Git URL to clone (https://, http:// or file://; not SSH)."
+    ),
 ]
 GithubRepo = Annotated[
     str | None,

@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.core import hosts
+from services.core.suggest import did_you_mean
 
 from .client import ApiClient, segment
 from .errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
-from .suggest import did_you_mean
 
 LIST_HINT = "`slipway deployments list PROJECT` shows the ids and URLs"
 BRANCH_SEARCH_LIMIT = 100  # the newest deployments searched for a branch or PR URL

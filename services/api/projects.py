@@ -28,6 +28,7 @@ from .gc_api import collector_for
 from .lifecycle import Status
 from .production import set_domains
 from .records import load_project
+from .repository_check import check_ref, check_repository
 from .schemas import (
     DeploymentRead,
     DeployRequest,
@@ -137,6 +138,15 @@ async def clear_leftovers(app_state: AppState, name: str) -> None:
     await collector_for(app_state).clear_leftovers(name)
 
 
+async def refuse_unknown_ref(app_state: AppState, name: str, ref: str) -> None:
+    """400 before anything is queued when the branch (the production branch when none is
+    named) is not in the repository: such a deployment could only fail."""
+    async with app_state.sessions() as session:
+        project = await load_project(session, name)
+    target = check_branch(ref) if ref else project.production_branch
+    await check_ref(app_state.settings, project.repo_url, target)
+
+
 class ProjectController(Controller):
     path = "/api/projects"
     guards = [require_token]
@@ -152,6 +162,7 @@ class ProjectController(Controller):
             fields.pop("preview_password")
         )
         fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
+        await check_repository(app_state.settings, fields["repo_url"], fields["production_branch"])
         production = hosts.production_host(data.name, app_state.settings.base_domain)
         await refuse_hosts_of_others(app_state, data.name, [production, *domains])
         await clear_leftovers(app_state, data.name)
@@ -197,6 +208,14 @@ class ProjectController(Controller):
             )
         if "domains" in fields:
             await refuse_hosts_of_others(app_state, name, fields["domains"])
+        if "repo_url" in fields or "production_branch" in fields:
+            async with app_state.sessions() as session:
+                current = await load_project(session, name)
+            await check_repository(
+                app_state.settings,
+                fields.get("repo_url", current.repo_url),
+                fields.get("production_branch", current.production_branch),
+            )
         removed: list[str] = []
         previews: list[str] = []
         async with app_state.sessions() as session:
@@ -261,6 +280,8 @@ class ProjectController(Controller):
         self, name: str, app_state: StateDep, data: JSONBody[DeployRequest | None] = None
     ) -> DeploymentRead:
         request = data or DeployRequest()
+        if not request.commit:
+            await refuse_unknown_ref(app_state, name, request.ref or "")
         d, project = await deployment_actions.deploy(
             app_state, name, ref=request.ref or "", commit=request.commit or "", trigger="api"
         )

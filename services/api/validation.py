@@ -14,6 +14,7 @@ from .errors import BadRequest
 _GITHUB_URL = re.compile(
     r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"
 )
+_SSH_URL = re.compile(r"^(?:ssh://)?(?:[\w.-]+@)?([\w.-]+)[:/](?:\d+/)?([\w./-]+)$")
 
 
 def check_name(name: str, base_domain: str) -> str:
@@ -26,11 +27,23 @@ def check_name(name: str, base_domain: str) -> str:
 
 
 def check_repo_url(url: str) -> str:
-    if not url.startswith(("https://", "http://", "file://", "git@")):
-        raise BadRequest("repo_url must be an https://, http://, git@ or file:// URL")
+    """A URL the builder can clone (build_runner/fetch.py: https, http and file only)."""
     if any(c.isspace() for c in url) or "\x00" in url:
         raise BadRequest("repo_url must not contain spaces")
+    if url.startswith(("ssh://", "git@")):
+        raise BadRequest(
+            f"the builder cannot clone over SSH: use the repository's https URL "
+            f"({_https_form(url)}), with SLIPWAY_GITHUB_TOKEN set on the api if it is private"
+        )
+    if not url.startswith(("https://", "http://", "file://")):
+        raise BadRequest("repo_url must be an https://, http:// or file:// URL")
     return url
+
+
+def _https_form(ssh_url: str) -> str:
+    """`git@host:owner/name.git` or `ssh://git@host/owner/name.git` as an https URL."""
+    match = _SSH_URL.match(ssh_url)
+    return f"https://{match.group(1)}/{match.group(2)}" if match else "https://host/owner/name.git"
 
 
 def github_repo_for(repo_url: str, given: str | None) -> str | None:

@@ -59,6 +59,9 @@ class Settings(ApiAddress):
     github_webhook_secret: str = ""
     github_token: str = ""
     github_api_url: str = "https://api.github.com"
+    # `git ls-remote` a project's repository and branch when they are set, and a branch before
+    # it is deployed, so that nothing is created that can only fail (docs/deployments.md).
+    check_repositories: bool = True
     # How site URLs are shown: the proxy's port locally, 443 behind the ALB.
     public_scheme: Literal["http", "https"] = "http"
     public_port: int | None = None

@@ -58,6 +58,10 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "github_webhook_secret": SECRET,
         "dispatch_interval": 0.2,
         "sandbox": "none",
+        # Most api tests name repositories that do not exist or live on GitHub, which tests
+        # never reach; the checks run against real repositories in test_repository_check.py
+        # and in every CLI and dashboard test (tests/cli/live.py).
+        "check_repositories": False,
         "_env_file": None,
     }
     values.update(overrides)

@@ -96,7 +96,12 @@ def test_webhook_never_fails_and_unsigned_records_nothing(
 
 @pytest.fixture(scope="module")
 def running_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    platform = Platform(tmp_path_factory.mktemp("schema"), SLIPWAY_API_TOKEN=TOKEN)
+    # The project names a GitHub repository that is never cloned: no check reaches out.
+    platform = Platform(
+        tmp_path_factory.mktemp("schema"),
+        SLIPWAY_API_TOKEN=TOKEN,
+        SLIPWAY_CHECK_REPOSITORIES="false",
+    )
     platform.start("api")
     platform.create_project("site", "https://github.com/acme/site")
     yield platform

@@ -30,7 +30,7 @@ async def test_branches_and_tags_resolve(tmp_path: Path) -> None:
 
 def test_token_never_in_argv_and_askpass_answers(tmp_path: Path) -> None:
     token = "ghp_do_not_leak"
-    args = ls_remote_args("https://github.com/acme/private", "main")
+    args = ls_remote_args("https://github.com/acme/private", "refs/heads/main")
     assert token not in " ".join(args)
     env = git_environment(token, tmp_path)
     askpass = Path(env["GIT_ASKPASS"])

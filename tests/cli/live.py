@@ -81,6 +81,7 @@ class LiveApi:
 
 @contextmanager
 def live_api(tmp: Path, **overrides: object) -> Iterator[LiveApi]:
+    overrides = {"check_repositories": True, **overrides}  # every site here is a real repository
     settings = make_settings(tmp, f"sqlite+aiosqlite:///{tmp / 'slipway.db'}", **overrides)
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -2,16 +2,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from scripts.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE
 from tests.cli.conftest import Cli
 from tests.cli.live import LiveApi, Site
+from tests.support.gitrepo import GitRepo
 
 
-def test_create_list_show_update_delete(cli: Cli, api: LiveApi, tmp_path: object) -> None:
+def test_create_list_show_update_delete(cli: Cli, api: LiveApi, tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "blog", branch="trunk")
+    repo.commit({"index.html": "blog"})
     result = cli(
         "projects", "create", "blog",
-        "--repo", "https://github.com/acme/blog.git",
+        "--repo", repo.url,
+        "--github-repo", "acme/blog",
         "--branch", "trunk",
         "--output-dir", "public",
         "--env", "API_KEY=s3cret",
@@ -106,10 +111,14 @@ def test_domains_add_list_remove(cli: Cli, make_site: Callable[..., Site]) -> No
     assert missing.code == EXIT_NOT_FOUND
 
 
-def test_create_and_show_production_and_preview_variables(cli: Cli, api: LiveApi) -> None:
+def test_create_and_show_production_and_preview_variables(
+    cli: Cli, api: LiveApi, tmp_path: Path
+) -> None:
+    repo = GitRepo(tmp_path / "scoped")
+    repo.commit({"index.html": "scoped"})
     created = cli(
         "projects", "create", "scoped",
-        "--repo", "https://github.com/acme/scoped.git",
+        "--repo", repo.url,
         "--env", "API_URL=https://api.example.com",
         "--production-env", "STRIPE_KEY=sk_live_1",
         "--production-env", "ANALYTICS=on",
@@ -158,10 +167,12 @@ def test_env_commands_take_a_scope(cli: Cli, make_site: Callable[..., Site]) -> 
     assert cli("env", "list", site.name, "--scope", "staging").code == EXIT_USAGE
 
 
-def test_preview_password_set_from_a_value_or_stdin_and_cleared(cli: Cli) -> None:
+def test_preview_password_set_from_a_value_or_stdin_and_cleared(cli: Cli, tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "guarded")
+    repo.commit({"index.html": "guarded"})
     created = cli(
         "projects", "create", "guarded",
-        "--repo", "file:///nowhere",
+        "--repo", repo.url,
         "--preview-password", "first password",
     )  # fmt: skip
     assert created.code == 0, created.err

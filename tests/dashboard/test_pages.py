@@ -199,10 +199,12 @@ def test_project_page_lists_the_three_variable_groups_without_values(
     for value in ("sk_live_dash", "preview-only-value", str(site.gate)):
         assert value not in page.text
 
+    site.repo.git("branch", "other")
     with api.client() as c:
-        # No such branch: the build fails at once, but its context is known from the start.
+        # Held at the gate: its context is known from the start, before the build ends.
         d = c.post(f"/api/projects/{site.name}/deployments", json={"ref": "other"}).json()
     shown = browser_client.get(f"/dashboard/deployments/{d['id']}").text
+    site.open_gate()
     assert '<span class="muted" id="context">(branch-deploy)</span>' in shown
 
 
