@@ -24,16 +24,16 @@ async def branches_of(settings: Settings, repo_url: str) -> list[str]:
 
 
 async def check_repository(settings: Settings, repo_url: str, branch: str) -> None:
-    """BadRequest unless the repository can be read and has `branch`."""
+    """BadRequest unless the repository can be read and has `branch`.
+
+    An empty repository passes: a project may be set up before the first push, which then
+    creates the branch (and a deploy by hand before it is refused by check_ref).
+    """
     if not settings.check_repositories:
         return
     branches = await branches_of(settings, repo_url)
-    if branch in branches:
+    if branch in branches or not branches:
         return
-    if not branches:
-        raise BadRequest(
-            f"the repository at {repo_url} has no branches yet: push {branch!r} to it first"
-        )
     raise BadRequest(
         f"the repository at {repo_url} has no branch {branch!r}: set production_branch to "
         f"{_one_of(branch, branches)}"
@@ -48,10 +48,8 @@ async def check_ref(settings: Settings, repo_url: str, ref: str) -> None:
     if commit_of(refs, ref) is not None:
         return
     branches = sorted(n.removeprefix(BRANCH_PREFIX) for n in refs if n.startswith(BRANCH_PREFIX))
-    raise BadRequest(
-        f"the repository has no branch or tag {ref!r}: push it first, or deploy "
-        f"{_one_of(ref, branches)}"
-    )
+    instead = f", or deploy {_one_of(ref, branches)}" if branches else ""
+    raise BadRequest(f"the repository has no branch or tag {ref!r}: push it first{instead}")
 
 
 def _one_of(wanted: str, branches: list[str]) -> str:

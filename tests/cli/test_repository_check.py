@@ -81,13 +81,20 @@ def test_a_production_branch_the_repository_lacks_is_refused(cli: Cli, tmp_path:
     assert made.code == 0, made.err
 
 
-def test_an_empty_repository_is_refused_until_something_is_pushed(cli: Cli, tmp_path: Path) -> None:
+def test_an_empty_repository_is_accepted_but_not_deployed_until_pushed(
+    cli: Cli, tmp_path: Path
+) -> None:
     empty = GitRepo(tmp_path / "empty")
-    result = cli("projects", "create", "empty", "--repo", empty.url)
-    assert result.err == (
-        f"error: the repository at {empty.url} has no branches yet: push 'main' to it first\n"
+    assert cli("projects", "create", "empty", "--repo", empty.url).code == 0
+    refused = cli("deploy", "empty")
+    assert (refused.code, refused.err) == (
+        EXIT_USAGE,
+        "error: the repository has no branch or tag 'main': push it first\n",
     )
-    assert_not_created(cli, "empty")
+    assert cli("deployments", "list", "empty", "--json").out.strip() == "[]"
+    first = empty.commit({"index.html": "first"})
+    deployed = json.loads(cli("deploy", "empty", "--json").out)  # waits until the build ends
+    assert (deployed["ref"], deployed["commit"]) == ("main", first)
 
 
 def test_changing_the_repository_or_branch_is_checked_too(
@@ -122,4 +129,6 @@ def test_a_deploy_of_an_unknown_branch_creates_nothing(
     )
     assert cli("deployments", "list", site.name, "--json").out.strip() == "[]"
     site.repo.git("tag", "v1")
-    assert cli("deploy", site.name, "--ref", "v1", "--no-wait").code == 0  # a tag is deployable
+    tagged = cli("deploy", site.name, "--ref", "v1", "--json")  # a tag is deployable
+    assert tagged.code == 0, tagged.err
+    assert json.loads(tagged.out)["ref"] == "v1"
