@@ -11,6 +11,7 @@ from .errors import BadRequest, Conflict
 from .lifecycle import ACTIVE, Status, Trigger
 from .queue import enqueue
 from .records import load_deployment, load_project
+from .repository_check import check_deployable
 from .state import AppState
 from .validation import check_branch
 
@@ -24,6 +25,8 @@ async def deploy(
     commit = commit.lower()
     if commit and not git_names.is_commit_sha(commit):
         raise BadRequest("commit must be a full 40-character hexadecimal sha")
+    if not commit:  # a branch the repository lacks could only fail: refused, nothing queued
+        await check_deployable(app_state, name, ref)
     async with app_state.sessions() as session, session.begin():
         project = await load_project(session, name)
         if not ref and not commit:

@@ -28,7 +28,7 @@ from .gc_api import collector_for
 from .lifecycle import Status
 from .production import set_domains
 from .records import load_project
-from .repository_check import check_ref, check_repository
+from .repository_check import check_repository
 from .schemas import (
     DeploymentRead,
     DeployRequest,
@@ -136,15 +136,6 @@ async def clear_leftovers(app_state: AppState, name: str) -> None:
     """A new project starts with an empty build cache and no routes, whatever a deleted
     project of the same name left: deleted, and the listing proves the cache is empty."""
     await collector_for(app_state).clear_leftovers(name)
-
-
-async def refuse_unknown_ref(app_state: AppState, name: str, ref: str) -> None:
-    """400 before anything is queued when the branch (the production branch when none is
-    named) is not in the repository: such a deployment could only fail."""
-    async with app_state.sessions() as session:
-        project = await load_project(session, name)
-    target = check_branch(ref) if ref else project.production_branch
-    await check_ref(app_state.settings, project.repo_url, target)
 
 
 class ProjectController(Controller):
@@ -280,8 +271,6 @@ class ProjectController(Controller):
         self, name: str, app_state: StateDep, data: JSONBody[DeployRequest | None] = None
     ) -> DeploymentRead:
         request = data or DeployRequest()
-        if not request.commit:
-            await refuse_unknown_ref(app_state, name, request.ref or "")
         d, project = await deployment_actions.deploy(
             app_state, name, ref=request.ref or "", commit=request.commit or "", trigger="api"
         )

@@ -12,6 +12,8 @@ from services.core.suggest import did_you_mean
 
 from .errors import BadRequest
 from .gitremote import GitRemoteTimeout, GitRemoteUnreadable, commit_of, ls_remote
+from .records import load_project
+from .state import AppState
 
 BRANCH_PREFIX = "refs/heads/"
 CHECK_SECONDS = 20.0  # a request waits this long at most for the repository to answer
@@ -50,6 +52,14 @@ async def check_ref(settings: Settings, repo_url: str, ref: str) -> None:
     branches = sorted(n.removeprefix(BRANCH_PREFIX) for n in refs if n.startswith(BRANCH_PREFIX))
     instead = f", or deploy {_one_of(ref, branches)}" if branches else ""
     raise BadRequest(f"the repository has no branch or tag {ref!r}: push it first{instead}")
+
+
+async def check_deployable(app_state: AppState, name: str, ref: str) -> None:
+    """BadRequest before a deploy of `ref` (the production branch when "") that the project's
+    repository does not have; NotFound for an unknown project."""
+    async with app_state.sessions() as session:
+        project = await load_project(session, name)
+    await check_ref(app_state.settings, project.repo_url, ref or project.production_branch)
 
 
 def _one_of(wanted: str, branches: list[str]) -> str:

@@ -249,3 +249,20 @@ def test_a_failed_builds_page_shows_its_cause_and_its_colours(
     assert "\x1b" not in page
     assert "<img src=x" not in page
     assert "exited with code 4: error: &lt;img src=x onerror=alert(1)&gt; is broken" in page
+
+
+def test_a_dashboard_deploy_of_a_branch_the_repository_lacks_queues_nothing(
+    api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    token = csrf_of(browser_client.get(f"/dashboard/projects/{site.name}").text)
+    refused = browser_client.post(
+        f"/dashboard/projects/{site.name}/deploy", data={"csrf_token": token, "ref": "mian"}
+    )
+    assert refused.status_code == 400
+    assert (
+        "the repository has no branch or tag &#39;mian&#39;: push it first, or deploy "
+        "&#39;main&#39;, the closest branch it has"
+    ) in refused.text
+    with api.client() as c:
+        assert c.get(f"/api/projects/{site.name}/deployments").json() == []
