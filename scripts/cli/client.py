@@ -125,8 +125,9 @@ class ApiClient:
             return CliError(
                 f"cannot reach the Slipway API at {self.base_url}",
                 EXIT_UNREACHABLE,
-                hint="is it running? `make dev` starts it locally; "
-                "set SLIPWAY_API_URL or run `slipway login --api-url URL` to point elsewhere",
+                hint="is it running? `make dev` starts it locally (export the same "
+                "SLIPWAY_API_PORT in both terminals); set SLIPWAY_API_URL or run "
+                "`slipway login --api-url URL` to point elsewhere",
             )
         return CliError(
             f"lost the connection to the Slipway API at {self.base_url} ({type(exc).__name__})",

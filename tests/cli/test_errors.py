@@ -24,6 +24,7 @@ def test_unreachable_api_is_one_line_with_a_hint(cli: Cli, monkeypatch: pytest.M
     assert result.code == EXIT_UNREACHABLE
     assert result.err.startswith("error: cannot reach the Slipway API at http://127.0.0.1:")
     assert "hint: is it running?" in result.err
+    assert "SLIPWAY_API_PORT" in result.err
     assert "Traceback" not in result.err
 
 
