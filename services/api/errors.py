@@ -70,6 +70,21 @@ def _body(code: str, message: str, status: int) -> dict[str, object]:
     return {"error": code, "message": message, "status_code": status, "detail": message}
 
 
+def validation_sentence(extra: object) -> str | None:
+    """A schema error as one sentence naming the field (`spa: Expected `bool`, got `str``),
+    instead of the framework's list of dicts; None for any other shape."""
+    if not isinstance(extra, list) or not all(isinstance(e, dict) for e in extra):
+        return None
+    parts = []
+    for error in extra:
+        key, message = error.get("key"), error.get("message")
+        if not message:
+            return None
+        # "data" is the whole body: the message names the field itself.
+        parts.append(str(message) if key in (None, "data") else f"{key}: {message}")
+    return "; ".join(parts) or None
+
+
 def handle_exception(request: Request, exc: Exception) -> Response[dict[str, object]]:  # type: ignore[type-arg]
     if isinstance(exc, ApiError):
         return Response(
@@ -81,7 +96,7 @@ def handle_exception(request: Request, exc: Exception) -> Response[dict[str, obj
         detail = exc.detail or "error"
         extra = getattr(exc, "extra", None)
         if extra and exc.status_code == 400:
-            detail = f"{detail}: {extra}"
+            detail = validation_sentence(extra) or f"{detail}: {extra}"
         return Response(
             _body("http_error", str(detail), exc.status_code),
             status_code=exc.status_code,

@@ -177,6 +177,39 @@ async def test_invalid_projects_are_refused(
     assert (await client.get("/api/projects")).json() == []
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(
+            {"name": "Bad_Name", "repo_url": "file:///x"},
+            "'Bad_Name' is not a valid project name: a project name is 1-40 lowercase letters, "
+            "digits and single hyphens, starting and ending with a letter or digit",
+            id="name",
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "file:///x", "spa": "yes"},
+            "spa: Expected `bool`, got `str`",
+            id="wrong-type",
+        ),
+        pytest.param(
+            {"repo_url": "file:///x"}, "Object missing required field `name`", id="missing"
+        ),
+        pytest.param(
+            {"name": "ok", "repo_url": "git@github.com:acme/ok.git"},
+            "the builder cannot clone over SSH: use the repository's https URL "
+            "(https://github.com/acme/ok.git), with SLIPWAY_GITHUB_TOKEN set on the api if it "
+            "is private",
+            id="ssh",
+        ),
+    ],
+)
+async def test_a_refusal_is_one_sentence_naming_the_field(
+    client: Client, body: dict[str, Any], message: str
+) -> None:
+    response = await client.post("/api/projects", json=body)
+    assert (response.status_code, response.json()["message"]) == (400, message)
+
+
 async def test_names_and_domains_are_unique(client: Client) -> None:
     first = {"name": "one", "repo_url": "file:///x", "domains": ["example.com"]}
     assert (await client.post("/api/projects", json=first)).status_code == 201
