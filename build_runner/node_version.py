@@ -1,12 +1,14 @@
 """The Node version a project asks for (`engines.node`, `.nvmrc`, `.node-version`), checked.
 
 Understands the range forms people write: `20`, `20.x`, `>=18`, `^20.1`, `~20.1.0`,
-`>=18 <21`, `18 || 20`, `lts/*`, `node`. Anything else is reported but not enforced.
+`>=18 <21`, `18 || 20`, `node`, and the LTS names nvm reads: `lts/*` (an even-numbered
+major, Node's long-term-support lines) and `lts/<codename>` (`lts/jod` is 22).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ _COMPARATOR_RE = re.compile(rf"^(>=|<=|>|<|=|\^|~)?\s*v?{_NUM}$")
 
 
 MAX_VERSION_FILE_BYTES = 4096  # only the first line is read
+# The project's own setting, under the name Netlify reads (a build variable).
+NODE_VERSION_VARIABLE = "NODE_VERSION"
+LTS_CODENAMES = {"hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
 
 
 class UnknownRange(ValueError):
@@ -63,8 +68,15 @@ def _comparator_ok(comparator: str, version: Version) -> bool:
 def satisfies(version: Version, spec: str) -> bool:
     """True when `version` meets `spec`; raises UnknownRange for forms we do not read."""
     spec = spec.strip()
-    if spec in ("", "*", "node", "latest") or spec.startswith("lts/"):
+    if spec in ("", "*", "x", "node", "latest", "current"):
         return True
+    if spec.startswith("lts/"):
+        name = spec.removeprefix("lts/").lower()
+        if name == "*":
+            return version[0] % 2 == 0
+        if name not in LTS_CODENAMES:
+            raise UnknownRange(spec)
+        return version[0] == LTS_CODENAMES[name]
     for alternative in spec.split("||"):
         text = re.sub(r"(>=|<=|>|<|=|\^|~)\s+", r"\1", alternative.strip())
         if " - " in text:
@@ -77,10 +89,20 @@ def satisfies(version: Version, spec: str) -> bool:
     return False
 
 
+def newest_satisfying(versions: list[Version], spec: str) -> Version | None:
+    return max((v for v in versions if satisfies(v, spec)), default=None)
+
+
+def node_setting(project_env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The project's `NODE_VERSION` variable: it wins over the repository's files, as on Netlify."""
+    setting = project_env.get(NODE_VERSION_VARIABLE, "").strip()
+    return (setting, f"the {NODE_VERSION_VARIABLE} variable") if setting else None
+
+
 def requested_node(
     project_dir: Path, pkg: dict[str, Any] | None, within: Path | None = None
 ) -> tuple[str, str] | None:
-    """(range, where it came from), or None when the project does not say.
+    """(range, where it came from), or None when the repository does not say.
 
     Version files are read with links followed only inside `within` (the checkout): one
     that leads out fails the build, so no host file's first line reaches the log.

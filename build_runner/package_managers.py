@@ -134,14 +134,19 @@ def tool_prefix(pm: PackageManager, path: str) -> list[str]:
 
 
 def install_args(pm: PackageManager) -> list[str]:
+    """The install each manager's own CI mode runs, as Vercel does (docs/build-runner.md).
+
+    npm: `npm install`, never `npm ci`: a lockfile made on another platform often lacks
+    optional platform packages, which `npm ci` refuses and `npm install` adds; with a lockfile
+    in step with package.json both install the same versions. bun: `bun install`, since a
+    newer bun rewrites an older lockfile's format. pnpm and yarn: frozen, as their CI modes.
+    """
     frozen = pm.lockfile is not None
-    if pm.name == "npm":
-        return ["ci"] if frozen else ["install"]
+    if pm.name in ("npm", "bun"):
+        return ["install"]
     if pm.name == "pnpm":
         return ["install", "--frozen-lockfile"] if frozen else ["install"]
-    if pm.name == "yarn" and pm.berry:
+    if pm.berry:
         return ["install", "--immutable"] if frozen else ["install"]
-    if pm.name == "yarn":
-        base = ["install", "--non-interactive"]
-        return [*base, "--frozen-lockfile"] if frozen else base
-    return ["install", "--frozen-lockfile"] if frozen else ["install"]
+    base = ["install", "--non-interactive"]
+    return [*base, "--frozen-lockfile"] if frozen else base

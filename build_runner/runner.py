@@ -25,13 +25,21 @@ from build_runner.identity import build_identity
 from build_runner.log import BuildLog
 from build_runner.netlify_config import DeployTarget, describe
 from build_runner.next_export import require_static_export
-from build_runner.node_check import check_node
+from build_runner.node_check import select_node
+from build_runner.node_version import node_setting
 from build_runner.output import collect_files, locate_output
 from build_runner.plan import BuildPlan, Command, make_plan
 from build_runner.presets import NEXT
 from build_runner.process import run_logged
 from build_runner.publish import publish_site
-from build_runner.sandbox import SANDBOX_HOME, Sandbox, resolve_sandbox, toolchain_paths
+from build_runner.runtimes import NodeRuntime, RuntimeStore
+from build_runner.sandbox import (
+    SANDBOX_HOME,
+    Sandbox,
+    reachable_by_others,
+    resolve_sandbox,
+    toolchain_paths,
+)
 from build_runner.serving import serving_config
 from build_runner.site_variables import commit_variables, site_variables
 from build_runner.vercel_config import describe as describe_vercel
@@ -104,6 +112,17 @@ class _Executor:
             home = seed_corepack_home(Path(prepared), work.sandbox / "corepack")
             self.env["COREPACK_HOME"] = str(home)
         self._disk = (work.sandbox, DiskLimits(inputs.limits.max_workspace_bytes))
+
+    def use_runtime(self, runtime: NodeRuntime) -> None:
+        """Put a runtime first on the commands' PATH, mounted read-only in the sandbox."""
+        if self.sandbox.identity.switched and not reachable_by_others(runtime.bin / "node"):
+            raise BuildFailure(
+                EXIT_INTERNAL,
+                f"{runtime.home} cannot be read by build users: set SLIPWAY_RUNTIMES_DIR "
+                "to a directory every user may pass through",
+            )
+        self.env["PATH"] = f"{runtime.bin}:{self.env['PATH']}"
+        self._extra_ro.append(runtime.home)
 
     def hand_over(self) -> None:
         """Give the build user what the runner wrote into the sandbox (checkout, cache)."""
@@ -220,7 +239,10 @@ async def _build(
     manager = plan.package_manager.name if plan.package_manager else None
     package_manager_env(executor.env, manager, work.cache, inputs.build_env)
     if plan.package_json is not None:
-        await check_node(plan.node_request, executor.env, log)
+        request = node_setting(inputs.build_env) or plan.node_request
+        store = RuntimeStore.from_env(runner_env)
+        if runtime := await select_node(request, executor.env, store, log, deadline):
+            executor.use_runtime(runtime)
 
     cached = plan.install is not None and plan.package_manager is not None
     if cached:

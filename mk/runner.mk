@@ -22,3 +22,18 @@ test-network: install build-runner-tools ## Tests that download from the npm reg
 bench: bench-publish
 test: build-runner-tools
 dev: build-runner-tools
+
+# Real Node.js and npm releases for the runtime tests, served there by a loopback registry
+# (tests/support/npm_registry.py); the pins are build_runner/tools/package.json's runtimes.
+RUNTIME_PINS = build_runner/tools/package.json
+RUNTIME_STAMP := $(RUNNER_TOOLS)/npm/.runtimes
+$(RUNTIME_STAMP): $(RUNTIME_PINS)
+	mkdir -p $(RUNNER_TOOLS)/npm
+	cd $(RUNNER_TOOLS)/npm && npm pack --silent \
+		"node-linux-$$(node -p process.arch)@$$(node -p 'require("$(CURDIR)/$(RUNTIME_PINS)").runtimes.node[0]')" \
+		"npm@$$(node -p 'require("$(CURDIR)/$(RUNTIME_PINS)").runtimes.npm')" >/dev/null
+	touch $@
+
+.PHONY: test-runtimes
+test-runtimes: $(RUNTIME_STAMP) ## The cached Node.js and npm tarballs the runtime tests serve
+test: test-runtimes

@@ -8,7 +8,13 @@ import boto3
 import pytest
 
 from tests.support.moto import moto_server
+from tests.support.npm_registry import CLOSED_REGISTRY, isolated_runtimes_dir
 from tests.support.postgres import postgres_server
+
+# Builds started by any test (through the api too) never download a runtime from outside,
+# nor use one a developer's own builds installed; tests that need one serve it on loopback.
+os.environ.setdefault("SLIPWAY_RUNTIME_REGISTRY", CLOSED_REGISTRY)
+os.environ.setdefault("SLIPWAY_RUNTIMES_DIR", str(isolated_runtimes_dir()))
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -27,6 +27,12 @@ def package_managers() -> list[str]:
     return managers
 
 
+def node_runtimes() -> tuple[list[str], str]:
+    """The Node.js releases the build image installs, and the npm release beside them."""
+    runtimes = json.loads(PACKAGE_JSON.read_text())["runtimes"]
+    return list(runtimes["node"]), str(runtimes["npm"])
+
+
 def without_hash(pin: str) -> str:
     return pin.split("+", 1)[0]
 

@@ -42,7 +42,9 @@ def default_builder(settings: Settings, storage: Storage) -> Builder:
         from .builders.ecs import EcsBuilder
 
         return EcsBuilder.from_settings(settings)
-    return LocalBuilder(settings.data_dir, storage_is_s3=not storage.is_local)
+    return LocalBuilder(
+        settings.data_dir, storage_is_s3=not storage.is_local, runner_env=settings.runtime_env()
+    )
 
 
 @get("/livez", operation_id="liveness", tags=["health"], sync_to_thread=False)

@@ -105,6 +105,11 @@ class Settings(ApiAddress):
     # What one build's commands may use (docs/security.md).
     build_max_processes: int = Field(default=2048, ge=16)
     build_max_disk_bytes: int = Field(default=10 * 1024 * 1024 * 1024, ge=1024 * 1024)
+    # The Node.js releases projects ask for, downloaded once and kept (docs/build-runner.md,
+    # "Runtimes"); local builds only: the build image sets its own. Empty registry: never
+    # download. Unset directory: the runner's default (/var/tmp/slipway-runtimes).
+    runtimes_dir: Path | None = None
+    runtime_registry: str = "https://registry.npmjs.org"
 
     # Retention and garbage collection (docs/deployments.md, "Retention"). Besides these,
     # production and every deployment a route points at are always kept.
@@ -142,6 +147,13 @@ class Settings(ApiAddress):
     @classmethod
     def _normalise_domain(cls, value: str) -> str:
         return value.strip().strip(".").lower()
+
+    def runtime_env(self) -> dict[str, str]:
+        """What a local runner reads to find and fetch runtimes (build_runner/runtimes.py)."""
+        env = {"SLIPWAY_RUNTIME_REGISTRY": self.runtime_registry}
+        if self.runtimes_dir is not None:
+            env["SLIPWAY_RUNTIMES_DIR"] = str(self.runtimes_dir.resolve())
+        return env
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -121,3 +122,20 @@ async def post_webhook(
         "Content-Type": content_type,
     }
     return await client.post("/webhooks/github", content=body, headers=headers)
+
+
+FINAL_STATUSES = ("ready", "failed", "canceled")
+
+
+async def wait_for(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    deployment_id: str,
+    statuses: tuple[str, ...] = FINAL_STATUSES,
+) -> dict[str, Any]:
+    """The deployment once its status is one of `statuses`; 60 s at most."""
+    for _ in range(600):
+        d = dict((await client.get(f"/api/deployments/{deployment_id}")).json())
+        if d["status"] in statuses:
+            return d
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{deployment_id} never reached {statuses}")

@@ -8,10 +8,8 @@ as Terraform declares it, is applied with CloudWatch's rules for space-delimited
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -19,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from services.api.__main__ import LOG_FORMAT
 from services.api.app import create_app
 from services.core.settings import Settings
-from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload
+from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload, wait_for
 from tests.support.gitrepo import GitRepo, node_site
 from tests.terraform.tfconfig import MODULES, load_cached
 
@@ -105,12 +103,7 @@ async def run_build(
         commit = repo.commit(node_site("hello"))
         answer = await post_webhook(client, push_payload(after=commit))
         [deployment_id] = answer.json()["deployments"]
-        final: dict[str, Any] = {}
-        for _ in range(600):  # 60 s at most
-            final = (await client.get(f"/api/deployments/{deployment_id}")).json()
-            if final["status"] in ("ready", "failed", "canceled"):
-                break
-            await asyncio.sleep(0.1)
+        final = await wait_for(client, deployment_id)
     mine = [line for line in caught.lines if f" deployment {deployment_id} " in line]
     return [*mine, final["reason"]]
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -17,7 +15,7 @@ from services.api.db.engine import create_engine
 from services.api.db.models import Project
 from services.core import hosts, manifest
 from services.core.storage import Storage
-from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload
+from tests.api.conftest import TOKEN, make_settings, post_webhook, push_payload, wait_for
 from tests.support.gitrepo import GitRepo, node_site
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -43,15 +41,6 @@ async def live(
         )
         assert created.status_code == 201
         yield client, Storage(settings.resolved_storage_url)
-
-
-async def wait_for(client: Client, deployment_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
-    for _ in range(600):  # 60 s at most
-        d = dict((await client.get(f"/api/deployments/{deployment_id}")).json())
-        if d["status"] in statuses:
-            return d
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{deployment_id} never reached {statuses}")
 
 
 async def push(

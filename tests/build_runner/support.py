@@ -23,6 +23,8 @@ TOOLS = REPO_ROOT / ".tools"
 COREPACK_BIN = TOOLS / "corepack" / "node_modules" / ".bin"
 COREPACK_HOME = TOOLS / "corepack-home"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+# Set for the whole run by tests/conftest.py: no download leaves the machine.
+RUNTIME_SETTINGS = ("SLIPWAY_RUNTIME_REGISTRY", "SLIPWAY_RUNTIMES_DIR")
 
 
 def prepared_release(name: str, *, major: str = "") -> str:
@@ -84,6 +86,7 @@ def runner_env(
         **inputs.to_env(),
         # The image runs tini as PID 1; here it is a child, so it registers as a subreaper.
         "TINI_SUBREAPER": "1",
+        **{k: os.environ[k] for k in RUNTIME_SETTINGS if k in os.environ},
         **{k: v for k, v in os.environ.items() if k.startswith("AWS_")},
         **(extra or {}),
     }

@@ -28,8 +28,8 @@ def layout(root: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("files", "name", "berry", "install"),
     [
-        pytest.param({"package-lock.json": "{}"}, "npm", False, ["ci"], id="npm-lock"),
-        pytest.param({"npm-shrinkwrap.json": "{}"}, "npm", False, ["ci"], id="shrinkwrap"),
+        pytest.param({"package-lock.json": "{}"}, "npm", False, ["install"], id="npm-lock"),
+        pytest.param({"npm-shrinkwrap.json": "{}"}, "npm", False, ["install"], id="shrinkwrap"),
         pytest.param({}, "npm", False, ["install"], id="no-lockfile"),
         pytest.param(
             {"pnpm-lock.yaml": ""}, "pnpm", False, ["install", "--frozen-lockfile"], id="pnpm"
@@ -51,7 +51,7 @@ def layout(root: Path, files: dict[str, str]) -> Path:
             ["install", "--immutable"],
             id="berry-by-yarnrc",
         ),
-        pytest.param({"bun.lockb": ""}, "bun", False, ["install", "--frozen-lockfile"], id="bun"),
+        pytest.param({"bun.lockb": ""}, "bun", False, ["install"], id="bun"),
     ],
 )
 def test_lockfiles(
@@ -138,7 +138,7 @@ def plan_for(tmp_path: Path, pkg: dict[str, object], **settings: str) -> list[li
 
 def test_build_script_runs_through_the_package_manager(tmp_path: Path) -> None:
     pkg = {"scripts": {"build": "vite build"}, "devDependencies": {"vite": "6"}}
-    assert plan_for(tmp_path, pkg) == [["npm", "ci"], ["npm", "run", "build"]]
+    assert plan_for(tmp_path, pkg) == [["npm", "install"], ["npm", "run", "build"]]
 
 
 def test_preset_command_when_there_is_no_build_script(tmp_path: Path) -> None:

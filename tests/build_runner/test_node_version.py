@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from build_runner.node_version import UnknownRange, requested_node, satisfies
+from build_runner.node_version import UnknownRange, node_setting, requested_node, satisfies
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,8 @@ from build_runner.node_version import UnknownRange, requested_node, satisfies
         pytest.param("<20", False, id="below"),
         pytest.param(">=22", False, id="too-new"),
         pytest.param("lts/*", True, id="lts"),
+        pytest.param("lts/iron", True, id="lts-codename"),
+        pytest.param("lts/jod", False, id="lts-other-codename"),
         pytest.param("node", True, id="any"),
     ],
 )
@@ -36,6 +38,19 @@ def test_ranges(spec: str, expected: bool) -> None:
 def test_unreadable_range() -> None:
     with pytest.raises(UnknownRange):
         satisfies((20, 0, 0), ">=twenty")
+    with pytest.raises(UnknownRange):
+        satisfies((20, 0, 0), "lts/nonesuch")
+
+
+def test_lts_means_an_even_numbered_line() -> None:
+    assert not satisfies((23, 1, 0), "lts/*")
+    assert satisfies((24, 1, 0), "lts/*")
+
+
+def test_the_node_version_variable_is_the_projects_setting() -> None:
+    assert node_setting({"NODE_VERSION": " 22 "}) == ("22", "the NODE_VERSION variable")
+    assert node_setting({"NODE_VERSION": ""}) is None
+    assert node_setting({}) is None
 
 
 def test_nvmrc_wins_over_engines(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from services.core.private_files import pass_through_directory
@@ -28,9 +29,16 @@ _AWS_PREFIXES = ("AWS_",)
 
 
 class LocalBuilder:
-    def __init__(self, data_dir: Path, storage_is_s3: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        storage_is_s3: bool = False,
+        runner_env: Mapping[str, str] | None = None,
+    ) -> None:
+        """`runner_env`: the runner's own settings beside its inputs (where runtimes live)."""
         self.root = (data_dir / "builds").resolve()
         self.storage_is_s3 = storage_is_s3
+        self.runner_env = dict(runner_env or {})
         self._children: dict[str, asyncio.subprocess.Process] = {}
 
     def workspace(self, deployment_id: str) -> Path:
@@ -56,6 +64,7 @@ class LocalBuilder:
         if self.storage_is_s3:
             # S3 credentials are the runner's own input: it publishes the files.
             env.update({k: v for k, v in os.environ.items() if k.startswith(_AWS_PREFIXES)})
+        env.update(self.runner_env)
         env.update(inputs.to_env())
         env["HOME"] = str(workspace / "home")
         env["TMPDIR"] = str(self.scratch(inputs.deployment_id))
