@@ -25,6 +25,8 @@ from build_runner.node_version import UnknownRange, Version, parse_version, sati
 from build_runner.registry import DEFAULT_REGISTRY, RegistryError, Release, download, releases
 
 RUNTIMES_DIR_ENV = "SLIPWAY_RUNTIMES_DIR"
+# Read-only releases installed ahead (the build image's, whose root filesystem is read-only).
+PREINSTALLED_ENV = "SLIPWAY_PREINSTALLED_RUNTIMES"
 REGISTRY_ENV = "SLIPWAY_RUNTIME_REGISTRY"  # empty: never download, use what is installed
 _NODE_BINARY = "package/bin/node"
 _NPM_ENTRY_POINTS = {"npm": "npm-cli.js", "npx": "npx-cli.js"}
@@ -63,50 +65,38 @@ class NodeRuntime:
 
 @dataclass(frozen=True)
 class RuntimeStore:
-    root: Path
+    root: Path  # where downloads go
     registry: str | None  # None: downloads are off
+    preinstalled: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RuntimeStore:
         root = Path(env.get(RUNTIMES_DIR_ENV) or default_runtimes_dir())
         registry = env.get(REGISTRY_ENV, DEFAULT_REGISTRY).strip() or None
-        return cls(root, registry)
+        preinstalled = env.get(PREINSTALLED_ENV)
+        return cls(root, registry, Path(preinstalled) if preinstalled else None)
 
     def installed_node(self) -> list[NodeRuntime]:
-        """Every complete Node release in the directory, oldest first."""
-        base = self.root / "node"
-        if not base.is_dir():
-            return []
-        self.check_ownership()
+        """Every complete Node release here or preinstalled, oldest first."""
         found = []
-        for entry in base.iterdir():
-            try:
-                version = parse_version(entry.name)
-            except ValueError:
-                continue  # a partial install, or something else
-            if (entry / "bin" / "node").is_file():
-                found.append(NodeRuntime(version, entry))
-        return sorted(found, key=lambda runtime: runtime.version)
-
-    def check_ownership(self) -> None:
-        """The directory and its `node/` are the runner's, and no one else may write them."""
-        for path in (self.root, self.root / "node"):
-            try:
-                info = path.lstat()
-            except FileNotFoundError:
+        for root in filter(None, (self.preinstalled, self.root)):
+            base = root / "node"
+            if not base.is_dir():
                 continue
-            if not stat.S_ISDIR(info.st_mode):
-                raise StoreError(f"{path} is not a directory: set {RUNTIMES_DIR_ENV} to one")
-            if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-                raise StoreError(
-                    f"{path} belongs to another user or others may write to it: "
-                    f"set {RUNTIMES_DIR_ENV} to a directory only the runner writes"
-                )
+            check_ownership(root)
+            for entry in base.iterdir():
+                try:
+                    version = parse_version(entry.name)
+                except ValueError:
+                    continue  # a partial install, or something else
+                if (entry / "bin" / "node").is_file():
+                    found.append(NodeRuntime(version, entry))
+        return sorted(found, key=lambda runtime: runtime.version)
 
     def _prepare_root(self) -> None:
         self.root.mkdir(mode=0o755, parents=True, exist_ok=True)
         (self.root / "node").mkdir(mode=0o755, exist_ok=True)
-        self.check_ownership()
+        check_ownership(self.root)
         for path in (self.root, self.root / "node"):
             path.chmod(0o755)  # the runner's umask keeps files private; builds must read these
 
@@ -146,6 +136,22 @@ class RuntimeStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return NodeRuntime(version, final)
+
+
+def check_ownership(root: Path) -> None:
+    """The directory and its `node/` are the runner's, and no one else may write them."""
+    for path in (root, root / "node"):
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            raise StoreError(f"{path} is not a directory: set {RUNTIMES_DIR_ENV} to one")
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            raise StoreError(
+                f"{path} belongs to another user or others may write to it: "
+                f"set {RUNTIMES_DIR_ENV} to a directory only the runner writes"
+            )
 
 
 def _npm_for(published: list[Release], node: Version, wanted: str | None) -> Release:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from scripts.dependencies.npm_tools import package_managers
+from scripts.dependencies.npm_tools import node_runtimes, package_managers
 from tests.build_runner.support import DOCKERFILE, REPO_ROOT
 
 TEXT = DOCKERFILE.read_text()
@@ -78,3 +78,20 @@ def test_package_managers_come_from_the_build_tools_pins() -> None:
         assert re.fullmatch(r"(pnpm|yarn)@\d+\.\d+\.\d+\+sha512\.[0-9a-f]{128}", pin), pin
     assert "COREPACK_HOME=/opt/corepack" in TEXT
     assert "SLIPWAY_SANDBOX=none" in TEXT  # the task is the sandbox in a container
+
+
+def test_node_runtimes_come_from_the_build_tools_pins_and_downloads_go_to_tmp() -> None:
+    # The installer is the runner's own (tests/build_runner/test_runtimes.py runs it).
+    assert (
+        "SLIPWAY_RUNTIMES_DIR=/opt/runtimes /opt/venv/bin/python -m build_runner.install_runtimes"
+        in args_of("RUN")
+    )
+    (env,) = args_of("ENV")[-1:]
+    assert "SLIPWAY_PREINSTALLED_RUNTIMES=/opt/runtimes" in env
+    # The task's root filesystem is read-only; /tmp is its writable storage.
+    assert "SLIPWAY_RUNTIMES_DIR=/tmp/slipway-runtimes" in env
+    nodes, npm = node_runtimes()
+    assert nodes
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in nodes)
+    assert len({v.split(".")[0] for v in nodes}) == len(nodes)  # one release per line
+    assert re.fullmatch(r"\d+\.\d+\.\d+", npm)

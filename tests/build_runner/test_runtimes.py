@@ -263,3 +263,24 @@ def test_the_image_installs_its_pinned_releases(
     assert runtime.describe() == f"v{TEST_NODE}"
     pins.write_text(json.dumps({"runtimes": {"node": ["99.0.0"], "npm": TEST_NPM}}))
     assert install_runtimes(pins) == 1
+
+
+def test_preinstalled_releases_are_used_without_a_download(
+    repo: GitRepo, local_storage_url: str, registry: Registry, store_dir: Path, tmp_path: Path
+) -> None:
+    # As in the image: installed ahead in a read-only directory, downloads go elsewhere.
+    with fresh_runtimes_dir() as preinstalled:
+        RuntimeStore(preinstalled, registry.url).install_node(
+            lambda found: next(r for r in found if r.version == TEST_NODE), timeout=30
+        )
+        result = build(
+            repo,
+            {**site(), ".nvmrc": "lts/jod"},
+            local_storage_url,
+            CLOSED_REGISTRY,
+            store_dir,
+            SLIPWAY_PREINSTALLED_RUNTIMES=str(preinstalled),
+        )
+        assert page(local_storage_url, result).startswith(f"v{TEST_NODE} ")
+        assert f"node v{TEST_NODE} for 'lts/jod' (.nvmrc), installed" in result.stdout
+    assert not (store_dir / "node").exists()
