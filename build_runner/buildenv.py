@@ -1,13 +1,16 @@
 """The environment a build command sees: its toolchain, its caches, the project's variables.
 
 Nothing of the runner's own environment passes except the toolchain names below: no
-storage URL, no cloud credentials, no api secrets.
+storage URL, no cloud credentials, no api secrets. PATH loses version managers' shim
+directories, whose shims would run a manager the sandbox does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+
+from build_runner.python_runtime import without_shims
 
 TOOLCHAIN_PASSTHROUGH = ("PATH", "COREPACK_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -67,7 +70,7 @@ def build_environment(
 ) -> dict[str, str]:
     """`site_env`: where the build will be served (build_runner/site_variables.py)."""
     env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
-    env.setdefault("PATH", DEFAULT_PATH)
+    env["PATH"] = without_shims(env.get("PATH", "")) or DEFAULT_PATH
     local_toolchain(env)
     env.update(
         {
