@@ -34,6 +34,24 @@ $(RUNTIME_STAMP): $(RUNTIME_PINS)
 		"npm@$$(node -p 'require("$(CURDIR)/$(RUNTIME_PINS)").runtimes.npm')" >/dev/null
 	touch $@
 
+# MkDocs and what it needs, as wheels for the system Python that sandboxed builds run: the
+# offline MkDocs build commits them beside its requirements.txt (--no-index --find-links).
+TEST_WHEELS := mkdocs==1.6.1
+WHEELS_STAMP := $(RUNNER_TOOLS)/wheels/mkdocs/.stamp
+$(WHEELS_STAMP): mk/runner.mk $(STAMP)
+	rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(PY) -m pip download -q --only-binary=:all: -d $(dir $@) \
+		--python-version "$$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+		$(TEST_WHEELS)
+	touch $@
+
+# Framework starters from their own generators, with the npm cache their install filled
+# (scripts/starters.py): the offline starter builds restore it as their build cache.
+STARTERS_STAMP := $(RUNNER_TOOLS)/starters/.prepared
+$(STARTERS_STAMP): scripts/starters.py $(STAMP)
+	$(PY) -m scripts.starters prepare
+	touch $@
+
 .PHONY: test-runtimes
-test-runtimes: $(RUNTIME_STAMP) ## The cached Node.js and npm tarballs the runtime tests serve
+test-runtimes: $(RUNTIME_STAMP) $(WHEELS_STAMP) $(STARTERS_STAMP) ## Cached Node.js, npm, MkDocs and starters for the offline build tests
 test: test-runtimes

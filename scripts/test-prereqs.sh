@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond Python: PostgreSQL (the tests start their own server),
-# bubblewrap, slirp4netns and iproute2 (sandboxed builds and their network), git and node (real builds), Chromium (dashboard tests).
+# bubblewrap, slirp4netns and iproute2 (sandboxed builds and their network), git, node and
+# python3-venv (real builds), Chromium (dashboard tests).
 # Installs what is missing as root with apt-get; otherwise names what is missing.
 set -euo pipefail
 missing=()
@@ -10,6 +11,8 @@ command -v slirp4netns >/dev/null || missing+=(slirp4netns)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v git >/dev/null || missing+=(git)
 command -v node >/dev/null || missing+=(nodejs npm)
+# The system Python with its venv module: MkDocs and Sphinx builds make an environment with it.
+/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3 python3-venv)
 command -v chromium >/dev/null || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
