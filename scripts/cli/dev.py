@@ -1,7 +1,8 @@
 """`slipway dev`: the whole platform on this machine, in the foreground, until interrupted.
 
 Each service restarts on its own when it dies, and one dying never stops the others
-(scripts/cli/supervisor.py): sites keep serving while the api is down.
+(scripts/cli/supervisor.py): sites keep serving while the api is down. A port another
+program holds is refused before anything starts; the banner comes once both services answer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import sys
 import threading
 from pathlib import Path
 
+from scripts.cli.dev_start import (
+    announce_when_answering,
+    service_urls,
+    taken_port_problem,
+)
 from scripts.cli.supervisor import Service, Supervisor
 from services.core.private_files import keep_files_private, private_directory
 from services.core.settings import Settings, load_settings
@@ -47,6 +53,9 @@ def _banner(settings: Settings, token_file: Path, secret_file: Path) -> str:
 
 def dev_command() -> int:
     settings = load_settings("dev")
+    if problem := taken_port_problem(settings):
+        print(f"slipway dev: {problem}", file=sys.stderr, flush=True)
+        return 1
     keep_files_private()
     data_dir = private_directory(settings.data_dir.resolve())
     token_file = settings.api_token_file
@@ -67,7 +76,13 @@ def dev_command() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
-    print(_banner(settings, token_file, secret_file), flush=True)
+    banner = _banner(settings, token_file, secret_file)
+    announce = threading.Thread(
+        target=announce_when_answering,
+        args=(service_urls(settings), banner, stop),
+        daemon=True,
+    )
+    announce.start()
     return supervisor.run(stop)
 
 
