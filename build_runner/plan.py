@@ -8,6 +8,7 @@ from typing import Any
 
 from build_runner.confined import Leaves, Missing, Refused, Root
 from build_runner.errors import BuildFailure
+from build_runner.frameworks import detect_framework
 from build_runner.netlify_config import (
     NETLIFY_TOML,
     UNKNOWN_TARGET,
@@ -24,7 +25,7 @@ from build_runner.package_managers import (
     read_package_json,
     tool_prefix,
 )
-from build_runner.presets import HUGO, JEKYLL, Preset, detect_preset
+from build_runner.presets import Preset
 from build_runner.serving import has_config_file
 from build_runner.vercel_config import VERCEL, VERCEL_JSON, VercelConfig, read_vercel_config
 from services.core.build_protocol import EXIT_OUTPUT
@@ -54,9 +55,18 @@ class BuildPlan:
     install: Command | None
     build: Command | None
     node_request: tuple[str, str] | None
-    output_dir: str  # the project's setting, else the config file's; empty: detect it
+    # The project's setting, else netlify.toml's or vercel.json's, else what the framework's
+    # own config names or a default of it below the top (`build/client`); empty: look for
+    # the preset's directory among the conventional ones (build_runner.output).
+    output_dir: str
     netlify: NetlifyConfig | None  # None: the project has no netlify.toml
     vercel: VercelConfig | None = None  # None: the project has no vercel.json
+    notes: tuple[str, ...] = ()  # what detection could not read or use, for the build log
+
+    @property
+    def expected_output(self) -> str:
+        """The output directory this plan expects ("": the project itself, plain static)."""
+        return self.output_dir or self.preset.output_dir
 
     @property
     def config_file(self) -> NetlifyConfig | VercelConfig | None:
@@ -113,8 +123,9 @@ def make_plan(
     output_dir: str = "",
     target: DeployTarget = UNKNOWN_TARGET,
 ) -> BuildPlan:
-    """Precedence: the project's settings, then netlify.toml or vercel.json, then package.json
-    and presets."""
+    """Precedence: the project's settings, then netlify.toml or vercel.json, then package.json's
+    `build` script, then the framework's own script (`docs:build`, Nuxt's `generate`), then
+    the preset's command; the output directory likewise, the framework's config last."""
     project_dir = project_directory(checkout, root_dir)
     _refuse_both_config_files(project_dir, checkout)
     netlify = read_netlify_config(project_dir, target, within=checkout)
@@ -135,7 +146,8 @@ def make_plan(
                 netlify.publish, project_dir, checkout, netlify.publish_key
             )
     pkg = read_package_json(project_dir, within=checkout)
-    preset = detect_preset(project_dir, pkg, path)
+    found = detect_framework(project_dir, checkout, pkg, path, find_output=not output_dir)
+    preset = found.preset
     pm = detect_package_manager(project_dir, checkout, pkg) if pkg is not None else None
 
     install: Command | None = None
@@ -143,21 +155,22 @@ def make_plan(
         install = _shell(install_command, project_dir)
     elif skip_install:
         install = None
+    elif found.install:  # a Python project: into the environment the runner made for it
+        install = Command(list(found.install), project_dir)
     elif pm is not None and (pm.lockfile is not None or _has_dependencies(pkg)):
         install = Command(
             [*tool_prefix(pm, path), *install_args(pm)], pm.workspace_root or project_dir
         )
 
     build: Command | None = None
-    scripts = pkg.get("scripts") if pkg else None
     if build_command:
         build = _shell(build_command, project_dir)
-    elif pm is not None and isinstance(scripts, dict) and "build" in scripts:
-        build = Command([*tool_prefix(pm, path), "run", "build"], project_dir)
-    elif pm is not None and preset.command:
-        build = Command([*tool_prefix(pm, path), *_exec_args(pm, preset.command)], project_dir)
-    elif preset in (HUGO, JEKYLL):
-        build = Command(list(preset.command), project_dir)
+    elif pm is not None and found.script:
+        build = Command([*tool_prefix(pm, path), "run", found.script], project_dir)
+    elif (preset.python or preset.standalone) and found.command:
+        build = Command(list(found.command), project_dir)
+    elif pm is not None and found.command:
+        build = Command([*tool_prefix(pm, path), *_exec_args(pm, found.command)], project_dir)
 
     return BuildPlan(
         project_dir=project_dir,
@@ -167,9 +180,10 @@ def make_plan(
         install=install,
         build=build,
         node_request=requested_node(project_dir, pkg, within=checkout) if pkg is not None else None,
-        output_dir=output_dir,
+        output_dir=output_dir or found.output_dir,
         netlify=netlify,
         vercel=vercel,
+        notes=found.notes,
     )
 
 

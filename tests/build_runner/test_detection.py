@@ -104,12 +104,39 @@ def test_invalid_package_json(tmp_path: Path) -> None:
         pytest.param({"@11ty/eleventy": "3"}, "Eleventy", "_site", id="eleventy"),
         pytest.param({"react-scripts": "5"}, "Create React App", "build", id="cra"),
         pytest.param({"vite": "6"}, "Vite", "dist", id="vite"),
+        pytest.param({"nuxt": "4", "vue": "3"}, "Nuxt", ".output/public", id="nuxt"),
+        pytest.param(
+            {"@react-router/dev": "7", "vite": "6"}, "React Router (SPA)", "build/client", id="rr"
+        ),
+        pytest.param(
+            {"@remix-run/dev": "2", "vite": "5"}, "Remix (SPA)", "build/client", id="remix"
+        ),
+        pytest.param(
+            {"@solidjs/start": "1"}, "SolidStart (static)", ".output/public", id="solid-start"
+        ),
+        pytest.param({"@builder.io/qwik-city": "1"}, "Qwik City (static)", "dist", id="qwik"),
+        pytest.param({"vitepress": "1", "vue": "3"}, "VitePress", "docs/.vitepress/dist", id="vp"),
+        pytest.param({"vuepress": "2"}, "VuePress", "docs/.vuepress/dist", id="vuepress"),
+        pytest.param({"@angular/cli": "20"}, "Angular", "dist", id="angular"),
+        pytest.param({"ember-cli": "6", "vite": "6"}, "Ember", "dist", id="ember"),
+        pytest.param({"hexo": "7"}, "Hexo", "public", id="hexo"),
         pytest.param({"left-pad": "1"}, "plain static", "", id="plain"),
     ],
 )
 def test_presets(tmp_path: Path, deps: dict[str, str], preset: str, output: str) -> None:
     found = detect_preset(tmp_path, {"devDependencies": deps}, PATH)
     assert (found.name, found.output_dir) == (preset, output)
+
+
+def test_python_generators_only_without_node_dependencies(tmp_path: Path) -> None:
+    layout(tmp_path, {"mkdocs.yml": "site_name: x\n", "docs/conf.py": ""})
+    assert detect_preset(tmp_path, None, PATH).name == "MkDocs"
+    assert detect_preset(tmp_path, {"name": "docs"}, PATH).name == "MkDocs"
+    assert detect_preset(tmp_path, {"dependencies": {"left-pad": "1"}}, PATH).name == (
+        "plain static"
+    )
+    (tmp_path / "mkdocs.yml").unlink()
+    assert detect_preset(tmp_path, None, PATH).name == "Sphinx"
 
 
 def test_hugo_and_jekyll_only_when_installed(tmp_path: Path) -> None:

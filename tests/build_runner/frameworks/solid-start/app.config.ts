@@ -1,0 +1,8 @@
+import { defineConfig } from "@solidjs/start/config";
+
+export default defineConfig({
+  server: {
+    preset: "static",
+    prerender: { crawlLinks: true },
+  },
+});
