@@ -5,7 +5,9 @@ YAML key (`site_dir: public`), a JSON file with comments (angular.json). A file 
 through `build_runner.confined` (never a link out of the checkout, never a fifo or a hard
 link) and up to MAX_CONFIG_BYTES. A file that cannot be read, or a setting written as
 anything but a plain string, leaves the framework's default in place and says why in a note
-for the build log. A directory a setting names must stay inside the project.
+for the build log. A directory a setting names must stay inside the project. `Project` is
+what the detection rules are given: these files, the preset, package.json's scripts and
+dependencies.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from build_runner.confined import Parts, Refused, Root
 from build_runner.errors import BuildFailure
 from services.core.build_protocol import EXIT_OUTPUT
+
+if TYPE_CHECKING:
+    from build_runner.presets import Preset
 
 MAX_CONFIG_BYTES = 1024 * 1024
 # Comments and string literals, each matched whole (to the end when unclosed, so that the
@@ -84,6 +89,29 @@ class ProjectFiles:
     def fallback(self, what: str, default: str) -> None:
         """Note that `what` leaves the framework's default output in place."""
         self.notes.append(f"{what}: using the default output {default}/")
+
+
+@dataclass(frozen=True)
+class Project:
+    """What detection knows of a project: its files, its preset, package.json's parts."""
+
+    files: ProjectFiles
+    preset: Preset
+    scripts: dict[str, str]
+    deps: dict[str, str]
+
+    def script(self) -> str | None:
+        """`build`, else the framework's own static build script."""
+        for name in ("build", self.preset.script):
+            if name and name in self.scripts:
+                return name
+        return None
+
+    def config(self, names: tuple[str, ...], default: str) -> tuple[str, str] | None:
+        """The first of `names` that exists, with its code (comments removed)."""
+        name = self.files.first(names)
+        text = self.files.text(name, default) if name else None
+        return (name, without_comments(text)) if name and text is not None else None
 
 
 def without_comments(code: str) -> str:
