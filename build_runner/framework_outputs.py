@@ -183,8 +183,10 @@ def _eleventy_output(project: Project) -> str | None:
 
 
 def _vite_output(project: Project) -> str | None:
+    """`build.outDir`, resolved from Vite's `root` as Vite does; `dist` is below that root."""
     root = _setting(project, VITE_CONFIGS, "root")
-    return _setting(project, VITE_CONFIGS, "outDir", root or ".")
+    out_dir = _setting(project, VITE_CONFIGS, "outDir", root or ".")
+    return out_dir or (posixpath.join(root, "dist") if root else None)
 
 
 def _yaml_output(project: Project, names: tuple[str, ...], key: str) -> str | None:

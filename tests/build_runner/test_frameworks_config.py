@@ -261,6 +261,12 @@ def test_an_output_that_is_a_link_out_is_refused_when_it_is_located(tmp_path: Pa
             id="vite-root",
         ),
         pytest.param(
+            "vite-react",
+            {"vite.config.ts": "export default { root: 'src' }"},
+            "src/dist",
+            id="vite-root-default",
+        ),
+        pytest.param(
             "sveltekit-svelte-config",
             {"svelte.config.js": "const config = { kit: { adapter: adapter({ pages: 'www' }) } }"},
             "www",
