@@ -13,21 +13,33 @@ help: ## Show this help
 
 # Installs only what requirements/ locks, hash-checked: setuptools first, so that nothing
 # is built with pip's unpinned build isolation. mk/deps.mk refreshes the lock.
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+# What `make dev` runs: the services' own dependencies (requirements/services.txt, a quarter
+# of the development environment). `make install` adds the development tools on top.
+SERVICES_STAMP := $(VENV)/.services-stamp
+$(SERVICES_STAMP): requirements/build.txt requirements/services.txt pyproject.toml
+	@echo "Installing Slipway's dependencies into $(VENV) (from requirements/services.txt)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PIP) --require-hashes -r requirements/build.txt
+	@$(PIP) --require-hashes --no-build-isolation -r requirements/services.txt
+	@$(PIP) --no-deps --no-build-isolation -e .
+	@touch $@
+
 $(STAMP): requirements/build.txt requirements/dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --require-hashes -r requirements/build.txt
-	$(PY) -m pip install -q --require-hashes --no-build-isolation -r requirements/dev.txt
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PIP) --require-hashes -r requirements/build.txt
+	$(PIP) --require-hashes --no-build-isolation -r requirements/dev.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	$(PY) -m scripts.dependencies.installed requirements/dev.txt
-	touch $(STAMP)
+	touch $(STAMP) $(SERVICES_STAMP)
 
 .PHONY: install
 install: $(STAMP) ## Create .venv and install Slipway with its dev tools, from the lock
 
 .PHONY: dev
-dev: install ## Run api, proxy and local builder on this machine (foreground)
+dev: $(SERVICES_STAMP) ## Run api, proxy and local builder on this machine (foreground)
 	@scripts/dev-prereqs.sh
-	$(PY) -m scripts.cli.main dev
+	@$(PY) -m scripts.cli.main dev
 
 .PHONY: test
 test: install ## Run every test

@@ -43,7 +43,7 @@ for manager in "${managers[@]}"; do
         # The registry's metadata carries no signature this corepack knows; the pinned
         # sha512 is what vouches for the release. Yarn 2+ comes from npm only when told so.
         COREPACK_NPM_REGISTRY=https://registry.npmjs.org COREPACK_INTEGRITY_KEYS=0 \
-            COREPACK_DEFAULT_TO_LATEST=0 "$tools/corepack/node_modules/.bin/corepack" install -g "$manager"
+            COREPACK_DEFAULT_TO_LATEST=0 "$tools/corepack/node_modules/.bin/corepack" install -g "$manager" >/dev/null
     fi
 done
 echo "install-tools: corepack and ${managers[*]%%+*} in $tools"

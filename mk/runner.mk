@@ -4,8 +4,8 @@ RUNNER_TOOLS := .tools
 RUNNER_TOOLS_STAMP := $(RUNNER_TOOLS)/.build-runner-tools
 
 $(RUNNER_TOOLS_STAMP): build_runner/install-tools.sh build_runner/tools/package.json build_runner/tools/package-lock.json
-	build_runner/install-tools.sh $(RUNNER_TOOLS)
-	touch $@
+	@build_runner/install-tools.sh $(RUNNER_TOOLS)
+	@touch $@
 
 .PHONY: build-runner-tools
 build-runner-tools: $(RUNNER_TOOLS_STAMP) ## corepack with pinned pnpm/yarn, bubblewrap, tini for builds
