@@ -38,6 +38,11 @@ class Interpreter:
     def describe(self) -> str:
         return f"Python {self.version[0]}.{self.version[1]} ({self.path})"
 
+    @property
+    def prefix(self) -> Path:
+        """Where its standard library lives beside its `bin` (for the sandbox to mount)."""
+        return self.path.parent.parent
+
 
 def is_version_manager_shim_dir(entry: str) -> bool:
     """pyenv, rbenv, asdf and mise keep shims in `…/shims`, volta in `~/.volta/bin`: each
@@ -116,6 +121,11 @@ def choose_python(request: tuple[str, str] | None, available: list[Interpreter])
         f"the project asks for Python 3.{wanted[1]} ({source}) but this builder has {have}: "
         f"change it to one of those",
     )
+
+
+def python_env_command(python: Interpreter, venv: Path) -> list[str]:
+    """Make the build's environment, with pip from the interpreter's own bundled copy."""
+    return [str(python.path), "-m", "venv", str(venv)]
 
 
 def environment_variables(venv: Path, cache_dir: Path) -> dict[str, str]:

@@ -32,6 +32,14 @@ from build_runner.plan import BuildPlan, Command, make_plan
 from build_runner.presets import NEXT
 from build_runner.process import run_logged
 from build_runner.publish import publish_site
+from build_runner.python_runtime import (
+    Interpreter,
+    choose_python,
+    interpreters,
+    python_env_command,
+    requested_python,
+)
+from build_runner.python_runtime import environment_variables as python_env_variables
 from build_runner.runtimes import NodeRuntime, RuntimeStore
 from build_runner.sandbox import (
     SANDBOX_HOME,
@@ -78,6 +86,7 @@ class _Workspace:
         self.sandbox = self.root / "sandbox"
         self.checkout = self.sandbox / "src"
         self.cache = self.sandbox / "cache"
+        self.python_env = self.sandbox / "python"  # outside the checkout: never published
         self.home = self.sandbox / "home"
         self.home.mkdir(parents=True)
 
@@ -122,7 +131,20 @@ class _Executor:
                 "to a directory every user may pass through",
             )
         self.env["PATH"] = f"{runtime.bin}:{self.env['PATH']}"
-        self._extra_ro.append(runtime.home)
+        self.add_read_only(runtime.home)
+
+    def add_read_only(self, directory: Path) -> None:
+        """A toolchain directory the commands need, mounted read-only (system ones already are)."""
+        self._extra_ro.append(directory)
+
+    def can_run(self, program: Path) -> bool:
+        """Whether the build user can reach and run `program` (a toolchain binary)."""
+        return not self.sandbox.identity.switched or reachable_by_others(program)
+
+    def use_python_env(self, venv: Path) -> None:
+        """Put the build's own Python environment first on the commands' PATH."""
+        self.env["PATH"] = f"{venv / 'bin'}:{self.env['PATH']}"
+        self.env.update(python_env_variables(venv, self.work.cache))
 
     def hand_over(self) -> None:
         """Give the build user what the runner wrote into the sandbox (checkout, cache)."""
@@ -244,12 +266,18 @@ async def _build(
         if runtime := await select_node(request, executor.env, store, log, deadline):
             executor.use_runtime(runtime)
 
-    cached = plan.install is not None and plan.package_manager is not None
+    python = _choose_python(plan, inputs, executor, work, log) if plan.preset.python else None
+    cached = plan.install is not None and (plan.package_manager is not None or python is not None)
     if cached:
         restore = restore_cache(
             storage, inputs.project, work.cache, log, context=inputs.deploy_context
         )
         await _best_effort(restore, log, deadline)
+    if python is not None:
+        with log.step("install"):
+            make_env = Command(python_env_command(python, work.python_env), plan.project_dir)
+            await _must_succeed(make_env, "install", EXIT_INSTALL, executor, log, deadline, plan)
+            executor.use_python_env(work.python_env)
     if plan.install is not None:
         with log.step("install"):
             await _must_succeed(
@@ -354,6 +382,17 @@ async def _must_succeed(
         errors=meaningful_lines(output),
         hint=install_hint(plan.package_manager, output) if step == "install" else None,
     )
+
+
+def _choose_python(
+    plan: BuildPlan, inputs: RunnerInputs, executor: _Executor, work: _Workspace, log: BuildLog
+) -> Interpreter:
+    request = requested_python(plan.project_dir, work.checkout, inputs.build_env)
+    python = choose_python(request, interpreters(executor.env["PATH"], executor.can_run))
+    asked = f"the project asks for {request[0]!r} ({request[1]})" if request else "the newest here"
+    log.line("detect", f"{python.describe()}: {asked}")
+    executor.add_read_only(python.prefix)
+    return python
 
 
 def _relative(path: Path, root: Path) -> str:
