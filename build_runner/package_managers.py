@@ -66,6 +66,10 @@ def read_package_json(directory: Path, within: Path | None = None) -> dict[str, 
         data = json.loads(text.decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise BuildFailure(EXIT_INSTALL, f"package.json is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BuildFailure(
+            EXIT_INSTALL, "package.json is nested too deeply to read: flatten it"
+        ) from None
     if not isinstance(data, dict):
         raise BuildFailure(EXIT_INSTALL, "package.json must hold a JSON object")
     return data

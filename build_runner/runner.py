@@ -412,6 +412,8 @@ def _config_file_lines(plan: BuildPlan, inputs: RunnerInputs) -> list[str]:
 def _describe_plan(plan: BuildPlan, checkout: Path, log: BuildLog) -> None:
     log.line("detect", f"project directory: {_relative(plan.project_dir, checkout)}")
     log.line("detect", f"framework: {plan.preset.name}")
+    for note in plan.notes:  # what a framework's config said that the build should know
+        log.line("detect", note)
     if plan.package_manager is not None:
         log.line("detect", f"package manager: {plan.package_manager.describe()}")
     elif plan.package_json is None:

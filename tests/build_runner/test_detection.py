@@ -93,6 +93,12 @@ def test_invalid_package_json(tmp_path: Path) -> None:
         read_package_json(tmp_path)
 
 
+def test_a_package_json_nested_past_the_parsers_depth_is_one_sentence(tmp_path: Path) -> None:
+    layout(tmp_path, {"package.json": "[" * 100_000 + "]" * 100_000})
+    with pytest.raises(BuildFailure, match=r"^package\.json is nested too deeply to read"):
+        read_package_json(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("deps", "preset", "output"),
     [

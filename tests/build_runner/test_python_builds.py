@@ -89,3 +89,16 @@ def test_the_runners_own_interpreter_and_shims_are_not_what_builds_use(
     )
     assert result.code == 0, result.stdout
     assert "shim ran" not in result.stdout
+
+
+def test_what_detection_could_not_read_is_in_the_build_log(
+    repo: GitRepo, local_storage_url: str
+) -> None:
+    config = "site_name: Handbook\nsite_dir: !ENV [SITE_DIR, site]\n"
+    files = {"mkdocs.yml": config, ".python-version": system_minor()}
+    result = build(repo, local_storage_url, files)
+    assert result.code == 0, result.stdout
+    notes = [line for line in result.stdout.splitlines() if "mkdocs.yml" in line]
+    assert notes
+    assert all("detect  |" in line for line in notes)
+    assert "using the default output site/" in notes[0]
