@@ -56,6 +56,7 @@ from services.core.build_protocol import (
     EXIT_BUILD,
     EXIT_INSTALL,
     EXIT_INTERNAL,
+    EXIT_OUTPUT,
     EXIT_PUBLISH,
     EXIT_SKIPPED,
     reason_for_exit,
@@ -292,13 +293,7 @@ async def _build(
     with log.step("publish"):
         if plan.preset is NEXT and not plan.output_dir:
             require_static_export(plan.project_dir, work.checkout)
-        output = locate_output(
-            plan.project_dir,
-            work.checkout,
-            plan.output_dir,
-            plan.preset.output_dir,
-            plan.preset.name,
-        )
+        output = _output_directory(plan, work.checkout)
         log.line("publish", f"output directory: {_relative(output, work.checkout)}")
         files = collect_files(output, inputs.limits, log, is_root=output == plan.project_dir)
         rules = plan.config_file
@@ -393,6 +388,19 @@ def _choose_python(
     log.line("detect", f"{python.describe()}: {asked}")
     executor.add_read_only(python.prefix)
     return python
+
+
+def _output_directory(plan: BuildPlan, checkout: Path) -> Path:
+    """Where the build wrote its site; when it is missing, what detection noted is the why."""
+    try:
+        return locate_output(
+            plan.project_dir, checkout, plan.output_dir, plan.preset.output_dir, plan.preset.name
+        )
+    except BuildFailure as failure:
+        # Every note is about the output: a framework set up as a server, a config unread.
+        if failure.exit_code == EXIT_OUTPUT and plan.notes and failure.hint is None:
+            failure.hint = "; ".join(plan.notes)
+        raise
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -467,3 +467,21 @@ def test_unreachable_storage_is_a_publish_failure(repo: GitRepo) -> None:
     assert result.code == EXIT_PUBLISH, result.stdout
     # Publishing reads nothing first: the first file's write is what finds storage unreachable.
     assert "upload failed: could not write deployments/" in result.stdout
+
+
+def test_a_framework_set_up_as_a_server_is_told_what_to_change(
+    repo: GitRepo, local_storage_url: str
+) -> None:
+    pkg = corpus.package_json(
+        scripts={"build": "echo 'a server app, no static files'"},
+        devDependencies={"@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^6"},
+    )
+    commit = repo.commit({"package.json": pkg})
+    result = build(repo, commit, local_storage_url, SLIPWAY_INSTALL_COMMAND="true")
+    assert result.code == EXIT_OUTPUT, result.stdout
+    summary = FailureSummary.from_log(build_log(local_storage_url, result.deployment_id) or "")
+    assert summary is not None
+    assert summary.hint is not None
+    assert summary.hint.startswith(
+        "SvelteKit writes static files only with @sveltejs/adapter-static: add it"
+    )
