@@ -19,7 +19,11 @@ LOCKFILE_OUT_OF_DATE = re.compile(
 
 def install_hint(pm: PackageManager | None, output: list[str]) -> str | None:
     """The hint for a failed install, or None when its output names no known cause."""
-    if pm is None or pm.lockfile is None:
+    if pm is None:
+        return None
+    if pm.other_lockfile is not None:
+        return pm.other_lockfile
+    if pm.lockfile is None:
         return None
     if any(LOCKFILE_OUT_OF_DATE.search(line) for line in output):
         return (

@@ -36,6 +36,8 @@ class PackageManager:
     version: str | None  # from the packageManager field
     lockfile: Path | None
     berry: bool = False  # yarn 2 and later
+    # Another manager's lockfile where this one's would be: what to change, in one sentence.
+    other_lockfile: str | None = None
 
     @property
     def workspace_root(self) -> Path | None:
@@ -115,7 +117,29 @@ def _detect(repo: Root, project: Parts, pkg: dict[str, Any]) -> PackageManager:
         lockfile = own[0] if own else None
     berry = name == "yarn" and _is_berry(version, lockfile, repo, project)
     path = repo.path.joinpath(*lockfile) if lockfile is not None else None
-    return PackageManager(name=name, version=version, lockfile=path, berry=berry)
+    other = _other_lockfile(repo, project, name, lockfile, declared if version else None)
+    return PackageManager(name, version, path, berry, other)
+
+
+def _other_lockfile(
+    repo: Root, project: Parts, name: Name, own: Parts | None, declared: object
+) -> str | None:
+    """A lockfile no install here reads, and whose manager the project may have meant."""
+    for filename, manager in LOCKFILES:
+        if manager == name:
+            continue
+        found = _find_lockfile(repo, project, only=manager)
+        if found is None or found[0][-1] != filename:
+            continue
+        if declared:
+            why = f"package.json's packageManager is {declared!r}"
+        else:
+            why = f"{own[-1]} is found first" if own else "the default"
+        return (
+            f"{filename} is {manager}'s lockfile, but this project installs with {name} "
+            f"({why}): delete {filename}, or make {manager} the project's package manager"
+        )
+    return None
 
 
 def _is_berry(version: str | None, lockfile: Parts | None, repo: Root, project: Parts) -> bool:

@@ -424,6 +424,8 @@ def _describe_plan(plan: BuildPlan, checkout: Path, log: BuildLog) -> None:
         log.line("detect", note)
     if plan.package_manager is not None:
         log.line("detect", f"package manager: {plan.package_manager.describe()}")
+        if plan.package_manager.other_lockfile:
+            log.line("detect", plan.package_manager.other_lockfile)
     elif plan.package_json is None:
         log.line("detect", "no package.json: nothing to install")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from build_runner.errors import BuildFailure
+from build_runner.failure_hints import install_hint
 from build_runner.package_managers import detect_package_manager, install_args, read_package_json
 from build_runner.plan import make_plan
 from build_runner.presets import detect_preset
@@ -200,3 +201,40 @@ def test_root_dir_must_stay_inside(tmp_path: Path) -> None:
         make_plan(
             tmp_path, root_dir="../elsewhere", install_command="", build_command="", path=PATH
         )
+
+
+@pytest.mark.parametrize(
+    ("files", "pkg", "message"),
+    [
+        pytest.param(
+            {"package-lock.json": "{}"},
+            {"packageManager": "pnpm@9.15.9"},
+            "package-lock.json is npm's lockfile, but this project installs with pnpm "
+            "(package.json's packageManager is 'pnpm@9.15.9'): delete package-lock.json, or "
+            "make npm the project's package manager",
+            id="declared-other",
+        ),
+        pytest.param(
+            {"yarn.lock": YARN_CLASSIC_LOCK, "package-lock.json": "{}"},
+            {},
+            "package-lock.json is npm's lockfile, but this project installs with yarn "
+            "(yarn.lock is found first): delete package-lock.json, or make npm the project's "
+            "package manager",
+            id="two-lockfiles",
+        ),
+    ],
+)
+def test_a_lockfile_of_another_manager_is_one_sentence(
+    tmp_path: Path, files: dict[str, str], pkg: dict[str, object], message: str
+) -> None:
+    layout(tmp_path, files)
+    pm = detect_package_manager(tmp_path, tmp_path, pkg)
+    assert pm.other_lockfile == message
+    assert install_hint(pm, ["npm error something else entirely"]) == message
+
+
+def test_one_lockfile_of_the_projects_manager_says_nothing(tmp_path: Path) -> None:
+    layout(tmp_path, {"pnpm-lock.yaml": ""})
+    pm = detect_package_manager(tmp_path, tmp_path, {})
+    assert pm.other_lockfile is None
+    assert install_hint(pm, ["ERR_PNPM_FETCH_404"]) is None
