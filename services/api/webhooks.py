@@ -11,6 +11,7 @@ the database's primary key decides, not a check-then-insert.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from services.core import hosts
 
 from . import branch_history, lifecycle, signatures
 from .db.models import Project
-from .errors import BadRequest, Unauthorized
+from .errors import ApiError, BadRequest, Unauthorized
 from .intake import Delivery, Handler
 from .queue import enqueue
 from .schemas import WebhookAnswer
@@ -42,6 +43,8 @@ from .webhook_payloads import (
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 SKIP_MARKERS = ("[skip ci]", "[ci skip]", "[slipway skip]", "[skip slipway]")
 _DELIVERY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# One line per delivery, accepted or refused, as GitHub's delivery log shows them.
+log = logging.getLogger("slipway.webhooks")
 
 
 @dataclass
@@ -62,6 +65,25 @@ class Outcome:
     summary="GitHub webhook intake (signature-checked)",
 )
 async def github_webhook(request: Request, app_state: StateDep) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
+    event = _loggable(request.headers.get("x-github-event", ""))
+    delivery = _loggable(request.headers.get("x-github-delivery", ""))
+    try:
+        answer = await _receive(request, app_state)
+    except ApiError as refused:
+        log.info("webhook %s %s refused (%d): %s", event, delivery, refused.status_code, refused)
+        raise
+    assert answer.content is not None
+    status, message = answer.content.status, answer.content.message
+    log.info("webhook %s %s %s: %s", event, delivery, status, message)
+    return answer
+
+
+def _loggable(header: str) -> str:
+    """A sender's header value as one short token of the log line."""
+    return header if _DELIVERY_RE.match(header) else "-"
+
+
+async def _receive(request: Request, app_state: AppState) -> Response[WebhookAnswer]:  # type: ignore[type-arg]
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json")
     accepted_secret = await signatures.signing_secret(

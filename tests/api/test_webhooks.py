@@ -327,3 +327,25 @@ async def test_a_number_too_long_to_parse_is_400(client: Client) -> None:
     body = b'{"number": ' + b"9" * 5000 + b"}"
     response = await post_webhook(client, body, event="pull_request")
     assert response.status_code == 400
+
+
+async def test_every_delivery_is_one_log_line_accepted_or_refused(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    await create_project(client, "site")
+    caplog.set_level("INFO", logger="slipway.webhooks")
+    await post_webhook(client, push_payload(after="c" * 40), delivery="d-accepted")
+    await post_webhook(client, push_payload(after="c" * 40), delivery="d-accepted")
+    await post_webhook(client, {}, event="ping", delivery="d-ping")
+    await post_webhook(client, push_payload(), delivery="d-forged", secret="not-the-secret")
+    await post_webhook(client, push_payload(), delivery="evil line; rm")
+    lines = [r.getMessage() for r in caplog.records if r.name == "slipway.webhooks"]
+    assert lines[0].startswith("webhook push d-accepted queued: ")
+    assert lines[1] == "webhook push d-accepted duplicate: delivery d-accepted was already received"
+    assert lines[2] == "webhook ping d-ping ok: pong"
+    assert lines[3] == (
+        "webhook push d-forged refused (401): missing or invalid X-Hub-Signature-256"
+    )
+    # What the sender wrote reaches the log only as a token it could not forge lines with.
+    assert lines[4] == ("webhook push - refused (400): missing or invalid X-GitHub-Delivery header")
+    assert len(lines) == 5
