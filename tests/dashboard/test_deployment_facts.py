@@ -1,0 +1,61 @@
+"""What a deployment's page says about its commit and its addresses, from the template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.api.dashboard.pages import _jinja
+
+BASE: dict[str, Any] = {
+    "id": "a1b2c3d4e5f6g7h8i9j0",
+    "project": "site",
+    "status": "failed",
+    "reason": "clone",
+    "error": "clone: the branch is gone",
+    "commit": "",
+    "ref": "feature",
+    "commit_message": "",
+    "trigger": "api",
+    "pull_request": None,
+    "context": "branch-deploy",
+    "url": "http://site-a1b2c3d4.localhost:8080",
+    "branch_url": "http://site-git-feature.localhost:8080",
+    "pull_request_url": None,
+    "production": False,
+    "created_at": "2026-12-04T10:00:00+00:00",
+    "started_at": None,
+    "finished_at": None,
+    "file_count": None,
+    "total_bytes": None,
+}
+
+
+def page(active: bool = False, **changes: Any) -> str:
+    return _jinja.get_template("deployment.html").render(
+        signed_in=True,
+        csrf="token",
+        notice="",
+        d={**BASE, **changes},
+        project={"url": "http://site.localhost:8080"},
+        log_text="",
+        active=active,
+    )
+
+
+def test_a_commit_never_resolved_is_not_said_to_be_resolving() -> None:
+    assert "(never resolved)" in page()
+    assert "(resolving)" not in page()
+    assert "(resolving)" in page(active=True, status="queued")
+
+
+def test_a_pull_requests_address_is_labelled_as_such_with_its_number() -> None:
+    shown = page(
+        pull_request=42,
+        context="deploy-preview",
+        pull_request_url="http://site-pr-42.localhost:8080",
+        branch_url="http://site-pr-42.localhost:8080",
+    )
+    assert "pull request #42" in shown
+    assert "<dt>Pull request URL</dt>" in shown
+    assert "Branch URL" not in shown
+    assert "<dt>Branch URL</dt>" in page()
