@@ -50,8 +50,6 @@ def finished_line(deployment_id: str, status: str, reason: str | None) -> str:
     return f"deployment {deployment_id} {status}" + (f" ({reason})" if reason else "")
 
 
-# A run that never got a handle was claimed by an api that stopped before starting it.
-UNSTARTED_GRACE = timedelta(seconds=60)
 TIMEOUT_GRACE = timedelta(seconds=30)
 MIN_TICK_GAP = 0.2
 
@@ -74,6 +72,11 @@ class Dispatcher:
         self.routes = routes
         self._wake = asyncio.Event()
         self._starting: set[str] = set()
+
+    @property
+    def start_grace(self) -> timedelta:
+        """How long a claim may go without a run: the claiming api's time to start it."""
+        return timedelta(seconds=self.settings.build_start_grace)
 
     def wake(self) -> None:
         self._wake.set()
@@ -178,9 +181,11 @@ class Dispatcher:
             await self._finish(d, Status.CANCELED, "canceled", d.error or "canceled")
         elif await self._published(d):
             await self._succeed(d)
-        elif d.started_at is None or now() - d.started_at > UNSTARTED_GRACE:
+        elif d.started_at is None or now() - d.started_at > self.start_grace:
             async with self.sessions() as session, session.begin():
-                await lifecycle.requeue_unstarted(session, d.id)
+                requeued = await lifecycle.requeue_unstarted(session, d.id)
+            if requeued:
+                log.info("deployment %s queued again: claimed, never started", d.id)
 
     async def _log_tail(self, d: Deployment) -> str:
         text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)

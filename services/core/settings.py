@@ -101,6 +101,9 @@ class Settings(ApiAddress):
     max_concurrent_builds_per_project: int = Field(default=1, ge=1)
     max_queued_builds: int = Field(default=100, ge=1)
     dispatch_interval: float = Field(default=1.0, gt=0)
+    # Seconds a claimed build may go without a run before it is queued again: the time the
+    # api that claimed it has to start it, RunTask's retries included (docs/deployments.md).
+    build_start_grace: int = Field(default=60, ge=1, le=3600)
     sandbox: Literal["auto", "bubblewrap", "none"] = "auto"
     # What one build's commands may use (docs/security.md).
     build_max_processes: int = Field(default=2048, ge=16)

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -86,8 +87,8 @@ class ScriptedBuilder:
 
 
 class World:
-    def __init__(self, tmp_path: Path, database_url: str) -> None:
-        self.settings = make_settings(tmp_path, database_url)
+    def __init__(self, tmp_path: Path, database_url: str, **settings: Any) -> None:
+        self.settings = make_settings(tmp_path, database_url, **settings)
         self.engine = create_engine(database_url)
         self.sessions = session_factory(self.engine)
         self.storage = Storage(self.settings.resolved_storage_url)

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -249,10 +248,11 @@ def test_the_lifecycle_model_holds(
 ) -> None:
     crash = CrashSwitch()
     monkeypatch.setattr(dispatcher_module, "reached", crash.reached)
-    # The model's restarts come at once: a claim without a run is queued again at once.
-    monkeypatch.setattr(dispatcher_module, "UNSTARTED_GRACE", timedelta(0))
     loop = asyncio.new_event_loop()
     world = World(tmp_path, database_url)
+    # The model's restarts come at once: a claim without a run is queued again at once (a
+    # real api waits at least 1 s; SLIPWAY_BUILD_START_GRACE refuses 0).
+    world.settings.build_start_grace = 0
     world.builder.finds_runs = finds_runs
     try:
         loop.run_until_complete(world.start())

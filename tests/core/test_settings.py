@@ -1,5 +1,6 @@
 """The API token is refused at settings load when it is too short to resist guessing, with
-one clear line; what tests and `make dev` use is long enough."""
+one clear line; what tests and `make dev` use is long enough. The build start grace is 60 s
+unless set, and a value out of its bounds is refused in one line naming it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from scripts.cli.dev import ensure_secret
-from services.core.settings import MIN_API_TOKEN_LENGTH, Settings
+from services.core.settings import MIN_API_TOKEN_LENGTH, Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +60,39 @@ def test_a_short_token_in_the_saved_file_is_refused_naming_the_file(tmp_path: Pa
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith(f"slipway api: {saved} must be at least 16 characters, not 5;")
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No `SLIPWAY_*` variable and no `.env` file but what a test sets."""
+    for name in os.environ:
+        if name.startswith("SLIPWAY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_the_build_start_grace_is_a_minute_unless_set(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings("api").build_start_grace == 60
+    clean_environment.setenv("SLIPWAY_BUILD_START_GRACE", "5")
+    assert load_settings("api").build_start_grace == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0", "Input should be greater than or equal to 1"),
+        ("-5", "Input should be greater than or equal to 1"),
+        ("3601", "Input should be less than or equal to 3600"),
+        ("soon", "Input should be a valid integer, unable to parse string as an integer"),
+    ],
+)
+def test_a_build_start_grace_out_of_bounds_is_refused_in_one_line(
+    clean_environment: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    clean_environment.setenv("SLIPWAY_BUILD_START_GRACE", value)
+    with pytest.raises(SystemExit) as refused:
+        load_settings("api")
+    assert str(refused.value) == f"slipway api: SLIPWAY_BUILD_START_GRACE: {problem}"

@@ -20,14 +20,20 @@ from tests.support.platform import Platform
 
 pytestmark = pytest.mark.slow
 __all__ = ["database_url"]  # the fixture: a fresh SQLite file or PostgreSQL database
-# A claim whose run never started is queued again after the dispatcher's UNSTARTED_GRACE.
+# A claim whose run never started is queued again after SLIPWAY_BUILD_START_GRACE: seconds
+# here, not the default minute.
+START_GRACE = 3
 RECOVERY_LIMIT = 180
 
 
 @pytest.fixture
 def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
     """On SQLite and on PostgreSQL."""
-    p = Platform(tmp_path / "platform", SLIPWAY_DATABASE_URL=database_url)
+    p = Platform(
+        tmp_path / "platform",
+        SLIPWAY_DATABASE_URL=database_url,
+        SLIPWAY_BUILD_START_GRACE=str(START_GRACE),
+    )
     try:
         yield p
     finally:
@@ -64,6 +70,9 @@ def test_a_build_survives_the_api_killed_at(
     api_log = platform.service_log("api")
     assert api_log.count(finished_line(d, "ready", None)) == 1
     assert "already published" not in api_log
+    # Only a claim that never started is given back to the queue, and once.
+    requeued = api_log.count(f"deployment {d} queued again: claimed, never started")
+    assert requeued == (1 if point == "claimed" else 0)
 
     # One run built it; its log is stored whole and still readable.
     live_log = (platform.root / "data" / "builds" / d / "build.log").read_text()
