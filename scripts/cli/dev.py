@@ -61,6 +61,10 @@ def dev_command() -> int:
     token_file = settings.api_token_file
     secret_file = data_dir / "webhook-secret"
     env = dict(os.environ)
+    # Quiet unless asked: the terminal shows deliveries, builds and errors, not the servers'
+    # start-up chatter or a line per request.
+    env.setdefault("SLIPWAY_LOG_LEVEL", "warning")
+    env.setdefault("SLIPWAY_PROXY_ACCESS_LOG", "false")
     env["SLIPWAY_DATA_DIR"] = str(data_dir)
     env["SLIPWAY_API_TOKEN"] = ensure_secret(token_file, settings.api_token)
     env["SLIPWAY_GITHUB_WEBHOOK_SECRET"] = ensure_secret(

@@ -20,12 +20,13 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     keep_files_private()
     settings = load_settings("api", api_token=True)
+    logging.getLogger("alembic").setLevel(settings.log_level.upper())
     private_directory(settings.data_dir)
     uvicorn.run(
         create_app(settings),
         host=settings.bind,
         port=settings.api_port,
-        log_level="info",
+        log_level=settings.log_level,
         timeout_keep_alive=75,  # above the ALB's 60 s idle timeout
         access_log=False,
     )

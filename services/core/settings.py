@@ -122,6 +122,11 @@ class Settings(ApiAddress):
     gc_safety_age: int = Field(default=24 * 3600, ge=60)
     gc_interval: float = Field(default=3600.0, ge=0)  # seconds between automatic runs; 0: off
 
+    # What the servers and libraries underneath log (uvicorn, granian, alembic's migrations);
+    # Slipway's own events (deliveries, builds, promotions) are logged at INFO whatever this
+    # says. `make dev` sets "warning" unless given: its terminal shows only what happened.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
     # Proxy caches
     route_ttl: float = Field(default=1.0, ge=0)
     proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 
 from granian.constants import HTTPModes, Interfaces, Loops
+from granian.log import LogLevels
 
 from services.core.restarts import RestartPolicy
 from services.core.settings import Settings
@@ -46,6 +47,7 @@ def run(
         factory=True,
         backlog=2048,
         log_access=False,  # the proxy writes its own structured access log
+        log_level=LogLevels(settings.log_level),
         # A worker still starting when SIGTERM comes misses it; it is killed, not waited for.
         workers_kill_timeout=5,
         restarts=restarts,

@@ -96,3 +96,10 @@ def test_a_build_start_grace_out_of_bounds_is_refused_in_one_line(
     with pytest.raises(SystemExit) as refused:
         load_settings("api")
     assert str(refused.value) == f"slipway api: SLIPWAY_BUILD_START_GRACE: {problem}"
+
+
+def test_the_log_level_is_one_of_the_known_names() -> None:
+    assert Settings(_env_file=None).log_level == "info"
+    assert Settings(_env_file=None, log_level="warning").log_level == "warning"
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, log_level="loud")
