@@ -151,6 +151,9 @@ def create_app(
         lifespan=[lifespan],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(title="Slipway API", version="1.0.0", path="/schema"),
+        # The process's own logging stays (services/api/__main__.LOG_FORMAT): Litestar's
+        # default would replace the root handler, and CloudWatch's metric filters read ours.
+        logging_config=None,
     )
     # Outermost, before routing: the rule holds for every path, unknown ones included.
     app.asgi_handler = OneHostOnly(app.asgi_handler)
