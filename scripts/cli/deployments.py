@@ -99,12 +99,7 @@ def await_promotion(
     be ready for an instant before it is in production.
     """
     p: dict[str, Any] = client.get(project_path(d["project"]))
-    expected = (
-        d["status"] == Status.READY
-        and p.get("auto_promote", True)
-        and d.get("pull_request") is None
-        and d.get("ref") == p["production_branch"]
-    )
+    expected = would_be_promoted(d, p) and not p.get("auto_promote_paused")
     for _ in range(PROMOTION_POLLS):
         current = p.get("production_deployment")
         if not expected or d.get("production"):
@@ -117,7 +112,17 @@ def await_promotion(
     return d, p
 
 
-def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
+def would_be_promoted(d: dict[str, Any], p: dict[str, Any]) -> bool:
+    """A ready production-branch build of a project that promotes such builds by itself."""
+    return bool(
+        d["status"] == Status.READY
+        and p.get("auto_promote", True)
+        and d.get("pull_request") is None
+        and d.get("ref") == p["production_branch"]
+    )
+
+
+def report_outcome(d: dict[str, Any], p: dict[str, Any]) -> int:
     err = render.console(stderr=True)
     spent = duration(d)
     if d["status"] == Status.READY:
@@ -127,8 +132,13 @@ def report_outcome(d: dict[str, Any], production_url: str | None) -> int:
         if (preview := render.preview_url(d)) is not None:
             label, url, follows = preview
             out.print(f"{label[0].upper()}{label[1:]}: {url} (follows {follows})")
-        if d.get("production") and production_url:
-            out.print(f"Production URL: {production_url}")
+        if d.get("production"):
+            out.print(f"Production URL: {p['url']}")
+        elif would_be_promoted(d, p) and p.get("auto_promote_paused"):
+            err.print(
+                "Not put in production: automatic promotion is paused since a rollback. "
+                f"Promote it with `slipway promote {d['id'][:8]}`"
+            )
         return 0
     label = status_label(d["status"], d.get("reason"))
     detail = escape(d.get("error") or "no details")
@@ -186,12 +196,11 @@ def deploy(
                 f"`slipway cancel {d['id']}`",
             ) from None
         d, p = await_promotion(client, d)
-        production_url = p["url"] if d.get("production") else None
     if as_json:
         render.print_json(d)
         code = 0 if d["status"] == Status.READY else EXIT_FAILED
     else:
-        code = report_outcome(d, production_url)
+        code = report_outcome(d, p)
     if code:
         raise typer.Exit(code)
 
@@ -282,6 +291,11 @@ def rollback(project: ProjectArg, as_json: JsonFlag = False) -> None:
     else:
         came_from = f" from {before['id']}" if before else ""
         render.console().print(f"Rolled {project} back{came_from} to {d['id']}: {p['url']}")
+        if p.get("auto_promote_paused"):
+            render.console(stderr=True).print(
+                f"Automatic promotion is paused: new builds of {p['production_branch']} stay "
+                "out of production until you promote one (`slipway promote ID`)"
+            )
 
 
 def cancel(deployment: DeploymentArg, as_json: JsonFlag = False) -> None:
