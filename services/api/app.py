@@ -17,6 +17,7 @@ from services.core.host_header import OneHostOnly
 from services.core.settings import Settings
 from services.core.storage import Storage
 
+from .api_reference import ReferencePage
 from .builders import Builder
 from .builders.local import LocalBuilder
 from .collector import collect_forever
@@ -150,7 +151,9 @@ def create_app(
         dependencies={"app_state": Provide(provide_state, sync_to_thread=False)},
         lifespan=[lifespan],
         exception_handlers={Exception: handle_exception},
-        openapi_config=OpenAPIConfig(title="Slipway API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Slipway API", version="1.0.0", path="/schema", render_plugins=[ReferencePage()]
+        ),
         # The process's own logging stays (services/api/__main__.LOG_FORMAT): Litestar's
         # default would replace the root handler, and CloudWatch's metric filters read ours.
         logging_config=None,
