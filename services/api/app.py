@@ -23,6 +23,7 @@ from .builders.local import LocalBuilder
 from .collector import collect_forever
 from .dashboard.routes import dashboard_handlers
 from .db.engine import engine_for, migrate, session_factory
+from .deliveries import DeliveryController
 from .deployments import DeploymentController
 from .dispatcher import Dispatcher
 from .errors import handle_exception
@@ -145,6 +146,7 @@ def create_app(
             github_webhook,
             ProjectController,
             DeploymentController,
+            DeliveryController,
             GcController,
             *dashboard_handlers,
         ],

@@ -16,13 +16,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .db.models import WebhookDelivery
+from .db.models import WebhookDelivery, utcnow
 
 log = logging.getLogger("slipway.intake")
 POSTGRES_WRITERS = 4
@@ -34,6 +35,7 @@ class Delivery:
     event: str
     payload: Any  # the event as read from the body, for the handler
     secret: str
+    received_at: datetime = field(default_factory=utcnow)
     # Set to the handler's outcome, None for a duplicate, or the exception it raised.
     answer: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from services.core import build_variables
+from services.core.delivery_outcomes import DeliveryOutcome
 
 # The patterns only document (msgspec.json.schema); validation.check_name and check_env apply
 # the exact rules and refuse in one sentence, where a schema error would quote the regex.
@@ -143,6 +144,19 @@ class WebhookAnswer(msgspec.Struct):
     status: str
     message: str
     deployments: list[str] = msgspec.field(default_factory=list)
+
+
+class DeliveryRead(msgspec.Struct):
+    """A webhook delivery as one project received it (docs/github-webhooks.md)."""
+
+    project: str
+    delivery_id: str | None  # X-GitHub-Delivery; null when it was not a well-formed one
+    event: str  # X-GitHub-Event; "" when it was missing or not a well-formed one
+    received_at: str
+    outcome: DeliveryOutcome
+    status_code: int  # what the webhook answered
+    reason: str
+    deployments: list[str]  # the ids of the deployments it created for the project
 
 
 class Health(msgspec.Struct):

@@ -5,13 +5,15 @@ Hashing a 25 MB body takes tens of milliseconds per secret, so it runs in a work
 of the projects using it, usually one. To know the repository before the signature matches,
 `repository.full_name` alone is read from the raw bytes (msgspec skips everything else
 without building it); nothing else of the body is looked at, and nothing is acted on, until
-an HMAC over those same raw bytes matches.
+an HMAC over those same raw bytes matches. The repository is read even when no signature
+came, so that a refusal is recorded for the projects using it (services/api/delivery_records.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import msgspec
@@ -68,20 +70,28 @@ async def secrets_for(
     return sorted({secret or global_secret for secret in own}) or [global_secret]
 
 
-async def signing_secret(
+@dataclass(frozen=True)
+class SignatureCheck:
+    repository: str | None  # as the body names it, read before any signature matched
+    secret: str | None  # the secret whose HMAC the signature is; None when none's is
+
+
+async def check_signature(
     sessions: async_sessionmaker[AsyncSession],
     global_secret: str,
     body: bytes,
     content_type: str,
     header: str | None,
-) -> str | None:
-    """The secret whose HMAC of `body` is `header`; None when none of the candidates is."""
-    if not header or not header.startswith("sha256="):
-        return None
+) -> SignatureCheck:
+    """The body's repository, and which of the secrets it maps to signed `body` as `header`."""
     repository = await to_thread.run_sync(repository_named, body, content_type)
+    if not header or not header.startswith("sha256="):
+        return SignatureCheck(repository, None)
     async with sessions() as session:
         candidates = await secrets_for(session, repository, global_secret)
-    return await to_thread.run_sync(_first_match, candidates, body, header)
+    return SignatureCheck(
+        repository, await to_thread.run_sync(_first_match, candidates, body, header)
+    )
 
 
 def _first_match(candidates: list[str], body: bytes, header: str) -> str | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.core import hosts
+from services.core.delivery_outcomes import DeliveryOutcome
 from services.core.settings import Settings
 
 from .build_context import branch_url, deploy_context, deployment_url, pull_request_url
-from .db.models import Deployment, Project
-from .schemas import DeploymentRead, ProjectRead
+from .db.models import Deployment, Project, ProjectDelivery
+from .schemas import DeliveryRead, DeploymentRead, ProjectRead
 
 MASK = "********"
 
@@ -83,4 +84,17 @@ def project_view(
         promoted_at=iso(p.promoted_at),
         promoted_by=p.promoted_by,
         created_at=iso(p.created_at) or "",
+    )
+
+
+def delivery_view(row: ProjectDelivery) -> DeliveryRead:
+    return DeliveryRead(
+        project=row.project_name,
+        delivery_id=row.delivery_id,
+        event=row.event,
+        received_at=iso(row.received_at) or "",
+        outcome=DeliveryOutcome(row.outcome),
+        status_code=row.status_code,
+        reason=row.reason,
+        deployments=list(row.deployments),
     )

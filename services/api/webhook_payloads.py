@@ -56,6 +56,13 @@ class PullRequest:
     from_fork: bool
 
 
+@dataclass(frozen=True)
+class OtherEvent:
+    """An event nothing is built from (a ping, an issue, a star): only its repository."""
+
+    repository: str | None
+
+
 def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     """JSON body, or the `payload=` field GitHub sends as a form."""
     try:
@@ -139,6 +146,14 @@ def read_pull_request(payload: dict[str, Any]) -> PullRequest:
         title=clean_text(_text(pr.get("title"))),
         from_fork=head_repo.lower() != base_repo.lower(),
     )
+
+
+def read_other(payload: dict[str, Any]) -> OtherEvent:
+    """Never refused: an event that builds nothing names its repository only to be recorded."""
+    try:
+        return OtherEvent(repository_of(payload))
+    except BadRequest:
+        return OtherEvent(None)
 
 
 def clean_text(text: str) -> str:

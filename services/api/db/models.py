@@ -151,6 +151,29 @@ class WebhookDelivery(Base):
     outcome: Mapped[str] = mapped_column(String(255), default="")
 
 
+class ProjectDelivery(Base):
+    """A webhook delivery as one project received it: the list GitHub shows per webhook.
+
+    Never the body: only what the sender's headers say once checked, and what came of it.
+    Bounded per project on insert (services/api/delivery_records.py).
+    """
+
+    __tablename__ = "project_deliveries"
+    __table_args__ = (Index("ix_project_deliveries_project_id", "project_name", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_name: Mapped[str] = mapped_column(ForeignKey("projects.name", ondelete="CASCADE"))
+    delivery_id: Mapped[str | None] = mapped_column(String(100))  # None unless well-formed
+    event: Mapped[str] = mapped_column(String(100), default="")  # "" unless well-formed
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # services.core.delivery_outcomes
+    status_code: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    deployments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # False for a refusal no secret signed: anyone may send one, so fewer of them are kept.
+    signed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class BranchPush(Base):
     """A push that moved a project's branch or tag: the history the replay rule reads."""
 
