@@ -32,8 +32,8 @@ def _ref_name(schema: dict[str, Any] | None) -> str:
         return str(schema["$ref"]).rsplit("/", 1)[-1]
     if schema.get("type") == "array":
         return f"list of {_ref_name(schema.get('items'))}"
-    if "oneOf" in schema or "anyOf" in schema:
-        return " or ".join(_ref_name(s) for s in schema.get("oneOf") or schema.get("anyOf"))
+    if choices := schema.get("oneOf") or schema.get("anyOf"):
+        return " or ".join(_ref_name(s) for s in choices)
     return str(schema.get("type", ""))
 
 
