@@ -216,14 +216,8 @@ def list_deployments(
     """List a project's deployments, newest first."""
     with api() as client:
         rows = client.get(f"{project_path(project)}/deployments", params={"limit": str(limit)})
-    if as_json:
-        render.print_json(rows)
-    elif not rows:
-        render.console().print(
-            f"{project} has no deployments yet. Start one with: slipway deploy {project}"
-        )
-    else:
-        render.console().print(render.deployments_table(rows))
+    empty = f"{project} has no deployments yet. Start one with: slipway deploy {project}"
+    render.print_rows(rows, as_json, render.deployments_table, empty)
 
 
 @deployments_app.command("show")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import auth, deployments, gc, projects
+from . import auth, deliveries, deployments, gc, projects
 from .errors import EXIT_INTERRUPTED, CliError
 from .help_text import without_types
 
@@ -65,6 +65,7 @@ app.command("logs")(deployments.logs)
 app.command("promote")(deployments.promote)
 app.command("rollback")(deployments.rollback)
 app.command("cancel")(deployments.cancel)
+app.command("deliveries")(deliveries.deliveries)
 app.command("gc")(gc.gc)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from services.core.delivery_outcomes import DeliveryOutcome
 from services.core.deployment_states import Status
-from services.core.timefmt import age, duration, status_label
+from services.core.timefmt import age, duration, parse_time, status_label
 
 STATUS_STYLES = {
     Status.QUEUED: "yellow",
@@ -20,6 +21,12 @@ STATUS_STYLES = {
     Status.READY: "green",
     Status.FAILED: "red",
     Status.CANCELED: "dim",
+}
+OUTCOME_STYLES = {
+    DeliveryOutcome.QUEUED: "green",
+    DeliveryOutcome.DUPLICATE: "dim",
+    DeliveryOutcome.IGNORED: "yellow",
+    DeliveryOutcome.REFUSED: "red",
 }
 # Piped output gets a wide virtual terminal so that ids and URLs are never cut.
 PIPE_WIDTH = 200
@@ -33,6 +40,21 @@ def console(stderr: bool = False) -> Console:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def print_rows(
+    rows: Sequence[Mapping[str, Any]],
+    as_json: bool,
+    table: Callable[[Sequence[Mapping[str, Any]]], Table],
+    when_empty: str,
+) -> None:
+    """A listing: JSON for scripts, else its table, or one sentence when there is nothing."""
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        console().print(when_empty)
+    else:
+        console().print(table(rows))
 
 
 def status_text(d: Mapping[str, Any]) -> Text:
@@ -74,6 +96,26 @@ def projects_table(projects: Sequence[Mapping[str, Any]]) -> Table:
             else Text("none yet", style="dim")
         )
         table.add_row(p["name"], p["url"], p["production_branch"], current, p["repo_url"])
+    return table
+
+
+def deliveries_table(deliveries: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("TIME (UTC)", "EVENT", "DELIVERY", "OUTCOME", "STATUS"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("REASON", overflow="fold")
+    table.add_column("DEPLOYMENTS", no_wrap=True)
+    for d in deliveries:
+        received = parse_time(d.get("received_at"))
+        table.add_row(
+            f"{received:%Y-%m-%d %H:%M:%S}" if received else "-",
+            d.get("event") or "-",
+            d.get("delivery_id") or "-",
+            Text(d["outcome"], style=OUTCOME_STYLES.get(d["outcome"], "")),
+            str(d["status_code"]),
+            Text(d.get("reason") or "-"),  # Text: a reason may quote "[skip ci]", not markup
+            ", ".join(d.get("deployments") or []) or "-",
+        )
     return table
 
 

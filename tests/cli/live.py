@@ -7,6 +7,7 @@ builds of `file://` repositories.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -15,13 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 
 from services.api.app import create_app
 from services.core.settings import Settings
-from tests.api.conftest import TOKEN, make_settings
+from tests.api.conftest import TOKEN, make_settings, sign
 from tests.support.gitrepo import GitRepo
 from tests.support.shared_files import path_for_builds
 
@@ -54,6 +56,20 @@ class LiveApi:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
         )
+
+    def deliver(
+        self, event: str, payload: dict[str, Any], delivery: str, signature: str | None = None
+    ) -> httpx.Response:
+        """A webhook delivery, signed with the platform's secret unless `signature` is given."""
+        body = json.dumps(payload).encode()
+        headers = {
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery,
+            "X-Hub-Signature-256": signature or sign(body),
+            "Content-Type": "application/json",
+        }
+        with self.client() as c:
+            return c.post("/webhooks/github", content=body, headers=headers)
 
     def wait_for(self, deployment_id: str, statuses: tuple[str, ...], limit: float = 60) -> dict:  # type: ignore[type-arg]
         """Poll until the deployment has one of `statuses` (a safety limit, not an assertion)."""
