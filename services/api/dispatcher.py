@@ -36,6 +36,7 @@ from .build_context import is_production_branch_build, runner_inputs
 from .builders import Builder
 from .crash_points import reached
 from .db.models import Deployment, Project
+from .github_comments import PreviewReport
 from .github_status import CommitStatusReporter
 from .gitremote import GitRemoteError, resolve_commit
 from .lifecycle import Status, now
@@ -263,7 +264,22 @@ class Dispatcher:
         )
         # The same words as the deployment's error, shortened by the reporter.
         detail = (d.error or d.reason) if d.status in (Status.FAILED, Status.CANCELED) else None
-        self.statuses.report(project.github_repo, d.commit, project.name, d.status, url, detail)
+        preview = None
+        if d.pull_request is not None and project.github_repo:
+            host = hosts.pull_request_host(project.name, d.pull_request, self.settings.base_domain)
+            preview = PreviewReport(
+                project.github_repo,
+                d.pull_request,
+                project.name,
+                d.status,
+                d.commit,
+                self.settings.site_url(host),
+                url,
+                detail,
+            )
+        self.statuses.report(
+            project.github_repo, d.commit, project.name, d.status, url, detail, preview
+        )
 
     # -- starting runs ---------------------------------------------------------------------
 
