@@ -6,12 +6,14 @@ Screenshots land in artifacts/screenshots/ for people to look at.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
+from tests.api.conftest import push_payload
 from tests.cli.live import LiveApi, Site
 
 pytestmark = pytest.mark.browser
@@ -188,3 +190,59 @@ def test_without_javascript(browser: Browser, api: LiveApi, make_site: Callable[
     expect(page.locator("#status")).to_have_text("canceled")
     context.close()
     site.open_gate()
+
+
+def test_recent_deliveries_on_the_project_page(
+    browser: Browser, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    github_repo = f"acme/{uuid.uuid4().hex[:8]}"
+    site = make_site(github_repo=github_repo)
+    push = push_payload(repo=github_repo, after=site.repo.git("rev-parse", "HEAD"))
+    for n in range(8):  # the oldest of these is the eleventh: not shown
+        api.deliver("star", push, f"star-{n}")
+    assert api.deliver("push", push, "d-queued").status_code == 202
+    assert api.deliver("push", push, "d-forged", signature="sha256=" + "0" * 64).status_code == 401
+    html_ref = {**push, "ref": "refs/notes/<b>bold</b>"}
+    assert api.deliver("push", html_ref, "d-ignored").status_code == 202
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    sign_in(page, api, api.token)
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+
+    rows = page.locator("#deliveries tbody tr")
+    expect(rows).to_have_count(10)
+    expect(rows.nth(0)).to_contain_text(
+        "ref 'refs/notes/<b>bold</b>' is neither a branch nor a tag"
+    )
+    expect(rows.nth(0).locator("b")).to_have_count(0)  # the sender's text stays text
+    expect(rows.nth(1).locator(".badge")).to_have_text("refused")
+    expect(rows.nth(1)).to_contain_text("missing or invalid X-Hub-Signature-256")
+    expect(rows.nth(1).locator("[data-label=Status]")).to_have_text("401")
+    expect(rows.nth(2).locator(".badge")).to_have_text("queued")
+    expect(rows.nth(2)).to_contain_text("d-queued")
+    expect(rows.nth(9)).to_contain_text("star-1")
+    colours = {
+        outcome: rows.locator(f".outcome-{outcome}").first.evaluate(
+            "e => getComputedStyle(e).color"
+        )
+        for outcome in ("queued", "ignored", "refused")
+    }
+    assert colours == {
+        "queued": "rgb(23, 128, 61)",
+        "ignored": "rgb(161, 92, 7)",
+        "refused": "rgb(180, 35, 24)",
+    }
+    shot(page, "10-recent-deliveries")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    expect(page.locator("#deliveries")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "11-recent-deliveries-phone")
+    rows.nth(2).locator("[data-label=Deployments] a").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/deployments/[a-z0-9]{20}$"))
+    deployment_id = page.url.rsplit("/", 1)[1]
+    site.open_gate()
+    assert api.wait_for(deployment_id, ("ready", "failed", "canceled"))["status"] == "ready"
+    context.close()

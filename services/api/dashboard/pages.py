@@ -23,7 +23,7 @@ from litestar.response import Redirect, Stream
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api import deployment_actions
+from services.api import delivery_records, deployment_actions
 from services.api.auth import signs_in
 from services.api.client_address import client_address
 from services.api.db.models import Deployment, Project
@@ -34,7 +34,7 @@ from services.api.production import ROLLBACK_DEPTH
 from services.api.projects import read_project
 from services.api.records import load_deployment, load_project
 from services.api.state import AppState
-from services.api.views import deployment_view
+from services.api.views import delivery_view, deployment_view
 from services.core.rollback import rollback_target
 from services.core.timefmt import age, duration, status_label
 
@@ -54,6 +54,7 @@ log = logging.getLogger("slipway.dashboard")
 
 PREFIX = "/dashboard"
 SHOWN_DEPLOYMENTS = 50
+SHOWN_DELIVERIES = 10
 TEMPLATES = Path(__file__).parent / "templates"
 NOTICES = {
     "deployed": "Deployment queued.",
@@ -333,6 +334,7 @@ class DashboardController(Controller):
             p = await load_project(db, name)
             project = builtins(await read_project(app_state, db, p))
             deployments = await recent_deployments(app_state, db, p, ROLLBACK_DEPTH)
+            deliveries = await delivery_records.recent(db, name, SHOWN_DELIVERIES)
         target = rollback_target(p.production_deployment_id, p.production_branch, deployments)
         deployments = deployments[:SHOWN_DEPLOYMENTS]
         return render(
@@ -341,6 +343,7 @@ class DashboardController(Controller):
             session=session,
             project=project,
             deployments=deployments,
+            deliveries=[builtins(delivery_view(row)) for row in deliveries],
             rollback=target,
         )
 
