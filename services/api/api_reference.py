@@ -79,9 +79,7 @@ def reference_html(document: dict[str, Any]) -> str:
             if (op := item.get(method)) is not None:
                 tag = (op.get("tags") or ["other"])[0]
                 sections.setdefault(tag, []).append(_operation(method, path, op))
-    body = "".join(
-        f"<h2>{escape(tag)}</h2>{''.join(ops)}" for tag, ops in sorted(sections.items())
-    )
+    body = "".join(f"<h2>{escape(tag)}</h2>{''.join(ops)}" for tag, ops in sorted(sections.items()))
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
