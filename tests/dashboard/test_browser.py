@@ -246,3 +246,38 @@ def test_recent_deliveries_on_the_project_page(
     site.open_gate()
     assert api.wait_for(deployment_id, ("ready", "failed", "canceled"))["status"] == "ready"
     context.close()
+
+
+def test_a_failed_build_opens_at_its_cause_with_live_ages_and_no_dead_links(
+    browser: Browser, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    noisy = "i=0; while [ $i -lt 400 ]; do echo line $i; i=$((i+1)); done; echo 'error: the cause'; exit 2"
+    site = make_site(build_command=noisy)
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    assert api.wait_for(d["id"], ("ready", "failed"))["status"] == "failed"
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    sign_in(page, api, api.token)
+    page.goto(f"{api.url}/dashboard/deployments/{d['id']}")
+
+    log = page.locator("#log")
+    expect(log).to_contain_text("error: the cause")
+    # Scrolled to its end: the failing lines are what the page shows first.
+    at_end = "e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2"
+    assert log.evaluate(at_end)
+    assert log.evaluate("e => e.scrollTop > 0")
+    # The deployment's own address serves nothing: no link to a 404.
+    expect(page.locator(f'a[href="{d["url"]}"]')).to_have_count(0)
+    age = page.locator("time[data-age]").first
+    before = age.inner_text()
+    page.wait_for_timeout(2100)
+    assert age.inner_text() != before  # the age goes on counting
+    assert fits_the_screen(page)
+    shot(page, "11-failed-build-at-its-cause-phone")
+
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    expect(page.locator("#deployments tbody tr").first.locator("[data-label=Visit]")).to_have_text(
+        "-"
+    )

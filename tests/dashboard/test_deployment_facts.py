@@ -59,3 +59,27 @@ def test_a_pull_requests_address_is_labelled_as_such_with_its_number() -> None:
     assert "<dt>Pull request URL</dt>" in shown
     assert "Branch URL" not in shown
     assert "<dt>Branch URL</dt>" in page()
+
+
+def test_only_a_ready_deployment_links_to_its_address() -> None:
+    failed = page()
+    assert f'<a href="{BASE["url"]}">' not in failed
+    assert "serves nothing (the build did not finish)" in failed
+    assert "serves nothing until the build is ready" in page(active=True, status="building")
+    assert f'<a href="{BASE["url"]}">' in page(status="ready", error=None)
+
+
+def test_an_empty_log_says_so_instead_of_an_empty_box() -> None:
+    empty = page()
+    assert 'id="log-empty"' in empty
+    assert "its error above says why" in empty
+    assert 'id="log"' not in empty
+    assert 'id="log" tabindex="0" data-end' in _jinja.get_template("deployment.html").render(
+        signed_in=True,
+        csrf="token",
+        notice="",
+        d=BASE,
+        project={"url": "x"},
+        log_text="a line\n",
+        active=False,
+    )

@@ -397,7 +397,13 @@ class DashboardController(Controller):
         await current_session(request)
         d = await read_deployment(app_state, deployment_id)
         label = status_label(d.status, d.reason)
-        body = {"status": d.status, "label": label, "final": d.status not in ACTIVE}
+        body = {
+            "status": d.status,
+            "label": label,
+            "final": d.status not in ACTIVE,
+            "commit": d.commit,  # resolved once the builder fetched the branch
+            "started_at": d.started_at,
+        }
         return Response(body, headers=SECURITY_HEADERS)
 
     # -- actions -----------------------------------------------------------------------------

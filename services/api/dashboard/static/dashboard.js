@@ -24,6 +24,37 @@
     return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
   }
 
+  // The counterpart of services/core/timefmt.human_span: "45s", "3m05s", "2h10m", "3d".
+  function humanSpan(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    if (seconds < 60) { return seconds + "s"; }
+    var minutes = Math.floor(seconds / 60);
+    seconds = seconds % 60;
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    if (minutes < 60) { return seconds ? minutes + "m" + two(seconds) + "s" : minutes + "m"; }
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 48) { return minutes ? hours + "h" + two(minutes) + "m" : hours + "h"; }
+    return Math.floor(hours / 24) + "d";
+  }
+
+  function secondsSince(iso) {
+    return (Date.now() - Date.parse(iso)) / 1000;
+  }
+
+  // Ages ("3m ago") and a running build's duration stay true while the page is open.
+  function tick() {
+    var ages = document.querySelectorAll("time[data-age]");
+    for (var i = 0; i < ages.length; i++) {
+      ages[i].textContent = humanSpan(secondsSince(ages[i].getAttribute("datetime"))) + " ago";
+    }
+    var running = document.querySelector("[data-since]");
+    if (running) {
+      running.textContent = humanSpan(secondsSince(running.getAttribute("data-since")));
+    }
+  }
+  window.setInterval(tick, 1000);
+
   function watchStatus(url, badge) {
     var timer = window.setInterval(function () {
       window.fetch(url, { credentials: "same-origin" })
@@ -31,6 +62,12 @@
         .then(function (state) {
           badge.textContent = state.label;
           badge.className = "badge status-" + state.status;
+          var commit = document.getElementById("commit");
+          if (commit && state.commit) { commit.textContent = state.commit; }
+          var duration = document.getElementById("duration");
+          if (duration && state.started_at && !state.final) {
+            duration.setAttribute("data-since", state.started_at);
+          }
           if (state.final) {
             window.clearInterval(timer);
           }
@@ -168,5 +205,7 @@
   var log = document.getElementById("log");
   if (log && log.getAttribute("data-follow")) {
     followLog(log);
+  } else if (log && log.hasAttribute("data-end")) {
+    log.scrollTop = log.scrollHeight;  // a finished log opens at its end, where the cause is
   }
 })();
