@@ -34,6 +34,7 @@ from .projects import ProjectController
 from .schemas import Health
 from .site_routes import RouteWriter
 from .state import AppState, StateDep
+from .tokens_api import HookController, TokenController, run_deploy_hook
 from .webhooks import github_webhook, intake_handler
 
 log = logging.getLogger("slipway.api")
@@ -148,6 +149,9 @@ def create_app(
             DeploymentController,
             DeliveryController,
             GcController,
+            TokenController,
+            HookController,
+            run_deploy_hook,
             *dashboard_handlers,
         ],
         dependencies={"app_state": Provide(provide_state, sync_to_thread=False)},

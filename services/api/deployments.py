@@ -14,6 +14,7 @@ from services.core import hosts
 from services.core import manifest as mf
 
 from . import deployment_actions
+from .access import Role
 from .auth import require_token
 from .build_context import variable_values
 from .db.models import Deployment, Project
@@ -142,12 +143,22 @@ class DeploymentController(Controller):
         text = await deployment_log(app_state, d)
         return Stream(iter([text]), media_type="text/plain; charset=utf-8")
 
-    @post("/{deployment_id:str}/cancel", operation_id="cancelDeployment", status_code=202)
+    @post(
+        "/{deployment_id:str}/cancel",
+        operation_id="cancelDeployment",
+        status_code=202,
+        opt={"role": Role.DEPLOY},
+    )
     async def cancel(self, deployment_id: str, app_state: StateDep) -> DeploymentRead:
         await deployment_actions.cancel(app_state, deployment_id)
         return await read_deployment(app_state, deployment_id)
 
-    @post("/{deployment_id:str}/promote", operation_id="promoteDeployment", status_code=200)
+    @post(
+        "/{deployment_id:str}/promote",
+        operation_id="promoteDeployment",
+        status_code=200,
+        opt={"role": Role.DEPLOY},
+    )
     async def promote(
         self, deployment_id: str, app_state: StateDep, data: JSONBody[PromoteRequest | None] = None
     ) -> DeploymentRead:

@@ -36,6 +36,13 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class Forbidden(ApiError):
+    """A valid token whose role or project does not cover the request."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     status_code = 404
     code = "not_found"

@@ -26,7 +26,7 @@ __all__ = ["ACTIVE", "FINAL", "Status", "Trigger"]
 
 
 # What created a deployment; an automatic promotion is recorded as `auto:<trigger>`.
-Trigger = Literal["api", "push", "pull_request", "dashboard"]
+Trigger = Literal["api", "push", "pull_request", "dashboard", "hook"]
 
 
 def now() -> datetime:

@@ -20,6 +20,7 @@ from services.core.settings import Settings
 from services.core.storage import StorageError
 
 from . import deployment_actions
+from .access import Role
 from .auth import require_token
 from .build_context import env_groups
 from .db.models import Deployment, Domain, Project
@@ -266,7 +267,12 @@ class ProjectController(Controller):
         except StorageError as exc:
             log.warning("objects of deleted project %s left for garbage collection: %s", name, exc)
 
-    @post("/{name:str}/deployments", operation_id="createDeployment", status_code=202)
+    @post(
+        "/{name:str}/deployments",
+        operation_id="createDeployment",
+        status_code=202,
+        opt={"role": Role.DEPLOY},
+    )
     async def deploy(
         self, name: str, app_state: StateDep, data: JSONBody[DeployRequest | None] = None
     ) -> DeploymentRead:
@@ -276,7 +282,12 @@ class ProjectController(Controller):
         )
         return deployment_view(app_state.settings, d, project)
 
-    @post("/{name:str}/rollback", operation_id="rollbackProject", status_code=200)
+    @post(
+        "/{name:str}/rollback",
+        operation_id="rollbackProject",
+        status_code=200,
+        opt={"role": Role.DEPLOY},
+    )
     async def rollback(
         self, name: str, app_state: StateDep, data: JSONBody[RollbackRequest | None] = None
     ) -> ProjectRead:

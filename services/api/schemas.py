@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -163,3 +163,43 @@ class Health(msgspec.Struct):
     status: str
     database: str
     storage: str
+
+
+Label = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Label
+    role: Literal["read", "deploy", "admin"]
+    project: str | None = None  # None: every project
+
+
+class TokenRead(msgspec.Struct):
+    id: str
+    name: str
+    role: str
+    project: str | None
+    created_at: str
+    last_used_at: str | None
+
+
+class TokenCreated(TokenRead):
+    token: str  # shown once: only its hash is kept
+
+
+class HookCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Label
+    ref: str | None = None  # the branch it deploys; default: the production branch
+
+
+class HookRead(msgspec.Struct):
+    id: str
+    project: str
+    name: str
+    ref: str
+    created_at: str
+    last_used_at: str | None
+
+
+class HookCreated(HookRead):
+    url: str  # shown once: only its secret's hash is kept

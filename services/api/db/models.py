@@ -214,3 +214,38 @@ class SignedOutSession(Base):
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ApiToken(Base):
+    """A token narrower than the admin token: a role, and perhaps one project.
+
+    Only a hash of its secret is kept (services/api/access.py); it is shown once, at creation.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)  # public, in the token
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(8))  # read | deploy | admin
+    project_name: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.name", ondelete="CASCADE")
+    )  # None: every project
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeployHook(Base):
+    """A secret URL that deploys one branch of one project when anything POSTs to it."""
+
+    __tablename__ = "deploy_hooks"
+
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    project_name: Mapped[str] = mapped_column(
+        ForeignKey("projects.name", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str] = mapped_column(String(255))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
