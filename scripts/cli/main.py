@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import auth, deliveries, deployments, gc, projects
+from . import auth, deliveries, deployments, gc, projects, tokens
 from .errors import EXIT_INTERRUPTED, CliError
 from .help_text import without_types
 
@@ -66,6 +66,8 @@ app.command("promote")(deployments.promote)
 app.command("rollback")(deployments.rollback)
 app.command("cancel")(deployments.cancel)
 app.command("deliveries")(deliveries.deliveries)
+app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(tokens.hooks_app, name="hooks")
 app.command("gc")(gc.gc)
 
 

@@ -1,0 +1,65 @@
+"""`slipway tokens` and `slipway hooks` against the real api: made once, used, listed, revoked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.cli.live import LiveApi, Site
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_project_deploy_token_works_within_its_scope_and_is_revoked(
+    cli: Cli, api: LiveApi, make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site()
+    made = cli("tokens", "create", "ci", "--role", "deploy", "--project", site.name)
+    assert made.code == 0, made.err
+    token = made.out.strip()
+    assert token.startswith("slw_")
+    assert "copy it now, it is not shown again" in made.err
+    listed = cli("tokens", "list")
+    assert "ci" in listed.out
+    assert "deploy" in listed.out
+    assert token not in listed.out
+
+    monkeypatch.setenv("SLIPWAY_API_TOKEN", token)
+    deployed = cli("deploy", site.name, "--no-wait")
+    assert deployed.code == 0, deployed.err
+    refused = cli("projects", "delete", site.name, "--yes")
+    assert refused.code != 0
+    assert "this token's role is deploy; this needs admin or above" in refused.err
+    monkeypatch.setenv("SLIPWAY_API_TOKEN", api.token)
+
+    token_id = token.split("_")[1]
+    assert cli("tokens", "revoke", token_id).code == 0
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}) as c:
+        assert c.get(f"/api/projects/{site.name}").status_code == 401
+    unknown = cli("tokens", "create", "x", "--role", "root")
+    assert unknown.code != 0
+    assert "no role 'root': choose read, deploy or admin" in unknown.err
+
+
+def test_a_deploy_hook_url_deploys_the_branch(
+    cli: Cli, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    made = cli("hooks", "create", site.name, "cms")
+    assert made.code == 0, made.err
+    url = made.out.strip()
+    assert "/hooks/deploy/" in url
+    answer = httpx.post(url, timeout=30)
+    assert answer.status_code == 202, answer.text
+    final = api.wait_for(answer.json()["id"], ("ready", "failed"))
+    assert final["status"] == "ready"
+    assert final["trigger"] == "hook"
+    listed = cli("hooks", "list", site.name)
+    assert "cms" in listed.out
+    assert url not in listed.out
+    hook_id = url.rstrip("/").split("/")[-2]
+    assert cli("hooks", "delete", site.name, hook_id).code == 0
+    assert httpx.post(url, timeout=30).status_code == 404
