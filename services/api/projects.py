@@ -139,6 +139,115 @@ async def clear_leftovers(app_state: AppState, name: str) -> None:
     await collector_for(app_state).clear_leftovers(name)
 
 
+async def create_project(app_state: AppState, data: ProjectCreate) -> ProjectRead:
+    """Every check first (name, settings, the variables each build receives, the repository
+    and its branch, hosts no other project serves), then one transaction: a refusal is one
+    sentence and stores nothing. The REST API and the dashboard both create projects here."""
+    fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings)
+    check_name(data.name, app_state.settings.base_domain)
+    check_variables_per_build(fields, app_state.settings.builder)
+    domains = fields.pop("domains")
+    fields["preview_password_hash"] = await preview_password_hash(fields.pop("preview_password"))
+    fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
+    await check_repository(app_state.settings, fields["repo_url"], fields["production_branch"])
+    production = hosts.production_host(data.name, app_state.settings.base_domain)
+    await refuse_hosts_of_others(app_state, data.name, [production, *domains])
+    await clear_leftovers(app_state, data.name)
+    async with app_state.sessions() as session:
+        try:
+            async with session.begin():
+                if await session.get(Project, data.name) is not None:
+                    raise Conflict(f"a project named {data.name!r} already exists")
+                await refuse_preview_lookalike(session, data.name)
+                project = Project(**fields)
+                project.domains = [Domain(host=h) for h in domains]
+                session.add(project)
+        except IntegrityError:
+            raise Conflict("that project name or one of its domains is already taken") from None
+        return await read_project(app_state, session, project)
+
+
+async def update_project(app_state: AppState, name: str, data: ProjectUpdate) -> ProjectRead:
+    """Change the settings `data` gives (UNSET ones stay), checked as create_project checks
+    them; domains and preview protection reach the routes after the commit. The REST API and
+    the dashboard both change projects here."""
+    given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    fields = _settings_fields(given, app_state.settings)
+    if "preview_password" in fields:
+        fields["preview_password_hash"] = await preview_password_hash(
+            fields.pop("preview_password")
+        )
+    if "domains" in fields:
+        await refuse_hosts_of_others(app_state, name, fields["domains"])
+    if "repo_url" in fields or "production_branch" in fields:
+        async with app_state.sessions() as session:
+            current = await load_project(session, name)
+        await check_repository(
+            app_state.settings,
+            fields.get("repo_url", current.repo_url),
+            fields.get("production_branch", current.production_branch),
+        )
+    removed: list[str] = []
+    previews: list[str] = []
+    async with app_state.sessions() as session:
+        try:
+            async with session.begin():
+                project = await load_project(session, name)
+                if "domains" in fields:
+                    new = fields.pop("domains")
+                    removed = [d.host for d in project.domains if d.host not in new]
+                    kept = [d for d in project.domains if d.host in new]
+                    known = {d.host for d in kept}
+                    project.domains = kept + [Domain(host=h) for h in new if h not in known]
+                if "repo_url" in fields or "github_repo" in fields:
+                    fields["github_repo"] = github_repo_for(
+                        fields.get("repo_url", project.repo_url), fields.get("github_repo")
+                    )
+                for key, value in fields.items():
+                    setattr(project, key, value)
+                check_variables_per_build(env_groups(project), app_state.settings.builder)
+                if "preview_password_hash" in fields:
+                    previews = await preview_hosts(app_state, session, project)
+        except IntegrityError:
+            raise Conflict("one of those domains belongs to another project") from None
+        if "domains" in given:
+            await set_domains(app_state.sessions, app_state.routes, name, removed)
+        if "preview_password_hash" in fields:
+            # After the commit: deployments published from now on read the new hash,
+            # and this brings the hosts that already exist in line. A failure here is a
+            # 503; sending the same PATCH again finishes the job.
+            await app_state.routes.protect_previews(project, previews)
+        return await read_project(app_state, session, project)
+
+
+async def delete_project(app_state: AppState, name: str) -> None:
+    """Stop the project's builds, then its routes, then its record, then its objects."""
+    async with app_state.sessions() as session, session.begin():
+        project = await load_project(session, name)
+        deployments = (
+            await session.scalars(select(Deployment).where(Deployment.project_name == name))
+        ).all()
+        found = production_hosts(app_state.settings, project) + preview_hosts_of(
+            app_state.settings, project, deployments
+        )
+        running = [(d.id, d.builder_handle) for d in deployments if d.status == Status.BUILDING]
+    # The rows go with the project, so running builds are stopped here, not by the dispatcher.
+    for deployment_id, handle in running:
+        if handle:
+            await app_state.builder.stop(deployment_id, handle)
+    # Routes go before the record: once they are gone nothing serves the project.
+    await app_state.routes.remove_hosts(name, sorted(set(found)))
+    async with app_state.sessions() as session, session.begin():
+        project = await load_project(session, name)
+        await session.delete(project)
+    # The objects go once the database says the project is gone. Should storage fail
+    # here, garbage collection finishes the job (docs/deployments.md, "Retention").
+    try:
+        await collector_for(app_state).purge_project(name, [d.id for d in deployments])
+    except StorageError as exc:
+        log.warning("objects of deleted project %s left for garbage collection: %s", name, exc)
+
+
 class ProjectController(Controller):
     path = "/api/projects"
     guards = [require_token]
@@ -146,30 +255,7 @@ class ProjectController(Controller):
 
     @post("/", operation_id="createProject", status_code=201)
     async def create(self, data: JSONBody[ProjectCreate], app_state: StateDep) -> ProjectRead:
-        fields = _settings_fields(msgspec.structs.asdict(data), app_state.settings)
-        check_name(data.name, app_state.settings.base_domain)
-        check_variables_per_build(fields, app_state.settings.builder)
-        domains = fields.pop("domains")
-        fields["preview_password_hash"] = await preview_password_hash(
-            fields.pop("preview_password")
-        )
-        fields["github_repo"] = github_repo_for(fields["repo_url"], fields.get("github_repo"))
-        await check_repository(app_state.settings, fields["repo_url"], fields["production_branch"])
-        production = hosts.production_host(data.name, app_state.settings.base_domain)
-        await refuse_hosts_of_others(app_state, data.name, [production, *domains])
-        await clear_leftovers(app_state, data.name)
-        async with app_state.sessions() as session:
-            try:
-                async with session.begin():
-                    if await session.get(Project, data.name) is not None:
-                        raise Conflict(f"a project named {data.name!r} already exists")
-                    await refuse_preview_lookalike(session, data.name)
-                    project = Project(**fields)
-                    project.domains = [Domain(host=h) for h in domains]
-                    session.add(project)
-            except IntegrityError:
-                raise Conflict("that project name or one of its domains is already taken") from None
-            return await read_project(app_state, session, project)
+        return await create_project(app_state, data)
 
     @get("/", operation_id="listProjects")
     async def list_projects(self, app_state: StateDep) -> list[ProjectRead]:
@@ -192,80 +278,11 @@ class ProjectController(Controller):
     async def update(
         self, name: str, data: JSONBody[ProjectUpdate], app_state: StateDep
     ) -> ProjectRead:
-        given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        fields = _settings_fields(given, app_state.settings)
-        if "preview_password" in fields:
-            fields["preview_password_hash"] = await preview_password_hash(
-                fields.pop("preview_password")
-            )
-        if "domains" in fields:
-            await refuse_hosts_of_others(app_state, name, fields["domains"])
-        if "repo_url" in fields or "production_branch" in fields:
-            async with app_state.sessions() as session:
-                current = await load_project(session, name)
-            await check_repository(
-                app_state.settings,
-                fields.get("repo_url", current.repo_url),
-                fields.get("production_branch", current.production_branch),
-            )
-        removed: list[str] = []
-        previews: list[str] = []
-        async with app_state.sessions() as session:
-            try:
-                async with session.begin():
-                    project = await load_project(session, name)
-                    if "domains" in fields:
-                        new = fields.pop("domains")
-                        removed = [d.host for d in project.domains if d.host not in new]
-                        kept = [d for d in project.domains if d.host in new]
-                        known = {d.host for d in kept}
-                        project.domains = kept + [Domain(host=h) for h in new if h not in known]
-                    if "repo_url" in fields or "github_repo" in fields:
-                        fields["github_repo"] = github_repo_for(
-                            fields.get("repo_url", project.repo_url), fields.get("github_repo")
-                        )
-                    for key, value in fields.items():
-                        setattr(project, key, value)
-                    check_variables_per_build(env_groups(project), app_state.settings.builder)
-                    if "preview_password_hash" in fields:
-                        previews = await preview_hosts(app_state, session, project)
-            except IntegrityError:
-                raise Conflict("one of those domains belongs to another project") from None
-            if "domains" in given:
-                await set_domains(app_state.sessions, app_state.routes, name, removed)
-            if "preview_password_hash" in fields:
-                # After the commit: deployments published from now on read the new hash,
-                # and this brings the hosts that already exist in line. A failure here is a
-                # 503; sending the same PATCH again finishes the job.
-                await app_state.routes.protect_previews(project, previews)
-            return await read_project(app_state, session, project)
+        return await update_project(app_state, name, data)
 
     @delete("/{name:str}", operation_id="deleteProject", status_code=204)
-    async def delete_project(self, name: str, app_state: StateDep) -> None:
-        async with app_state.sessions() as session, session.begin():
-            project = await load_project(session, name)
-            deployments = (
-                await session.scalars(select(Deployment).where(Deployment.project_name == name))
-            ).all()
-            found = production_hosts(app_state.settings, project) + preview_hosts_of(
-                app_state.settings, project, deployments
-            )
-            running = [(d.id, d.builder_handle) for d in deployments if d.status == Status.BUILDING]
-        # The rows go with the project, so running builds are stopped here, not by the dispatcher.
-        for deployment_id, handle in running:
-            if handle:
-                await app_state.builder.stop(deployment_id, handle)
-        # Routes go before the record: once they are gone nothing serves the project.
-        await app_state.routes.remove_hosts(name, sorted(set(found)))
-        async with app_state.sessions() as session, session.begin():
-            project = await load_project(session, name)
-            await session.delete(project)
-        # The objects go once the database says the project is gone. Should storage fail
-        # here, garbage collection finishes the job (docs/deployments.md, "Retention").
-        try:
-            await collector_for(app_state).purge_project(name, [d.id for d in deployments])
-        except StorageError as exc:
-            log.warning("objects of deleted project %s left for garbage collection: %s", name, exc)
+    async def remove(self, name: str, app_state: StateDep) -> None:
+        await delete_project(app_state, name)
 
     @post(
         "/{name:str}/deployments",
