@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.api.dashboard.pages import _jinja
+from services.api.dashboard.redeploy import redeployable
+from services.api.dashboard.refusal import NO_REFUSAL
+from services.api.dashboard.web import jinja
 
 BASE: dict[str, Any] = {
     "id": "a1b2c3d4e5f6g7h8i9j0",
@@ -30,15 +32,18 @@ BASE: dict[str, Any] = {
 }
 
 
-def page(active: bool = False, **changes: Any) -> str:
-    return _jinja.get_template("deployment.html").render(
+def page(active: bool = False, log_text: str = "", **changes: Any) -> str:
+    d = {**BASE, **changes}
+    return jinja.get_template("deployment.html").render(
         signed_in=True,
         csrf="token",
         notice="",
-        d={**BASE, **changes},
+        d=d,
         project={"url": "http://site.localhost:8080"},
-        log_text="",
+        log_text=log_text,
         active=active,
+        redeployable=redeployable(d),
+        refusal=NO_REFUSAL,
     )
 
 
@@ -74,12 +79,13 @@ def test_an_empty_log_says_so_instead_of_an_empty_box() -> None:
     assert 'id="log-empty"' in empty
     assert "its error above says why" in empty
     assert 'id="log"' not in empty
-    assert 'id="log" tabindex="0" data-end' in _jinja.get_template("deployment.html").render(
-        signed_in=True,
-        csrf="token",
-        notice="",
-        d=BASE,
-        project={"url": "x"},
-        log_text="a line\n",
-        active=False,
-    )
+    assert 'id="log" tabindex="0" data-end' in page(log_text="a line\n")
+
+
+def test_redeploy_is_offered_for_a_finished_branch_build_whose_commit_is_known() -> None:
+    commit = "a" * 40
+    assert "/redeploy" in page(status="ready", commit=commit, error=None)
+    assert "/redeploy" in page(commit=commit)  # failed: the same commit may build now
+    assert "/redeploy" not in page()  # the commit never resolved
+    assert "/redeploy" not in page(active=True, status="building", commit=commit)
+    assert "/redeploy" not in page(commit=commit, pull_request=7, context="deploy-preview")

@@ -251,7 +251,7 @@ def test_a_failed_builds_page_shows_its_cause_and_its_colours(
     assert "exited with code 4: error: &lt;img src=x onerror=alert(1)&gt; is broken" in page
 
 
-def test_a_dashboard_deploy_of_a_branch_the_repository_lacks_queues_nothing(
+def test_a_dashboard_deploy_of_a_branch_the_repository_lacks_queues_nothing_and_says_why(
     api: LiveApi, browser_client: httpx.Client, make_site: Callable[..., Site]
 ) -> None:
     site = make_site()
@@ -260,9 +260,12 @@ def test_a_dashboard_deploy_of_a_branch_the_repository_lacks_queues_nothing(
         f"/dashboard/projects/{site.name}/deploy", data={"csrf_token": token, "ref": "mian"}
     )
     assert refused.status_code == 400
+    # Beside the Deploy form, which keeps what was typed.
     assert (
+        '<p class="error form-error" role="alert" id="deploy-error">'
         "the repository has no branch or tag &#39;mian&#39;: push it first, or deploy "
-        "&#39;main&#39;, the closest branch it has"
+        "&#39;main&#39;, the closest branch it has.</p>"
     ) in refused.text
+    assert 'name="ref" value="mian"' in refused.text
     with api.client() as c:
         assert c.get(f"/api/projects/{site.name}/deployments").json() == []
