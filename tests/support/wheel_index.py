@@ -27,8 +27,8 @@ def links_page(wheels: list[Path]) -> bytes:
 
 
 @contextmanager
-def wheel_index(directory: Path) -> Iterator[str]:
-    """Yields the page's URL."""
+def wheel_index(directory: Path, requests: list[str] | None = None) -> Iterator[str]:
+    """Yields the page's URL; each requested path is appended to `requests`."""
     wheels = sorted(directory.glob("*.whl"))
     page = links_page(wheels)
     by_name = {w.name: w for w in wheels}
@@ -40,5 +40,5 @@ def wheel_index(directory: Path) -> Iterator[str]:
         wheel = by_name.get(name)
         return (wheel.read_bytes(), PACKAGE_FILE) if wheel else None
 
-    with serving(reply) as url:
+    with serving(reply, requests) as url:
         yield url + "/"
