@@ -12,6 +12,8 @@ from build_runner.log import BuildLog
 from build_runner.process import run_logged
 from build_runner.sandbox import SandboxedCommand
 from services.core.build_protocol import EXIT_CLONE
+from services.core.commit_line import LOG_STEP as COMMIT_STEP
+from services.core.commit_line import commit_message
 from services.core.git_auth import git_environment
 from services.core.git_names import is_commit_sha
 
@@ -108,6 +110,8 @@ async def fetch_commit(
     if commit_sha and head != commit_sha:
         raise BuildFailure(EXIT_CLONE, f"fetched {head}, expected {commit_sha}")
     log.line("fetch", f"checked out {head}")
+    subject = await _git_output([*git, "log", "-1", "--format=%s", head], dest)
+    log.line(COMMIT_STEP, commit_message(head, subject))  # for the api (services/core)
     return head
 
 

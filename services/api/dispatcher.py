@@ -26,6 +26,7 @@ from services.core import hosts
 from services.core import manifest as mf
 from services.core.build_failure import LOG_TAIL_CHARS, error_text
 from services.core.build_protocol import EXIT_SKIPPED, reason_for_exit
+from services.core.commit_line import read_commit_line
 from services.core.git_names import is_commit_sha
 from services.core.runner_inputs import InputError
 from services.core.settings import Settings
@@ -248,8 +249,27 @@ class Dispatcher:
 
     async def _ended(self, d: Deployment, status: Status, reason: str | None) -> None:
         log.info("%s", finished_line(d.id, status, reason))
+        if not d.commit_message:
+            await self._record_commit_message(d)
         await self.builder.cleanup(d.id)
         await self._report_status(d.id)
+
+    async def _record_commit_message(self, d: Deployment) -> None:
+        """A branch's commit subject, from the runner's `commit` line (webhooks send theirs)."""
+        try:
+            text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)
+        except Exception as exc:  # a log that cannot be read costs only the subject
+            log.warning("deployment %s: no commit subject (%s)", d.id, type(exc).__name__)
+            return
+        found = read_commit_line(text)
+        if found is None or found[0] != d.commit:
+            return
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Deployment)
+                .where(Deployment.id == d.id, Deployment.commit_message == "")
+                .values(commit_message=found[1])
+            )
 
     async def _report_status(self, deployment_id: str) -> None:
         if not self.statuses.enabled:

@@ -63,7 +63,8 @@ async def finished_records(tmp_path: Path, break_storage: bool, repo_url: str | 
     caught.setFormatter(logging.Formatter(LOG_FORMAT))
     logger = logging.getLogger("slipway.dispatcher")
     logger.addHandler(caught)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the level cache
     try:
         return await run_build(repo, settings, caught, break_storage, repo_url)
     finally:
