@@ -6,8 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from tests.cli.live import LiveApi, Site, create_site, live_api
+from tests.dashboard.chromium import chromium
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,15 @@ def make_site(api: LiveApi, tmp_path: Path) -> Callable[..., Site]:
     return make
 
 
+@pytest.fixture
+def site(make_site: Callable[..., Site]) -> Iterator[Site]:
+    """A project with the default settings; its gate opens at the end, so that no build of
+    it is left waiting."""
+    made = make_site()
+    yield made
+    made.open_gate()
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
     assert match, "the page has no CSRF token"
@@ -39,3 +50,10 @@ def browser_client(api: LiveApi) -> Iterator[httpx.Client]:
         response = client.post("/dashboard/login", data={"token": api.token})
         assert response.status_code == 303
         yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, one per test module."""
+    with chromium() as launched:
+        yield launched

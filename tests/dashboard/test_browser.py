@@ -7,60 +7,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.api.conftest import push_payload
 from tests.cli.live import LiveApi, Site
+from tests.dashboard.chromium import (
+    PHONE,
+    WAIT_MS,
+    accept,
+    fits_the_screen,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-# Builds take a second or two; a live log may wait for its gate. Generous, never asserted on.
-WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is missing: apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def accept(dialog: Dialog) -> None:
-    dialog.accept()
-
-
-def sign_in(page: Page, api: LiveApi, token: str) -> None:
-    page.goto(f"{api.url}/dashboard/")
-    expect(page).to_have_url(re.compile(r"/dashboard/login\?next="))
-    page.fill("#token", token)
-    page.click("button[type=submit]")
-
-
-def fits_the_screen(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_sign_in_deploy_live_log_rollback_and_cancel(

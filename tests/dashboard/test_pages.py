@@ -194,7 +194,7 @@ def test_project_page_lists_the_three_variable_groups_without_values(
     groups = dict(re.findall(r'<dd id="env-(\w+)">(.*?)</dd>', page.text))
     assert groups["all"].startswith("GATE ")
     assert groups["production"].startswith("STRIPE_KEY ")
-    assert "--scope production --reveal" in groups["production"]
+    assert "(values hidden)" in groups["production"]
     assert groups["preview"].startswith("NOINDEX ")
     for value in ("sk_live_dash", "preview-only-value", str(site.gate)):
         assert value not in page.text
@@ -219,7 +219,7 @@ def test_project_page_says_whether_previews_are_protected(
         [shown] = re.findall(r'<dd id="previews">(.*?)</dd>', page.text)
         return str(shown)
 
-    assert previews().startswith("public ")
+    assert previews() == "public"
     with api.client() as c:
         patched = c.patch(f"/api/projects/{site.name}", json={"preview_password": "dash board"})
         assert patched.status_code == 200, patched.text

@@ -48,6 +48,7 @@ from .web import (
     current_session,
     render,
     same_origin,
+    shown_project,
     signed_in_session,
 )
 
@@ -127,9 +128,7 @@ async def deployment_page(
     d = builtins(await read_deployment(app_state, deployment_id))
     async with app_state.sessions() as db:
         row = await load_deployment(db, deployment_id)
-        project = builtins(
-            await read_project(app_state, db, await load_project(db, row.project_name))
-        )
+    project = await shown_project(app_state, row.project_name)
     text = await deployment_log(app_state, row)
     return render(
         request,

@@ -3,6 +3,7 @@ what was typed still in its fields, so that nothing has to be typed twice."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -29,6 +30,11 @@ class Refusal:
         if self.form == form:
             return self.typed.get(name, "")
         return "" if default is None else str(default)
+
+    def blames(self, form: str, name: str) -> bool:
+        """Whether the sentence names this field, as the API's sentences name the field at
+        fault (`repo_url must be …`), so that the field can be marked."""
+        return self.form == form and re.search(rf"\b{re.escape(name)}\b", self.sentence) is not None
 
     def checked(self, form: str, name: str, default: bool) -> bool:
         """A checkbox: an unticked one is absent from a form, so absence is an answer too."""

@@ -8,13 +8,21 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from .deployment_forms import DeploymentForms
+from .domain_forms import DomainForms
 from .pages import DashboardController, root
+from .preview_forms import PreviewForms
+from .project_forms import ProjectForms
+from .variable_forms import VariableForms
 
 STATIC = Path(__file__).parent / "static"
 
 dashboard_handlers: list[Any] = [
     DashboardController,
     DeploymentForms,
+    ProjectForms,
+    VariableForms,
+    DomainForms,
+    PreviewForms,
     create_static_files_router(
         path="/dashboard/static", directories=[STATIC], include_in_schema=False
     ),

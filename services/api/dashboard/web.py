@@ -17,6 +17,8 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
 from services.api.errors import ApiError
+from services.api.projects import read_project
+from services.api.records import load_project
 from services.api.state import AppState
 from services.core.timefmt import age, duration
 
@@ -35,6 +37,17 @@ NOTICES = {
     "rolled-back": "Rolled back: the previous deployment is in production again.",
     "cancel-requested": "Cancel requested.",
     "signed-out": "Signed out.",
+    "created": "Project created: deploy it here, or push to its production branch.",
+    "deleted": "Project deleted: its sites are no longer served.",
+    # The settings page shows these in the section named before the first hyphen.
+    "general-saved": "Settings saved: builds use them from the next deployment.",
+    "general-unchanged": "Nothing to save: the settings were already so.",
+    "variables-saved": "Build variable saved: it applies from the next deployment.",
+    "variables-removed": "Build variable removed: this applies from the next deployment.",
+    "domains-added": "Domain added: production is served on it once its DNS points here.",
+    "domains-removed": "Domain removed: it no longer serves this project.",
+    "previews-protected": "Previews now ask for the password.",
+    "previews-public": "Previews are public again.",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -170,6 +183,15 @@ def dashboard_error(request: AnyRequest, exc: Exception) -> Response[Any]:
         )
     log.exception("dashboard error on %s %s", request.method, request.url.path)
     return render(request, "error.html", 500, session=session, message="Something went wrong.")
+
+
+async def shown_project(app_state: AppState, name: str, reveal: bool = False) -> dict[str, Any]:
+    """A project in its API shape (GET /api/projects/{name}), as the pages show it."""
+    async with app_state.sessions() as db:
+        view: dict[str, Any] = builtins(
+            await read_project(app_state, db, await load_project(db, name), reveal)
+        )
+    return view
 
 
 def deployment_url(deployment_id: str, done: str | None = None) -> str:
