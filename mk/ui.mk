@@ -8,7 +8,9 @@ test-dashboard: install ## Dashboard tests, including Debian's headless Chromium
 	@scripts/test-prereqs.sh
 	$(PY) -m pytest tests/dashboard -q
 
-screenshots: install ## Drive the dashboard in Chromium; screenshots in artifacts/screenshots/
+# The browser tests write the screenshots; old ones go first, so that what is there is this run.
+screenshots: install ## Drive the dashboard in Chromium (desktop and 390 px); screenshots in artifacts/screenshots/
 	@scripts/test-prereqs.sh
+	@rm -rf artifacts/screenshots
 	$(PY) -m pytest tests/dashboard -q -m browser
-	@ls artifacts/screenshots/
+	@echo "$$(ls artifacts/screenshots/*.png | wc -l) screenshots in $(CURDIR)/artifacts/screenshots/"
