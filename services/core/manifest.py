@@ -34,12 +34,14 @@ def file_key(deployment_id: str, relative: str) -> str:
     return f"deployments/{deployment_id}/{relative}"
 
 
-class Variant(msgspec.Struct, frozen=True):
+# A proxy worker holds hundreds of thousands of these: untracked by the garbage collector
+# (they hold only strings, numbers and each other, never a cycle), no collection walks them.
+class Variant(msgspec.Struct, frozen=True, gc=False):
     key: str
     size: int
 
 
-class FileEntry(msgspec.Struct, frozen=True):
+class FileEntry(msgspec.Struct, frozen=True, gc=False):
     key: str
     size: int
     sha256: str

@@ -130,6 +130,8 @@ class Settings(ApiAddress):
     # Proxy caches
     route_ttl: float = Field(default=1.0, ge=0)
     proxy_memory_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # Parsed manifests kept per worker, by their estimated size (docs/proxy.md, "Memory").
+    proxy_site_cache_bytes: int = Field(default=128 * 1024 * 1024, ge=0)
     proxy_workers: int = Field(default=2, ge=1)
     proxy_access_log: bool = True  # one JSON line per request on stdout
     # A request header a CDN in front sets to the viewer's country (e.g.

@@ -1,4 +1,9 @@
-"""In-process caches: loaded values (single-flight, TTL) and ready responses (byte cap)."""
+"""In-process caches, each bounded by an estimate of the bytes it holds.
+
+`LoadingCache`: values loaded on demand (single-flight, TTL). `ByteBudgetCache`: the LRU
+underneath it, and the ready-response cache. Every entry is weighed once, when it is put,
+by a function that estimates what it holds in memory, key included.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,55 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class ByteBudgetCache(Generic[K, V]):
+    """Least-recently-used values whose total weight stays within `budget` bytes.
+
+    `weigh(key, value)` is called once per put; a value heavier than `largest` (default:
+    the whole budget) is not kept, and replaces nothing.
+    """
+
+    def __init__(
+        self, budget: int, weigh: Callable[[K, V], int], *, largest: int | None = None
+    ) -> None:
+        self.budget = budget
+        self.largest = budget if largest is None else largest
+        self.used = 0
+        self._weigh = weigh
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        kept = self._entries.get(key)
+        if kept is None:
+            return None
+        self._entries.move_to_end(key)
+        return kept[0]
+
+    def put(self, key: K, value: V) -> bool:
+        """Keep `value` unless it weighs more than `largest`; False when it was not kept."""
+        self.discard(key)
+        weight = self._weigh(key, value)
+        if weight > self.largest:
+            return False
+        while self._entries and self.used + weight > self.budget:
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self.used -= evicted
+        self._entries[key] = (value, weight)
+        self.used += weight
+        return True
+
+    def discard(self, key: K) -> None:
+        kept = self._entries.pop(key, None)
+        if kept is not None:
+            self.used -= kept[1]
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @dataclass(slots=True)
@@ -21,11 +71,12 @@ class Entry(Generic[V]):
 
 
 class LoadingCache(Generic[K, V]):
-    """Values loaded on demand, kept `ttl` seconds (None: until evicted), LRU-bounded.
+    """Values loaded on demand, kept `ttl` seconds (None: until evicted) within a byte budget.
 
     Concurrent callers asking for the same missing key share one load, so an expiring
     route under load costs one storage read, not one per request. When a reload fails with
     one of `keep_on`, the value already held is kept for another `ttl` (stale-if-error).
+    A value that alone weighs more than the budget is handed to its callers but not kept.
     """
 
     def __init__(
@@ -33,17 +84,23 @@ class LoadingCache(Generic[K, V]):
         loader: Callable[[K], Awaitable[V]],
         *,
         ttl: float | None,
-        max_entries: int,
+        budget: int,
+        weigh: Callable[[K, V], int],
         keep_on: tuple[type[Exception], ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._loader = loader
         self._keep_on = keep_on
         self._ttl = math.inf if ttl is None else ttl
-        self._max_entries = max_entries
         self._clock = clock
-        self._entries: OrderedDict[K, Entry[V]] = OrderedDict()
+        self._entries: ByteBudgetCache[K, Entry[V]] = ByteBudgetCache(
+            budget, lambda key, entry: weigh(key, entry.value)
+        )
         self._loading: dict[K, asyncio.Future[V]] = {}
+
+    @property
+    def used(self) -> int:
+        return self._entries.used
 
     def peek(self, key: K, *, stale_for: float = 0.0) -> Entry[V] | None:
         """The entry for `key` without waiting for a load.
@@ -59,7 +116,6 @@ class LoadingCache(Generic[K, V]):
             if entry.expires + stale_for <= now:
                 return None
             self._refresh(key)
-        self._entries.move_to_end(key)
         return entry
 
     def _refresh(self, key: K) -> asyncio.Future[V]:
@@ -87,10 +143,7 @@ class LoadingCache(Generic[K, V]):
             value = held.value
         finally:
             self._loading.pop(key, None)
-        self._entries[key] = Entry(value, self._clock() + self._ttl)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self._entries.put(key, Entry(value, self._clock() + self._ttl))
         return value
 
     def __len__(self) -> int:
@@ -101,44 +154,3 @@ def _retrieve_error(done: asyncio.Future[Any]) -> None:
     """A background reload that failed is retried by the next caller; its error is dropped."""
     if not done.cancelled():
         done.exception()
-
-
-class Weighted(Protocol):
-    @property
-    def weight(self) -> int: ...
-
-
-W = TypeVar("W", bound=Weighted)
-
-
-class ByteBudgetCache(Generic[K, W]):
-    """Least-recently-used values whose total weight stays under `budget` bytes."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.used = 0
-        self._entries: OrderedDict[K, W] = OrderedDict()
-
-    def get(self, key: K) -> W | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: W) -> bool:
-        """Keep `value` unless it alone would take more than an eighth of the budget."""
-        weight = value.weight
-        if weight > self.budget // 8:
-            return False
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.used -= old.weight
-        while self._entries and self.used + weight > self.budget:
-            _, evicted = self._entries.popitem(last=False)
-            self.used -= evicted.weight
-        self._entries[key] = value
-        self.used += weight
-        return True
-
-    def __len__(self) -> int:
-        return len(self._entries)

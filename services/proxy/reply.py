@@ -11,7 +11,10 @@ from services.proxy.request import etag_matches
 Headers = list[tuple[bytes, bytes]]
 # Headers a 304 repeats from the full response (RFC 9110 §15.4.5); the rest describe a body.
 _NOT_MODIFIED_DROP = frozenset({b"content-length", b"content-type", b"content-encoding"})
-_ENTRY_OVERHEAD = 512  # rough bytes of a cache entry beside its body
+# Measured with tracemalloc (tests/proxy/test_memory_estimates.py): a Ready and its header
+# lists, beside its headers and body; a header's tuple, object headers and list slots.
+_READY_BYTES = 160
+_HEADER_BYTES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,9 @@ class Ready:
 
     @property
     def weight(self) -> int:
-        return len(self.body) + _ENTRY_OVERHEAD
+        """About what this response holds in memory."""
+        headers = sum(_HEADER_BYTES + len(name) + len(value) for name, value in self.headers)
+        return _READY_BYTES + len(self.body) + headers
 
     def answer(self, method: str, if_none_match: bytes | None) -> tuple[int, Headers, bytes]:
         """(status, headers, body) for this request: 304 when its validator matches."""
@@ -71,6 +76,11 @@ def plain(
 def unavailable() -> Ready:
     """Storage could not be read: worth retrying in a moment."""
     return plain(503, "storage unavailable", [(b"retry-after", b"1")])
+
+
+def overloaded() -> Ready:
+    """This worker has as much work queued as it takes (large manifests): retry in a moment."""
+    return plain(503, "busy, try again shortly", [(b"retry-after", b"1")])
 
 
 def merge_headers(ours: Headers, extra: Headers) -> Headers:

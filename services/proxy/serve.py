@@ -14,14 +14,12 @@ from services.core.manifest import (
     CACHE_CONTROL,
     PUBLIC_ROUTE_KINDS,
     Route,
-    decode_manifest,
     decode_route,
     file_key,
 )
-from services.core.manifest import manifest_key as manifest_key_of
 from services.core.settings import Settings
 from services.core.site_rules import NOBODY
-from services.core.storage import ObjectNotFound, Storage, StorageError
+from services.core.storage import Storage, StorageError
 from services.proxy.caches import ByteBudgetCache, LoadingCache
 from services.proxy.delivery import Streamed, StreamedParts, byteranges, deliver
 from services.proxy.observe import Observer
@@ -33,6 +31,7 @@ from services.proxy.reply import (
     Ready,
     merge_headers,
     not_modified,
+    overloaded,
     plain,
     send_whole,
     unavailable,
@@ -47,20 +46,22 @@ from services.proxy.request import (
     viewer_of,
 )
 from services.proxy.site import NotFound, Redirect, Resolution, Serve, Site
+from services.proxy.site_loader import LoaderBusy, ManifestMissing, SiteLoader, Unservable
 
 log = logging.getLogger(__name__)
 
 SMALL_FILE = 1024 * 1024  # read whole and kept in memory; larger files are streamed
-MAX_ROUTES = 100_000
-MAX_SITES = 256  # parsed manifests kept; a large site's is a few MB
+# A cached route weighs about 0.3 KB (an unknown host) to 0.8 KB: 40,000 hosts or more.
+ROUTE_CACHE_BYTES = 32 * 1024 * 1024
+# Beside the characters of its strings, what a cache entry holds, measured with tracemalloc
+# (tests/proxy/test_memory_estimates.py): the entry, its expiry, its slot in the LRU.
+ROUTE_ENTRY_BYTES = 320
+ROUTE_BYTES = 260  # a Route and the headers of its strings
+RESPONSE_KEY_BYTES = 160  # a response key and its slot in the LRU
 PlainKey = tuple[str, str, bytes, bytes, tuple[str, ...]]
 # An answer that depends on who asks (see `Resolution.variant`) is kept under a longer key,
 # which the fast path never looks up: it only ever finds answers that are the same for all.
 ResponseKey = PlainKey | tuple[str, str, bytes, bytes, tuple[str, ...], int]
-
-
-class ManifestMissing(Exception):
-    """A route names a deployment without a readable manifest."""
 
 
 class Proxy:
@@ -72,14 +73,21 @@ class Proxy:
         self.routes: LoadingCache[str, Route | None] = LoadingCache(
             self._load_route,
             ttl=settings.route_ttl,
-            max_entries=MAX_ROUTES,
+            budget=ROUTE_CACHE_BYTES,
+            weigh=route_weight,
             keep_on=(StorageError,),
         )
-        self.sites: LoadingCache[str, Site] = LoadingCache(
-            self._load_site, ttl=None, max_entries=MAX_SITES
+        self.site_loader = SiteLoader()
+        self.sites: LoadingCache[str, Site | Unservable] = LoadingCache(
+            self._load_site,
+            ttl=None,
+            budget=settings.proxy_site_cache_bytes,
+            weigh=lambda _, site: site.weight,
         )
         self.responses: ByteBudgetCache[ResponseKey, Ready] = ByteBudgetCache(
-            settings.proxy_memory_cache_bytes
+            settings.proxy_memory_cache_bytes,
+            response_weight,
+            largest=settings.proxy_memory_cache_bytes // 8,
         )
         self.observer = Observer(access_log=settings.proxy_access_log)
         self.country_header = settings.proxy_country_header.strip().lower().encode() or None
@@ -198,9 +206,13 @@ class Proxy:
                 "route %s names deployment %s without a manifest", request.host, route.deployment
             )
             return plain(404, "not found")
+        except LoaderBusy:  # logged by the loader, once for all the requests it turns away
+            return overloaded()
         except StorageError:
             log.warning("storage unavailable while routing %s", request.host, exc_info=True)
             return unavailable()
+        if isinstance(site, Unservable):  # logged once, when its manifest was refused
+            return plain(404, "not found")
         base = _site_headers(route)
         try:
             path = site_path(request.raw_path)
@@ -313,11 +325,25 @@ class Proxy:
             log.error("unreadable route object for %s", host)
             return None
 
-    async def _load_site(self, deployment: str) -> Site:
-        try:
-            return Site(decode_manifest(await self.storage.get(manifest_key_of(deployment))))
-        except (ObjectNotFound, msgspec.DecodeError):
-            raise ManifestMissing(deployment) from None
+    async def _load_site(self, deployment: str) -> Site | Unservable:
+        return await self.site_loader.load(self.storage, deployment)
+
+
+def route_weight(host: str, route: Route | None) -> int:
+    """About what a cached route holds in memory (routes and hosts are ASCII)."""
+    weight = ROUTE_ENTRY_BYTES + len(host)
+    if route is not None:
+        strings = (route.project, route.deployment, route.updated_at, route.protection or "")
+        weight += ROUTE_BYTES + sum(map(len, strings))
+    return weight
+
+
+def response_weight(key: ResponseKey, ready: Ready) -> int:
+    """About what a cached response holds, key included: a 404 for a long path and query
+    weighs more by its key than by its body."""
+    host, deployment, path, query, encodings = key[:5]
+    strings = len(host) + len(deployment) + len(path) + len(query) + len(encodings) * 8
+    return ready.weight + RESPONSE_KEY_BYTES + strings
 
 
 def _partial(

@@ -3,12 +3,14 @@
 Manifests are immutable, so a Site is built once per deployment and kept. A path's answer
 depends on the request alone, except where a `_redirects` rule with conditions (Language,
 Country, Cookie) could decide it: `Resolution.variant` says so, for the response cache.
+A Site also knows roughly what it costs in memory (`weight`), for the cache that keeps it.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -35,6 +37,14 @@ INDEX = "index.html"
 NOT_FOUND_PAGE = "404.html"
 # Characters left as they are when a rule's destination goes into a Location header.
 _LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+# What a Site holds besides the characters of its strings, measured with tracemalloc on
+# decoded manifests; tests/proxy/test_memory_estimates.py keeps the estimate within 1.5x.
+SITE_BYTES = 2048  # the Site, its Manifest and their containers
+FILE_BYTES = 200  # a FileEntry, its size, its (empty) encodings dict, its slot in `files`
+VARIANT_BYTES = 140  # a Variant, its size, its share of the encodings dict
+RULE_BYTES = 1024  # a parsed `_redirects` or `_headers` rule: its pattern, parts, values
+RULE_TEXT_BYTES = 5  # a character of rule text: kept in the manifest, and parsed pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,25 @@ class Site:
         self.header_rules = _loaded(parse_headers, config.headers, manifest.deployment)
         # Rules some viewers match and others not; without them, who asks never matters.
         self.viewer_rules = [rule for rule in self.redirects if rule.depends_on_viewer]
+        self.weight = self._estimated_bytes()
+
+    def _estimated_bytes(self) -> int:
+        """Roughly what this Site holds in memory: computed once, for the site cache.
+
+        Strings are weighed by `sys.getsizeof`, which counts how Python stores them (1, 2
+        or 4 bytes a character: one emoji in a path makes the whole path 4 bytes a character).
+        """
+        size = sys.getsizeof
+        config = self.manifest.config
+        rule_text = len(config.redirects or "") + len(config.headers or "")
+        rules = len(self.redirects) + len(self.header_rules)
+        total = SITE_BYTES + RULE_BYTES * rules + RULE_TEXT_BYTES * rule_text
+        for path, entry in self.files.items():
+            total += FILE_BYTES + size(path) + size(entry.key) + size(entry.sha256)
+            total += size(entry.type)
+            for variant in entry.encodings.values():
+                total += VARIANT_BYTES + size(variant.key)
+        return total
 
     def resolve(self, host: str, path: str, query: bytes, viewer: Viewer = NOBODY) -> Resolution:
         """What answers `/<path>`: rules first when forced or when no file is there."""

@@ -16,7 +16,6 @@ from litestar.testing import AsyncTestClient
 from services.core.settings import Settings
 from services.core.storage import Storage
 from services.proxy.app import create_app
-from services.proxy.serve import MAX_SITES
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
 from tests.support.moto import moto_server
@@ -90,26 +89,32 @@ def test_entry_point_with_two_workers_counts_every_request(
     assert wanted in metrics
 
 
-async def test_more_hosts_than_cached_manifests(
-    local_client: AsyncTestClient,  # type: ignore[type-arg]
-    local_storage_url: str,
-) -> None:
+async def test_more_sites_than_the_site_cache_holds(local_storage_url: str) -> None:
     storage = Storage(local_storage_url)
     hosts = {}
-    for number in range(MAX_SITES + 44):
+    for number in range(30):
         manifest = await publish(storage, f"site{number}", {"index.html": f"{number}".encode()})
         hosts[f"site{number}.localhost"] = manifest
         await point(storage, f"site{number}.localhost", manifest)
-    # A new path in the second round misses the response cache: the early manifests were
-    # evicted by the later ones and are loaded again.
-    for path in ("/", "/index.html"):
-        for host, manifest in hosts.items():
-            response = await local_client.get(
-                path, headers={"host": host, "accept-encoding": "identity"}
-            )
-            assert response.status_code == 200
-            assert response.headers["x-slipway-deployment"] == manifest.deployment
-            assert response.content == manifest.project.removeprefix("site").encode()
+    # A one-file site weighs about 2.6 KB: this budget keeps about ten of them.
+    settings = Settings(
+        storage_url=local_storage_url, proxy_access_log=False, proxy_site_cache_bytes=27_000
+    )
+    app = create_app(settings)
+    sites = app.app.proxy.sites
+    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+        # A new path in the second round misses the response cache: the early manifests
+        # were evicted by the later ones and are loaded again.
+        for path in ("/", "/index.html"):
+            for host, manifest in hosts.items():
+                response = await client.get(
+                    path, headers={"host": host, "accept-encoding": "identity"}
+                )
+                assert response.status_code == 200
+                assert response.headers["x-slipway-deployment"] == manifest.deployment
+                assert response.content == manifest.project.removeprefix("site").encode()
+                assert sites.used <= settings.proxy_site_cache_bytes
+    assert 5 <= len(sites) <= 12
 
 
 async def test_storage_outage_keeps_serving_what_is_in_memory(moto_endpoint: str) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 import pytest
@@ -8,6 +9,12 @@ import pytest
 from services.proxy.caches import ByteBudgetCache, LoadingCache
 
 pytestmark = pytest.mark.anyio
+V = TypeVar("V")
+
+
+def one_each(key: object, value: object) -> int:
+    """Every entry weighs 1: a budget of n keeps n entries."""
+    return 1
 
 
 class Clock:
@@ -27,19 +34,27 @@ async def test_concurrent_misses_share_one_load() -> None:
         await release.wait()
         return key.upper()
 
-    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=10, max_entries=10)
-    results: list[str] = []
+    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=10, budget=10, weigh=one_each)
+    results = await asked_at_once(cache, "a", 20, release)
+    assert loads == ["a"]
+    assert results == ["A"] * 20
+
+
+async def asked_at_once(
+    cache: LoadingCache[str, V], key: str, times: int, release: anyio.Event
+) -> list[V]:
+    """What `times` concurrent gets of `key` answer, its load let go once all of them wait."""
+    answers: list[V] = []
 
     async def ask() -> None:
-        results.append(await cache.get("a"))
+        answers.append(await cache.get(key))
 
     async with anyio.create_task_group() as group:
-        for _ in range(20):
+        for _ in range(times):
             group.start_soon(ask)
         await anyio.sleep(0.01)
         release.set()
-    assert loads == ["a"]
-    assert results == ["A"] * 20
+    return answers
 
 
 async def test_ttl_expiry_reloads_and_none_is_cached() -> None:
@@ -53,7 +68,7 @@ async def test_ttl_expiry_reloads_and_none_is_cached() -> None:
         return next(answers)
 
     cache: LoadingCache[str, str | None] = LoadingCache(
-        loader, ttl=1.0, max_entries=10, clock=clock
+        loader, ttl=1.0, budget=10, weigh=one_each, clock=clock
     )
     assert await cache.get("k") is None
     clock.now = 0.9
@@ -76,7 +91,7 @@ async def test_failed_load_is_not_cached() -> None:
             raise OSError("storage down")
         return "ok"
 
-    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=None, max_entries=10)
+    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=None, budget=10, weigh=one_each)
     with pytest.raises(OSError, match="storage down"):
         await cache.get("k")
     assert await cache.get("k") == "ok"
@@ -86,7 +101,7 @@ async def test_entries_are_bounded_least_recently_used_first() -> None:
     async def loader(key: int) -> int:
         return key
 
-    cache: LoadingCache[int, int] = LoadingCache(loader, ttl=None, max_entries=3)
+    cache: LoadingCache[int, int] = LoadingCache(loader, ttl=None, budget=3, weigh=one_each)
     for key in (1, 2, 3):
         await cache.get(key)
     assert cache.peek(1) is not None  # 1 is now the most recently used
@@ -101,11 +116,15 @@ class Blob:
     weight: int
 
 
+def blob_weight(key: str, blob: Blob) -> int:
+    return blob.weight
+
+
 def test_byte_budget_evicts_oldest_and_refuses_huge_values() -> None:
-    cache: ByteBudgetCache[str, Blob] = ByteBudgetCache(800)
+    cache: ByteBudgetCache[str, Blob] = ByteBudgetCache(800, blob_weight, largest=100)
     assert cache.put("a", Blob(100))
     assert cache.put("b", Blob(100))
-    assert not cache.put("huge", Blob(101))  # more than an eighth of the budget
+    assert not cache.put("huge", Blob(101))  # more than `largest`
     for key in "cdefgh":
         cache.put(key, Blob(100))
     assert cache.used == 800
@@ -129,7 +148,9 @@ async def test_recently_expired_entries_are_served_while_one_reload_runs() -> No
             await release.wait()
         return value
 
-    cache: LoadingCache[str, str] = LoadingCache(loader, ttl=1.0, max_entries=10, clock=clock)
+    cache: LoadingCache[str, str] = LoadingCache(
+        loader, ttl=1.0, budget=10, weigh=one_each, clock=clock
+    )
     assert await cache.get("k") == "v1"
     clock.now = 1.2
     assert cache.peek("k") is None  # plain peeks never serve stale entries
@@ -155,7 +176,7 @@ async def test_a_failed_reload_keeps_the_value_held_when_asked() -> None:
         return outcome
 
     cache: LoadingCache[str, str] = LoadingCache(
-        loader, ttl=1.0, max_entries=10, keep_on=(OSError,), clock=clock
+        loader, ttl=1.0, budget=10, weigh=one_each, keep_on=(OSError,), clock=clock
     )
     assert await cache.get("k") == "v1"
     clock.now = 1.5
@@ -168,3 +189,42 @@ async def test_a_failed_reload_keeps_the_value_held_when_asked() -> None:
     outcomes.append(OSError("down"))
     with pytest.raises(OSError, match="down"):  # nothing held for a new key: it fails
         await cache.get("other")
+
+
+async def test_loaded_values_are_bounded_by_their_weight_least_recently_used_first() -> None:
+    async def loader(key: str) -> Blob:
+        return Blob(int(key.split("-")[1]))
+
+    cache: LoadingCache[str, Blob] = LoadingCache(loader, ttl=None, budget=1000, weigh=blob_weight)
+    for key in ("a-400", "b-300", "c-200"):
+        await cache.get(key)
+    assert cache.used == 900
+    assert cache.peek("a-400") is not None  # now the most recently used
+    await cache.get("d-350")  # 1250 bytes: b-300, the least recently used, goes
+    assert cache.peek("b-300") is None
+    assert [cache.peek(k) is not None for k in ("a-400", "c-200", "d-350")] == [True] * 3
+    assert cache.used == 950
+    await cache.get("e-1000")  # the whole budget: everything else goes
+    assert len(cache) == 1
+    assert cache.used == 1000
+
+
+async def test_a_value_heavier_than_the_budget_is_loaded_once_served_and_not_kept() -> None:
+    loads: list[str] = []
+    release = anyio.Event()
+
+    async def loader(key: str) -> Blob:
+        loads.append(key)
+        if key == "huge":
+            await release.wait()
+            return Blob(5000)
+        return Blob(100)
+
+    cache: LoadingCache[str, Blob] = LoadingCache(loader, ttl=None, budget=1000, weigh=blob_weight)
+    await cache.get("small")
+    served = await asked_at_once(cache, "huge", 10, release)
+    assert loads == ["small", "huge"]
+    assert served == [Blob(5000)] * 10
+    assert cache.peek("huge") is None
+    assert cache.peek("small") is not None  # nothing was evicted for it
+    assert cache.used == 100
