@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser
 
+from services.core import hosts
+from services.core import manifest as mf
 from tests.cli.live import LiveApi, Site, create_site, live_api
 from tests.dashboard.chromium import chromium
 
@@ -57,3 +61,22 @@ def browser() -> Iterator[Browser]:
     """Debian's headless Chromium, one per test module."""
     with chromium() as launched:
         yield launched
+
+
+def orphan_route(api: LiveApi) -> str:
+    """The route of a project that no longer exists, which garbage collection deletes
+    whatever its age; its host."""
+    name = f"ghost-{uuid.uuid4().hex[:8]}"
+    host = f"{name}.{api.settings.base_domain}"
+    route = mf.Route(name, "0" * 20, "production", "2026-01-01T00:00:00Z")
+    path = Path(urlsplit(api.settings.storage_url).path) / hosts.route_key(host)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(mf.encode(route))
+    return host
+
+
+def collectable(api: LiveApi) -> list[str]:
+    """What a dry run of garbage collection would delete now, through the API."""
+    with api.client() as c:
+        report = c.post("/api/gc", json={"dry_run": True}).json()
+    return [item["target"] for item in report["deletions"]]

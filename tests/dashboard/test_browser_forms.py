@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.cli.live import BUILD_COMMAND, LiveApi, Site, site_repo
 from tests.dashboard.chromium import DESKTOP, PHONE, WAIT_MS, accept, fits_the_screen, shot
+from tests.dashboard.conftest import collectable, orphan_route
 
 pytestmark = pytest.mark.browser
 
@@ -260,6 +261,21 @@ def test_deploy_promote_redeploy_roll_back_and_cancel(
     assert project(api, site.name)["production_deployment"]["id"] == first
     looked_at(page, "31-canceled", screen)
     site.open_gate()
+
+
+def test_clean_up_storage(page: Page, api: LiveApi, screen: str) -> None:
+    host = orphan_route(api)
+    page.click("header >> text=Storage")
+    expect(page.locator("#deletions")).to_contain_text(host)
+    expect(page.locator("#summary")).to_contain_text("Would delete")
+    looked_at(page, "33-storage-dry-run", screen)
+    assert host in collectable(api)
+
+    page.click("button:has-text('Delete them now')")
+    expect(page.locator("#summary")).to_contain_text("Deleted")
+    expect(page.locator("#deletions")).to_contain_text(host)
+    assert host not in collectable(api)
+    looked_at(page, "34-storage-collected", screen)
 
 
 def test_settings_without_javascript_ask_on_a_page_of_their_own(

@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 from tests.cli.live import LiveApi, Site, create_site
-from tests.dashboard.conftest import csrf_of
+from tests.dashboard.conftest import collectable, csrf_of, orphan_route
 
 
 @dataclass
 class World:
     """A project with two ready deployments (the second in production), a third one held
-    building at its gate, a domain, a build variable and protected previews: something for
-    every action to change."""
+    building at its gate, a domain, a build variable and protected previews, and a route
+    garbage collection would delete: something for every action to change."""
 
     site: Site
     first: str
@@ -52,6 +52,7 @@ def world(api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
         site.close_gate()
         held = c.post(f"/api/projects/{site.name}/deployments", json={"ref": "main"}).json()
     assert api.wait_for(held["id"], ("building",))["status"] == "building"
+    orphan_route(api)
     yield World(site, ids[0], held["id"])
     site.open_gate()
 
@@ -66,6 +67,7 @@ def state(api: LiveApi, world: World) -> dict[str, Any]:
                 (d["id"], d["status"]) for d in c.get(f"/api/projects/{name}/deployments").json()
             ],
             "new project": c.get("/api/projects/csrf-never-made").status_code,
+            "garbage": collectable(api),
         }
 
 
@@ -115,6 +117,7 @@ ACTIONS = [
     pytest.param("/dashboard/deployments/{first}/promote", {"confirmed": "1"}, id="promote"),
     pytest.param("/dashboard/deployments/{first}/redeploy", {}, id="redeploy"),
     pytest.param("/dashboard/deployments/{building}/cancel", {"confirmed": "1"}, id="cancel"),
+    pytest.param("/dashboard/storage/collect", {"confirmed": "1"}, id="collect-garbage"),
 ]
 
 

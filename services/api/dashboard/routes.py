@@ -12,6 +12,7 @@ from .domain_forms import DomainForms
 from .pages import DashboardController, root
 from .preview_forms import PreviewForms
 from .project_forms import ProjectForms
+from .storage_forms import StorageForms
 from .variable_forms import VariableForms
 
 STATIC = Path(__file__).parent / "static"
@@ -23,6 +24,7 @@ dashboard_handlers: list[Any] = [
     VariableForms,
     DomainForms,
     PreviewForms,
+    StorageForms,
     create_static_files_router(
         path="/dashboard/static", directories=[STATIC], include_in_schema=False
     ),
