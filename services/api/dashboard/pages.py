@@ -3,8 +3,8 @@
 Pages are rendered on the server (jinja2) and read fine without JavaScript; a small script
 adds confirmation dialogs and follows running builds live. Sign-in turns the API token into
 a signed HttpOnly cookie; every POST carries the session's CSRF token (web.checked_form).
-The forms that change things live in their own modules: deployment_forms.py, and the
-project's own forms.
+The forms that change things live in modules of their own: deployment_forms.py, and
+project_forms.py with variable_forms.py, domain_forms.py and preview_forms.py.
 """
 
 from __future__ import annotations
