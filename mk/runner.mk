@@ -47,9 +47,10 @@ $(WHEELS_STAMP): mk/runner.mk $(STAMP)
 
 # Framework starters from their own generators, with the npm cache their install filled
 # (scripts/starters.py): the offline starter builds restore it as their build cache.
+# Only the ones tests/build_runner/test_starters_offline.py builds (OFFLINE_STARTERS).
 STARTERS_STAMP := $(RUNNER_TOOLS)/starters/.prepared
 $(STARTERS_STAMP): scripts/starters.py $(STAMP)
-	$(PY) -m scripts.starters prepare
+	$(PY) -m scripts.starters prepare vite-react-ts
 	touch $@
 
 .PHONY: test-runtimes
