@@ -121,7 +121,13 @@ async def rollback(
                 .limit(ROLLBACK_DEPTH)
             )
             views = [
-                {"id": d.id, "status": d.status, "ref": d.ref, "pull_request": d.pull_request}
+                {
+                    "id": d.id,
+                    "status": d.status,
+                    "ref": d.ref,
+                    "pull_request": d.pull_request,
+                    "commit": d.commit,
+                }
                 for d in rows
             ]
             chosen = rollback_target(

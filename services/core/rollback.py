@@ -17,14 +17,17 @@ def rollback_target(
 
     `deployments` are API-shaped deployments of one project, newest first. The target is the
     newest ready deployment of the production branch (not a pull request) created before the
-    current production deployment. Rolling back twice therefore goes back two builds.
+    current production deployment, of another commit: going back to a rebuild of the same
+    commit would change nothing. Rolling back twice therefore goes back two commits.
     """
     if production_id is None:
         return None
+    current_commit = None
     seen_current = False
     for d in deployments:
         if d["id"] == production_id:
             seen_current = True
+            current_commit = d.get("commit") or None
             continue
         if not seen_current:
             continue
@@ -32,6 +35,7 @@ def rollback_target(
             d["status"] == Status.READY
             and d.get("pull_request") is None
             and d.get("ref") == production_branch
+            and (current_commit is None or d.get("commit") != current_commit)
         ):
             return d
     return None

@@ -3,6 +3,7 @@ a builder whose runs the test ends by hand (publishing a real manifest, or faili
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,15 +111,16 @@ class World:
         async with self.sessions() as session, session.begin():
             session.add(Project(name=name, repo_url="file:///nowhere", cancel_superseded=False))
 
-    async def add_ready(self, project: str, deployment_id: str) -> None:
-        """A deployment built earlier: its row and its manifest."""
+    async def add_ready(self, project: str, deployment_id: str, commit: str = "") -> None:
+        """A deployment built earlier: its row and its manifest; each its own commit unless
+        given one."""
         async with self.sessions() as session, session.begin():
             session.add(
                 Deployment(
                     id=deployment_id,
                     project_name=project,
                     status=Status.READY,
-                    commit="a" * 40,
+                    commit=commit or hashlib.sha1(deployment_id.encode()).hexdigest(),
                     ref="main",
                     finished_at=datetime.now(UTC),
                 )

@@ -185,7 +185,13 @@ def lifecycle_machine(
         def rollback(self) -> None:
             rows = self.run(self.rows())
             views = [
-                {"id": d.id, "status": d.status, "ref": d.ref, "pull_request": d.pull_request}
+                {
+                    "id": d.id,
+                    "status": d.status,
+                    "ref": d.ref,
+                    "pull_request": d.pull_request,
+                    "commit": d.commit,
+                }
                 for d in rows
             ]
             current = self.run(world.production(self.project))[0][0]

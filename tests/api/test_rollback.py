@@ -4,13 +4,15 @@ automatic promotion pauses until someone promotes again."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
 
 from services.api.app import create_app
-from services.api.db.models import Project
+from services.api.db.models import Deployment, Project
 from services.api.queue import enqueue
 from tests.api.conftest import TOKEN
 from tests.api.lifecycle_world import World
@@ -113,3 +115,29 @@ async def test_rollback_with_nothing_earlier_answers_409(world: World, client: C
     assert again.status_code == 409
     assert "no earlier ready deployment of main" in again.text
     assert (await client.post("/api/projects/nope/rollback")).status_code == 404
+
+
+async def test_rollback_skips_a_rebuild_of_the_commit_in_production(
+    world: World, client: Client
+) -> None:
+    # A rebuild of NEW's commit, older than NEW: going back to it would change nothing.
+    same = "d" * 20
+    async with world.sessions() as session, session.begin():
+        new = await session.get(Deployment, NEW)
+        assert new is not None
+        commit = new.commit
+    await world.add_ready("site", same, commit=commit)
+    async with world.sessions() as session, session.begin():
+        await session.execute(
+            update(Deployment)
+            .where(Deployment.id == same)
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+        await session.execute(
+            update(Deployment)
+            .where(Deployment.id == OLD)
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=2))
+        )
+    answer = await client.post("/api/projects/site/rollback")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["production_deployment"]["id"] == OLD

@@ -9,8 +9,10 @@ from services.core.rollback import rollback_target
 from services.core.timefmt import human_span
 
 
-def dep(id: str, status: str = "ready", ref: str = "main", pr: int | None = None) -> dict[str, Any]:
-    return {"id": id, "status": status, "ref": ref, "pull_request": pr}
+def dep(
+    id: str, status: str = "ready", ref: str = "main", pr: int | None = None, commit: str = ""
+) -> dict[str, Any]:
+    return {"id": id, "status": status, "ref": ref, "pull_request": pr, "commit": commit}
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,12 @@ def dep(id: str, status: str = "ready", ref: str = "main", pr: int | None = None
             [dep("a"), dep("b", "failed"), dep("c", ref="feature"), dep("d", pr=3), dep("e")],
             "e",
             id="skips-failed-branches-and-prs",
+        ),
+        pytest.param(
+            "a",
+            [dep("a", commit="c2"), dep("b", commit="c2"), dep("c", commit="c1")],
+            "c",
+            id="skips-a-rebuild-of-the-same-commit",
         ),
     ],
 )
