@@ -296,6 +296,18 @@ def delete_project(
     render.console().print(f"Deleted project {name}")
 
 
+@projects_app.command("clear-cache")
+def clear_cache(name: ProjectArg) -> None:
+    """Delete a project's build cache: its next build installs every package afresh."""
+    with api() as client:
+        cleared = client.delete(f"{project_path(name)}/cache")
+    count = cleared["objects"]
+    render.console().print(
+        f"Cleared {name}'s build cache ({count} stored object{'' if count == 1 else 's'}): "
+        "its next build installs from scratch"
+    )
+
+
 # -- env ------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from services.core import git_names
 from . import lifecycle, production
 from .db.models import Deployment, Project
 from .errors import BadRequest, Conflict
+from .gc_api import collector_for
 from .lifecycle import ACTIVE, Status, Trigger
 from .queue import enqueue
 from .records import load_deployment, load_project
@@ -70,3 +71,11 @@ async def cancel(app_state: AppState, deployment_id: str) -> None:
             raise Conflict(f"deployment {d.id} is already {d.status}")
         await lifecycle.cancel(session, Deployment.id == d.id, "canceled")
     app_state.dispatcher.wake()
+
+
+async def clear_build_cache(app_state: AppState, name: str) -> int:
+    """Delete the project's build cache (both trust levels): its next build installs from
+    scratch. Returns how many objects went."""
+    async with app_state.sessions() as session:
+        await load_project(session, name)
+    return await collector_for(app_state).clear_cache(name)

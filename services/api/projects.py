@@ -31,6 +31,7 @@ from .production import set_domains
 from .records import load_project
 from .repository_check import check_repository
 from .schemas import (
+    CacheCleared,
     DeploymentRead,
     DeployRequest,
     ProjectCreate,
@@ -298,6 +299,16 @@ class ProjectController(Controller):
             app_state, name, ref=request.ref or "", commit=request.commit or "", trigger="api"
         )
         return deployment_view(app_state.settings, d, project)
+
+    @delete(
+        "/{name:str}/cache",
+        operation_id="clearBuildCache",
+        status_code=200,
+        opt={"role": Role.DEPLOY},
+    )
+    async def clear_cache(self, name: str, app_state: StateDep) -> CacheCleared:
+        """Delete the project's build cache: its next build installs every package afresh."""
+        return CacheCleared(await deployment_actions.clear_build_cache(app_state, name))
 
     @post(
         "/{name:str}/rollback",

@@ -203,3 +203,7 @@ class HookRead(msgspec.Struct):
 
 class HookCreated(HookRead):
     url: str  # shown once: only its secret's hash is kept
+
+
+class CacheCleared(msgspec.Struct):
+    objects: int  # how many stored objects the cache held

@@ -158,3 +158,24 @@ def create_site(api: LiveApi, tmp: Path, prefix: str, gated: bool, **settings: o
         response = c.post("/api/projects", json=body)
         assert response.status_code == 201, response.text
     return Site(name, repo, gate)
+
+
+# An install step that fills the package manager's cache, as a real one would.
+INSTALL_SCRIPT = 'mkdir -p "$npm_config_cache" && echo downloaded > "$npm_config_cache/marker"\n'
+
+
+def cached_site(api: LiveApi, tmp: Path, name: str) -> None:
+    """A project whose install step fills the package manager's cache, so builds save one."""
+    repo = site_repo(tmp / f"repo-{uuid.uuid4().hex[:6]}")
+    repo.commit(
+        {"package.json": '{"name": "site", "version": "1.0.0"}', "install.sh": INSTALL_SCRIPT}
+    )
+    body = {
+        "name": name,
+        "repo_url": repo.url,
+        "install_command": "sh install.sh",
+        "build_command": BUILD_COMMAND,
+    }
+    with api.client() as c:
+        response = c.post("/api/projects", json=body)
+        assert response.status_code == 201, response.text

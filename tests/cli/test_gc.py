@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Cli
-from tests.cli.live import BUILD_COMMAND, LiveApi, Site, live_api, site_repo
+from tests.cli.live import LiveApi, Site, cached_site, live_api
 
 pytestmark = pytest.mark.slow
 
@@ -103,26 +103,6 @@ def test_gc_keeps_the_newest_of_each_branch_and_production(
     assert not (stored(api) / old_id).exists()
 
 
-INSTALL_SCRIPT = 'mkdir -p "$npm_config_cache" && echo downloaded > "$npm_config_cache/marker"\n'
-
-
-def cached_site(api: LiveApi, tmp: Path, name: str) -> None:
-    """A project whose install step fills the package manager's cache, as a real one would."""
-    repo = site_repo(tmp / f"repo-{uuid.uuid4().hex[:6]}")
-    repo.commit(
-        {"package.json": '{"name": "site", "version": "1.0.0"}', "install.sh": INSTALL_SCRIPT}
-    )
-    body = {
-        "name": name,
-        "repo_url": repo.url,
-        "install_command": "sh install.sh",
-        "build_command": BUILD_COMMAND,
-    }
-    with api.client() as c:
-        response = c.post("/api/projects", json=body)
-        assert response.status_code == 201, response.text
-
-
 def build_log(cli: Cli, name: str) -> str:
     result = cli("deploy", name, "--json")
     assert result.code == 0, result.err
@@ -144,3 +124,25 @@ def test_a_recreated_project_builds_without_the_old_projects_cache(
     cached_site(api, tmp_path, name)
 
     assert "no build cache yet for this project's production builds" in build_log(cli, name)
+
+
+def test_clearing_a_projects_build_cache_makes_its_next_build_start_afresh(
+    cli: Cli, api: LiveApi, tmp_path: Path
+) -> None:
+    name = f"clear-{uuid.uuid4().hex[:8]}"
+    cached_site(api, tmp_path, name)
+    assert "saved the build cache of production builds" in build_log(cli, name)
+    cleared = cli("projects", "clear-cache", name)
+    assert cleared.code == 0, cleared.err
+    assert f"Cleared {name}'s build cache (1 stored object): its next build" in cleared.out
+    assert "no build cache yet for this project's production builds" in build_log(cli, name)
+    # The deployments and their sites are untouched; only the cache went.
+    assert cli("projects", "clear-cache", "no-such-project").code != 0
+    with api.client() as c:
+        listed = c.get(f"/api/projects/{name}/deployments").json()
+        assert [d["status"] for d in listed] == ["ready", "ready"]
+        reader = c.post("/api/tokens", json={"name": "r", "role": "read"}).json()["token"]
+        refused = c.delete(
+            f"/api/projects/{name}/cache", headers={"Authorization": f"Bearer {reader}"}
+        )
+        assert refused.status_code == 403

@@ -111,6 +111,7 @@ ACTIONS = [
         {"confirmed": "1"},
         id="make-previews-public",
     ),
+    pytest.param("/dashboard/projects/{name}/clear-cache", {"confirmed": "1"}, id="clear-cache"),
     pytest.param("/dashboard/projects/{name}/delete", {"confirm_name": "{name}"}, id="delete"),
     pytest.param("/dashboard/projects/{name}/deploy", {"ref": "main"}, id="deploy"),
     pytest.param("/dashboard/projects/{name}/rollback", {"confirmed": "1"}, id="rollback"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar.static_files import create_static_files_router
 
+from .cache_forms import CacheForms
 from .deployment_forms import DeploymentForms
 from .domain_forms import DomainForms
 from .pages import DashboardController, root
@@ -24,6 +25,7 @@ dashboard_handlers: list[Any] = [
     VariableForms,
     DomainForms,
     PreviewForms,
+    CacheForms,
     StorageForms,
     create_static_files_router(
         path="/dashboard/static", directories=[STATIC], include_in_schema=False

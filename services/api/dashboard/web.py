@@ -48,6 +48,7 @@ NOTICES = {
     "domains-removed": "Domain removed: it no longer serves this project.",
     "previews-protected": "Previews now ask for the password.",
     "previews-public": "Previews are public again.",
+    "cache-cleared": "Build cache cleared: the next build installs every package afresh.",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
