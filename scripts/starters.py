@@ -129,10 +129,16 @@ STARTERS = {
                 "create-next-app@16.4.3",
                 *("app", "--ts", "--eslint", "--app", "--no-tailwind", "--src-dir"),
                 *("--import-alias", "@/*", "--use-npm", "--skip-install", "--disable-git"),
-                "--yes",
+                # The default template's next/font/google downloads its fonts from Google
+                # Fonts while building, which benchmarks (loopback only) and test machines
+                # that reach only the registries cannot; the empty one has none.
+                "--empty",
+                # Cache Components, on by default, makes `next build` refuse a static export
+                # ("PPR cannot be enabled in export mode").
+                *("--no-cache-components", "--yes"),
             ),
             "Next.js (static export)",
-            "Looking for a starting point or more instructions?",
+            "Hello world!",
             r"_next/static/.+\.js",
             steps=(NEXT_EXPORT,),
         ),
