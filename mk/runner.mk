@@ -15,7 +15,7 @@ bench-publish: install build-runner-tools ## Publish: parallel vs one at a time;
 	$(PY) -m bench.publish
 
 .PHONY: test-network
-test-network: install build-runner-tools ## Tests that download from the npm registry (a real Vite build)
+test-network: install build-runner-tools ## Tests that download from the npm registry and PyPI (each framework starter generated and built)
 	SLIPWAY_TEST_NETWORK=1 $(PY) -m pytest -m network tests/build_runner -q
 
 .PHONY: bench
@@ -56,3 +56,11 @@ $(STARTERS_STAMP): scripts/starters.py $(STAMP)
 .PHONY: test-runtimes
 test-runtimes: $(RUNTIME_STAMP) $(WHEELS_STAMP) $(STARTERS_STAMP) ## Cached Node.js, npm, MkDocs and starters for the offline build tests
 test: test-runtimes
+
+# Push to live per framework starter, first build and cached, through a real api and proxy
+# on loopback: every download from loopback servers (bench/builds.py). It prepares the
+# starters it measures first, which needs the npm registry and PyPI once.
+.PHONY: bench-builds
+bench-builds: install build-runner-tools ## Push to live per framework (Vite, VitePress, Docusaurus, Next, MkDocs): empty vs restored build cache
+	$(PY) -m bench.builds
+bench: bench-builds

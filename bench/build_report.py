@@ -1,0 +1,67 @@
+"""The "Builds: push to live per framework" section of docs/benchmarks.md (bench/builds.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bench.machine import machine
+
+if TYPE_CHECKING:
+    from bench.builds import Build, StarterResult
+
+
+def _times(build: Build) -> str:
+    return f"{build.push_to_live:.1f} s | {build.install:.1f} s | {build.build:.1f} s"
+
+
+def row(result: StarterResult) -> str:
+    first, cached = result.first, result.cached
+    return (
+        f"| {result.starter.name} | {result.starter.made_with} | {result.starter.framework} "
+        f"| {first.downloads:,} / {cached.downloads:,} | {_times(first)} | {_times(cached)} "
+        f"| {first.push_to_live / cached.push_to_live:.2f}x "
+        f"| {first.install / cached.install:.2f}x |"
+    )
+
+
+def report(results: list[StarterResult], idle: str) -> str:
+    unrestored = [r.starter.name for r in results if not r.cached.restored_cache]
+    lines = [
+        "## Builds: push to live per framework",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by "
+        "`make bench-builds`: each framework's starter, made by its own generator "
+        "(scripts/starters.py), committed to a git repository on disk and pushed twice to a "
+        "real api and proxy on loopback (SQLite, the local builder, one build at a time). "
+        "Push to live runs from the signed push webhook until the proxy serves the new "
+        "deployment at the production host; install and build are the build log's steps "
+        "(a Python install is two: the venv, then pip). The first build starts with an "
+        "empty build cache; the second, an empty commit, restores the cache the first "
+        f"saved. Before each push the benchmark waited for idle CPUs: {idle}.",
+        "",
+        "| starter | made with | framework | packages fetched, first / cached "
+        "| first: push to live | install | build | cached: push to live | install | build "
+        "| push to live speed-up | install speed-up |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(row(r) for r in results),
+        "",
+        "Every download came from loopback (bench/loopback_downloads.py): npm packages from "
+        "a registry serving the tarballs the starter's own install fetched "
+        "(tests/support/npm_registry.py, set per project with the build variable "
+        "`npm_config_registry`), Python wheels from a find-links page; the proxy variables "
+        "send anything else to a closed port. The packages column counts the package files "
+        "each build fetched from those servers: the second build takes every one from the "
+        "restored cache. Fetching from loopback costs next to nothing, so what the cache "
+        "saves here is little beyond npm's and pip's own work per download; a real first "
+        "build also waits for the registry to send each of those packages, and there the "
+        "cache saves that wait too. The cache holds downloads (npm's cache, pip's), not "
+        "node_modules or the venv: a cached build still unpacks and links every package. "
+        "Other work on these 2 vCPU moves single figures by a few seconds. The sandbox's own "
+        "network cannot reach the host's loopback, so these builds ran with "
+        "`SLIPWAY_SANDBOX=none` (the commands still as a build user); a sandboxed build adds "
+        "the sandbox's setup.",
+    ]
+    if unrestored:
+        lines += ["", f"Cache not restored on the second build of: {', '.join(unrestored)}."]
+    return "\n".join(lines) + "\n"
