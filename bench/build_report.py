@@ -17,16 +17,20 @@ def _times(build: Build) -> str:
 
 def row(result: StarterResult) -> str:
     first, cached = result.first, result.cached
+    starter = f"| {result.starter.name} | {result.starter.made_with} | {result.starter.framework} "
+    if first is None or cached is None:
+        failure = result.failure.replace("|", "\\|")
+        return starter + f"| not live: {failure} |" + " |" * 8
     return (
-        f"| {result.starter.name} | {result.starter.made_with} | {result.starter.framework} "
-        f"| {first.downloads:,} / {cached.downloads:,} | {_times(first)} | {_times(cached)} "
+        starter
+        + f"| {first.downloads:,} / {cached.downloads:,} | {_times(first)} | {_times(cached)} "
         f"| {first.push_to_live / cached.push_to_live:.2f}x "
         f"| {first.install / cached.install:.2f}x |"
     )
 
 
-def report(results: list[StarterResult], idle: str) -> str:
-    unrestored = [r.starter.name for r in results if not r.cached.restored_cache]
+def report(results: list[StarterResult], idle: str, left_out: dict[str, str]) -> str:
+    unrestored = [r.starter.name for r in results if r.cached and not r.cached.restored_cache]
     lines = [
         "## Builds: push to live per framework",
         "",
@@ -59,8 +63,11 @@ def report(results: list[StarterResult], idle: str) -> str:
         "node_modules or the venv: a cached build still unpacks and links every package. "
         "Other work on these 2 vCPU moves single figures by a few seconds. The sandbox's own "
         "network cannot reach the host's loopback, so these builds ran with "
-        "`SLIPWAY_SANDBOX=none` (the commands still as a build user); a sandboxed build adds "
-        "the sandbox's setup.",
+        "`SLIPWAY_SANDBOX=none` (the commands still as a build user, each build a user of "
+        "its own); a sandboxed build adds the sandbox's setup. Unsandboxed builds share the "
+        "host's /tmp, so `all` leaves out "
+        + ", ".join(f"{name} ({why})" for name, why in left_out.items())
+        + ": a second build, as another user, could not rewrite that file.",
     ]
     if unrestored:
         lines += ["", f"Cache not restored on the second build of: {', '.join(unrestored)}."]
