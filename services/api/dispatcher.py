@@ -262,12 +262,17 @@ class Dispatcher:
             log.warning("deployment %s: no commit subject (%s)", d.id, type(exc).__name__)
             return
         found = read_commit_line(text)
-        if found is None or found[0] != d.commit:
+        if found is None:
             return
+        # Compared with the stored commit, not this object's, which may predate its resolution.
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(Deployment)
-                .where(Deployment.id == d.id, Deployment.commit_message == "")
+                .where(
+                    Deployment.id == d.id,
+                    Deployment.commit == found[0],
+                    Deployment.commit_message == "",
+                )
                 .values(commit_message=found[1])
             )
 

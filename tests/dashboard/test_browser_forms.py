@@ -243,11 +243,20 @@ def test_deploy_promote_redeploy_roll_back_and_cancel(
     assert project(api, site.name)["production_deployment"]["id"] == second
     looked_at(page, "29-redeployed-and-promoted", screen)
 
+    # A rollback goes back to another commit: a rebuild of the same one would change nothing.
+    site.repo.commit({"title.txt": "changed"})
     page.goto(f"{api.url}/dashboard/projects/{site.name}")
-    page.click(f"button:has-text('Roll back to {first[:8]}')")
+    page.click("button:has-text('Deploy')")
+    expect(status).to_have_text("ready")
+    newer = page.url.split("/")[-1].split("?")[0]
+    page.reload()
+    page.click("button:has-text('Promote to production')")
+    assert project(api, site.name)["production_deployment"]["id"] == newer
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    page.click(f"button:has-text('Roll back to {second[:8]}')")
     expect(page.locator(".notice")).to_contain_text("Rolled back")
     rolled = project(api, site.name)
-    assert rolled["production_deployment"]["id"] == first
+    assert rolled["production_deployment"]["id"] == second
     assert rolled["promoted_by"] == "dashboard:rollback"
     looked_at(page, "30-rolled-back", screen)
 
@@ -258,7 +267,7 @@ def test_deploy_promote_redeploy_roll_back_and_cancel(
     expect(status).to_have_text("canceled")
     third = page.url.split("/")[-1].split("?")[0]
     assert api.wait_for(third, ("canceled",))["status"] == "canceled"
-    assert project(api, site.name)["production_deployment"]["id"] == first
+    assert project(api, site.name)["production_deployment"]["id"] == second
     looked_at(page, "31-canceled", screen)
     site.open_gate()
 
