@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -11,8 +12,16 @@ if TYPE_CHECKING:
     from bench.builds import Build, StarterResult
 
 
+def _seconds(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1f} s"  # nan: the build had no such step
+
+
+def _ratio(before: float, after: float) -> str:
+    return "—" if math.isnan(before / after) else f"{before / after:.2f}x"
+
+
 def _times(build: Build) -> str:
-    return f"{build.push_to_live:.1f} s | {build.install:.1f} s | {build.build:.1f} s"
+    return " | ".join(_seconds(s) for s in (build.push_to_live, build.install, build.build))
 
 
 def row(result: StarterResult) -> str:
@@ -24,13 +33,17 @@ def row(result: StarterResult) -> str:
     return (
         starter
         + f"| {first.downloads:,} / {cached.downloads:,} | {_times(first)} | {_times(cached)} "
-        f"| {first.push_to_live / cached.push_to_live:.2f}x "
-        f"| {first.install / cached.install:.2f}x |"
+        f"| {_ratio(first.push_to_live, cached.push_to_live)} "
+        f"| {_ratio(first.install, cached.install)} |"
     )
 
 
 def report(results: list[StarterResult], idle: str, left_out: dict[str, str]) -> str:
-    unrestored = [r.starter.name for r in results if r.cached and not r.cached.restored_cache]
+    unrestored = [  # a build with no install has no cache to restore
+        r.starter.name
+        for r in results
+        if r.cached and not r.cached.restored_cache and not math.isnan(r.cached.install)
+    ]
     lines = [
         "## Builds: push to live per framework",
         "",
