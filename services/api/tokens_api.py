@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from sqlalchemy import select
 
@@ -87,7 +88,7 @@ class TokenController(Controller):
             await session.flush()
             read = _token_read(row)
         return TokenCreated(
-            **{f: getattr(read, f) for f in read.__struct_fields__},
+            **msgspec.structs.asdict(read),
             token=token_text(token_id, secret),
         )
 
@@ -134,7 +135,7 @@ class HookController(Controller):
             await session.flush()
             read = _hook_read(row)
         url = f"{str(request.base_url).rstrip('/')}{HOOK_PATH}/{hook_id}/{secret}"
-        return HookCreated(**{f: getattr(read, f) for f in read.__struct_fields__}, url=url)
+        return HookCreated(**msgspec.structs.asdict(read), url=url)
 
     @get("/", operation_id="listDeployHooks")
     async def list_hooks(self, name: str, app_state: StateDep) -> list[HookRead]:
