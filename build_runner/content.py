@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from services.core.manifest import CacheClass
@@ -71,6 +72,13 @@ _HEX = re.compile(r"[0-9a-f]+")
 _UPPER_ALNUM = re.compile(r"[A-Z0-9]+")
 # Words in camelCase or PascalCase (`Tooltips`, `myComponent`): names, not hashes.
 _WORDS = re.compile(r"[a-z]*(?:[A-Z][a-z]+)*")
+# webpack's `[name].[contenthash:N]`: the lengths bundlers write (CRA and Docusaurus 8,
+# xxhash64 16, webpack's default 20, md5 32), after a dot.
+_WEBPACK_HEX_HASH = re.compile(r".+\.([0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{20}|[0-9a-f]{32})")
+WEBPACK_DIGITS_HASH_LENGTH = 8
+_DATE_FORMATS = ("%Y%m%d", "%d%m%Y", "%m%d%Y")
+# VitePress writes each page twice, `<page>.md.<hash>.js` and `<page>.md.<hash>.lean.js`.
+_LEAN_SUFFIX = ".lean"
 
 
 def base_type(rel: str) -> str:
@@ -96,7 +104,7 @@ def _looks_hashed(segment: str) -> bool:
     """Whether a name segment is a bundler's content hash.
 
     - lowercase hex with a digit: webpack's `[contenthash]` (20), md5 (32), CRA, Docusaurus,
-      Gatsby, Angular;
+      Gatsby, Angular (digits only or letters only: `_webpack_single_class_hash`);
     - upper-case letters and digits, both: esbuild's `[hash]` (`chunk-BF8QNONU.js`);
     - base64url in mixed case, not camelCase words: Rollup and Vite (`index-BYx3a1Qz.js`).
 
@@ -112,6 +120,41 @@ def _looks_hashed(segment: str) -> bool:
         return False
     mixed = any(c.isupper() for c in segment) and any(c.islower() for c in segment)
     return mixed and (has_digit or not _WORDS.fullmatch(segment))
+
+
+def _webpack_single_class_hash(stem: str) -> bool:
+    """Whether `stem` ends in a webpack hex hash of digits only or of letters only.
+
+    One 8-digit hex hash in 43 is all digits (`main.12345678.js`), so `_looks_hashed`, which
+    wants a digit and a letter, would miss it; a letters-only one (`runtime~main.abcdefab.js`)
+    is rarer. Names made of one class are also what people write, so the rule is narrower:
+    - only after a `.`, webpack's separator: `report-20241204.pdf` stays a name;
+    - digits only at 8 characters, and never a date (`archive.20241231.zip`,
+      `minutes.31122024.pdf`): a longer all-digit hash is rarer than 1 in 1,800 files,
+      while long numbers in names are IDs and timestamps;
+    - letters only at 8, 16, 20 or 32: `logo.deadbeef.png` is taken for a hash, the one
+      false `immutable` this rule accepts (hexspeak as a file name is rarer than the 1 in
+      2,600 hashes it would miss).
+    A missed hash costs a revalidation, a false one serves stale bytes for a year.
+    """
+    match = _WEBPACK_HEX_HASH.fullmatch(stem)
+    if match is None:
+        return False
+    digest = match.group(1)
+    if not digest.isdigit():
+        return True
+    return len(digest) == WEBPACK_DIGITS_HASH_LENGTH and not _reads_as_date(digest)
+
+
+def _reads_as_date(digits: str) -> bool:
+    for fmt in _DATE_FORMATS:
+        try:
+            year = datetime.strptime(digits, fmt).year
+        except ValueError:
+            continue
+        if 1900 <= year < 2100:
+            return True
+    return False
 
 
 def _hash_candidates(stem: str) -> list[str]:
@@ -144,7 +187,10 @@ def cache_class(rel: str) -> CacheClass:
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if path.suffix.lower() == ".map":  # `index-abc123.js.map`
         stem = PurePosixPath(stem).stem
+    stem = stem.removesuffix(_LEAN_SUFFIX)  # `guide_index.md.BkL3aB9x.lean.js`
     if any(_looks_hashed(candidate) for candidate in _hash_candidates(stem)):
+        return "immutable"
+    if _webpack_single_class_hash(stem):
         return "immutable"
     if _in_nuxt_chunks(rel) and _looks_hashed(stem):
         return "immutable"

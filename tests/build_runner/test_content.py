@@ -90,6 +90,26 @@ def test_variants_only_when_worth_it() -> None:
         pytest.param("_nuxt/C8QK3Q1e.js", "immutable", id="nuxt-hash-only-name"),
         pytest.param("_nuxt/entry.BYx3a1Qz.css", "immutable", id="nuxt-entry"),
         pytest.param("_astro/Layout.astro_astro_type_style.css", "immutable", id="astro-dir"),
+        pytest.param("assets/guide_index.md.BkL3aB9x.js", "immutable", id="vitepress-page"),
+        pytest.param(
+            "assets/guide_index.md.BkL3aB9x.lean.js", "immutable", id="vitepress-lean-page"
+        ),
+        pytest.param("assets/index.md.D-x_3aB9.lean.js", "immutable", id="vitepress-lean-dashes"),
+        pytest.param("assets/chunks/theme.CZm3s9Fb.js", "immutable", id="vitepress-theme-chunk"),
+        pytest.param("assets/style.Bz3Lq9Cx.css", "immutable", id="vitepress-style"),
+        pytest.param("assets/inter-roman-latin.Di8DUHzh.woff2", "immutable", id="vitepress-font"),
+        pytest.param("static/js/main.12345678.js", "immutable", id="webpack-hash-all-digits"),
+        pytest.param("static/css/main.18237461.css", "immutable", id="cra-css-all-digits"),
+        pytest.param(
+            "assets/js/runtime~main.abcdefab.js", "immutable", id="webpack-hash-all-letters"
+        ),
+        pytest.param("vendors.fbdeeaacbcfdcbad.js", "immutable", id="xxhash64-all-letters"),
+        pytest.param("app.dcbaeffedacbbfeeadbc.js", "immutable", id="webpack-20-all-letters"),
+        pytest.param(
+            "static/media/logo.aaaabbbbccccddddeeeeffffaaaabbbb.svg",
+            "immutable",
+            id="md5-all-letters",
+        ),
         # Plain names: a new deployment may put new bytes under them.
         pytest.param("jquery-min.js", "default", id="jquery-min"),
         pytest.param("jquery-3.7.1.min.js", "default", id="version-numbers"),
@@ -99,6 +119,16 @@ def test_variants_only_when_worth_it() -> None:
         pytest.param("site-headline.css", "default", id="eight-letter-word"),
         pytest.param("logo-FOOTERBG.png", "default", id="upper-case-word-no-digit"),
         pytest.param("report-20241204.pdf", "default", id="date-digits-only"),
+        pytest.param("archive.20241231.zip", "default", id="date-after-dot"),
+        pytest.param("minutes.31122024.pdf", "default", id="day-first-date-after-dot"),
+        pytest.param("notes.12252024.txt", "default", id="month-first-date-after-dot"),
+        pytest.param("photo-12345678.jpg", "default", id="digits-after-dash"),
+        pytest.param("export.1712345678901234.json", "default", id="sixteen-digit-timestamp"),
+        pytest.param("logo-deadbeef.png", "default", id="hex-word-after-dash"),
+        pytest.param("cafebabe.png", "default", id="hex-word-no-separator"),
+        pytest.param("2024/01/post.json", "default", id="dated-directory"),
+        pytest.param("icon.facade.png", "default", id="short-hex-word"),
+        pytest.param("guide.lean.js", "default", id="lean-without-hash"),
         pytest.param("docs/README2024.md", "default", id="upper-case-name-no-separator"),
         pytest.param("Photo2024.jpg", "default", id="whole-name-outside-nuxt"),
         pytest.param("_nuxt/builds/latest.json", "default", id="nuxt-latest-build"),
@@ -110,6 +140,11 @@ def test_variants_only_when_worth_it() -> None:
         pytest.param("index-BIGTITLE.html", "html", id="html-upper-case"),
         pytest.param("about-BYx3a1Qz.html", "html", id="html-with-hash"),
         pytest.param("404.html", "html", id="not-found-page"),
+        pytest.param("index.html", "html", id="index-page"),
+        pytest.param("2024/01/post.html", "html", id="dated-page"),
+        pytest.param("page-20241231.html", "html", id="page-with-date"),
+        pytest.param("deadbeef.html", "html", id="hex-word-page"),
+        pytest.param("about.12345678.html", "html", id="page-with-digits-hash"),
     ],
 )
 def test_content_hashed_names_are_immutable_and_plain_names_are_not(rel: str, cache: str) -> None:
