@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from build_runner.python_runtime import without_shims
+from services.core.certificates import certificate_env
 
-TOOLCHAIN_PASSTHROUGH = ("PATH", "COREPACK_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE")
+# And the host's certificate authorities, through `certificate_env`.
+TOOLCHAIN_PASSTHROUGH = ("PATH", "COREPACK_HOME", "LANG", "LC_ALL", "TZ")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 # Where `make build-runner-tools` prepares corepack, pnpm and yarn in a source checkout.
 LOCAL_TOOLS = Path(__file__).resolve().parent.parent / ".tools"
@@ -70,6 +72,7 @@ def build_environment(
 ) -> dict[str, str]:
     """`site_env`: where the build will be served (build_runner/site_variables.py)."""
     env = {k: runner_env[k] for k in TOOLCHAIN_PASSTHROUGH if runner_env.get(k)}
+    env.update(certificate_env(runner_env))
     env["PATH"] = without_shims(env.get("PATH", "")) or DEFAULT_PATH
     local_toolchain(env)
     env.update(

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from build_runner.buildenv import build_environment
 from build_runner.site_variables import site_variables
 from services.core.runner_inputs import RunnerInputs
 
 
 def environment(
-    tmp_path: Path, deploy_context: str | None = None, project_env: dict[str, str] | None = None
+    tmp_path: Path,
+    deploy_context: str | None = None,
+    project_env: dict[str, str] | None = None,
+    host_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
     return build_environment(
-        {"PATH": "/usr/bin:/bin", "SLIPWAY_STORAGE_URL": "s3://secret"},
+        {"PATH": "/usr/bin:/bin", "SLIPWAY_STORAGE_URL": "s3://secret", **(host_env or {})},
         home=tmp_path / "home",
         cache_dir=tmp_path / "cache",
         project_env=project_env or {},
@@ -40,6 +45,59 @@ def test_the_projects_variables_win(tmp_path: Path) -> None:
     env = environment(tmp_path, deploy_context="production", project_env={"CONTEXT": "mine"})
     assert env["CONTEXT"] == "mine"
     assert env["SLIPWAY_DEPLOY_CONTEXT"] == "production"
+
+
+CORPORATE = "/etc/ssl/certs/corporate.pem"
+
+
+@pytest.mark.parametrize(
+    ("host", "project", "seen"),
+    [
+        pytest.param({}, {}, {}, id="no-bundle-nothing-set"),
+        pytest.param(
+            {"SSL_CERT_FILE": CORPORATE},
+            {},
+            {"SSL_CERT_FILE": CORPORATE, "NODE_EXTRA_CA_CERTS": CORPORATE},
+            id="ssl-cert-file-becomes-nodes-extra-cas",
+        ),
+        pytest.param(
+            {
+                "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+                "NODE_EXTRA_CA_CERTS": CORPORATE,
+            },
+            {},
+            {
+                "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+                "NODE_EXTRA_CA_CERTS": CORPORATE,
+            },
+            id="the-hosts-node-bundle-is-kept",
+        ),
+        pytest.param(
+            {"NODE_EXTRA_CA_CERTS": CORPORATE},
+            {},
+            {"NODE_EXTRA_CA_CERTS": CORPORATE},
+            id="node-bundle-alone",
+        ),
+        pytest.param(
+            {"SSL_CERT_DIR": "/etc/ssl/corporate"},
+            {},
+            {"SSL_CERT_DIR": "/etc/ssl/corporate"},
+            id="a-directory-is-not-a-node-bundle",
+        ),
+        pytest.param(
+            {"SSL_CERT_FILE": CORPORATE},
+            {"NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/mine.pem"},
+            {"SSL_CERT_FILE": CORPORATE, "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/mine.pem"},
+            id="the-projects-variable-wins",
+        ),
+    ],
+)
+def test_build_commands_trust_the_hosts_certificate_authorities(
+    tmp_path: Path, host: dict[str, str], project: dict[str, str], seen: dict[str, str]
+) -> None:
+    env = environment(tmp_path, project_env=project, host_env=host)
+    names = ("SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS")
+    assert {name: env[name] for name in names if name in env} == seen
 
 
 PREVIEW = RunnerInputs(

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.core.certificates import CERTIFICATE_VARIABLES
 from services.core.private_files import pass_through_directory
 from services.core.runner_inputs import CONTRACT_KEYS, RunnerInputs
 
@@ -24,7 +25,7 @@ from . import BuildState
 # Builds run niced: under a burst of webhooks the api keeps answering before builds run.
 SCRATCH_ROOT = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())  # noqa: S108
 _WRAPPER = 'nice -n 10 "$0" -m build_runner >>"$1" 2>&1; echo $? >"$2.tmp"; mv "$2.tmp" "$2"'
-_PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR")
+_PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", *CERTIFICATE_VARIABLES)
 _AWS_PREFIXES = ("AWS_",)
 
 
