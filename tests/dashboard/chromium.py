@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 # Builds take a second or two; a live log may wait for its gate. Generous, never asserted on.
 WAIT_MS = 60_000
 
@@ -59,3 +60,15 @@ def sign_in(page: Page, api: LiveApi, token: str) -> None:
 
 def fits_the_screen(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def looked_at(page: Page, name: str, screen: str) -> None:
+    """Nothing scrolls sideways, at either size; then a screenshot for people to look at."""
+    assert fits_the_screen(page), f"{name} scrolls sideways at the {screen}'s width"
+    shot(page, f"{name}-{screen}")
+
+
+def open_settings(page: Page, api: LiveApi, name: str) -> None:
+    page.goto(f"{api.url}/dashboard/projects/{name}")
+    page.click("#settings-link")
+    expect(page.locator("h1")).to_have_text("Settings")

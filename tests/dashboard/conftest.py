@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page, expect
 
 from services.core import hosts
 from services.core import manifest as mf
 from tests.cli.live import LiveApi, Site, create_site, live_api
-from tests.dashboard.chromium import chromium
+from tests.dashboard.chromium import SCREENS, WAIT_MS, accept, chromium
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,15 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def refusal_of(page: str, form: str) -> str:
+    """The sentence a refused form shows beside it (refusal.py), as text."""
+    match = re.search(
+        rf'<p class="error form-error" role="alert" id="{form}-error">(.*?)</p>', page
+    )
+    assert match, f"no refusal beside the {form} form"
+    return html.unescape(match.group(1))
+
+
 @pytest.fixture
 def browser_client(api: LiveApi) -> Iterator[httpx.Client]:
     """A plain HTTP client signed in to the dashboard (what a browser without JavaScript does)."""
@@ -61,6 +72,34 @@ def browser() -> Iterator[Browser]:
     """Debian's headless Chromium, one per test module."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def page(browser: Browser, api: LiveApi, screen: str) -> Iterator[Page]:
+    """A signed-in page at the screen's size; confirmation dialogs are answered yes."""
+    context = browser.new_context(viewport=SCREENS[screen])
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.on("dialog", accept)
+    page.goto(f"{api.url}/dashboard/login")
+    page.fill("#token", api.token)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Projects")
+    yield page
+    context.close()
+
+
+def project(api: LiveApi, name: str, reveal: bool = False) -> dict[str, Any]:
+    """A project as GET /api/projects/{name} answers it."""
+    with api.client() as c:
+        answer = c.get(f"/api/projects/{name}", params={"reveal_env": "true"} if reveal else None)
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
 
 
 def orphan_route(api: LiveApi) -> str:

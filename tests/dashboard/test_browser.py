@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.conftest import push_payload
 from tests.cli.live import LiveApi, Site
@@ -244,3 +244,62 @@ def test_a_failed_build_opens_at_its_cause_with_live_ages_and_no_dead_links(
     expect(page.locator("#deployments tbody tr").first.locator("[data-label=Visit]")).to_have_text(
         "-"
     )
+
+
+# 200 lines at once, then one every 0.2 s until the gate opens: a long log that keeps growing.
+CHATTY_BUILD = (
+    'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done; '
+    'while [ ! -e "$GATE" ] && [ $i -lt 1500 ]; do echo "line $i"; i=$((i+1)); sleep 0.2; done; '
+    "sh build.sh"
+)
+# Whether the log's last line is on the screen: inside the log box and inside the window.
+NEWEST_LINE_IN_VIEW = """log => {
+  const range = document.createRange();
+  range.selectNodeContents(log);
+  const lines = Array.from(range.getClientRects()).filter(r => r.width > 0 && r.height > 0);
+  const last = lines.reduce((a, b) => (b.bottom > a.bottom ? b : a));
+  const box = log.getBoundingClientRect();
+  return last.top >= Math.max(0, box.top) - 1
+    && last.bottom <= Math.min(window.innerHeight, box.bottom) + 1;
+}"""
+
+
+def newest_line_in_view(page: Page) -> bool:
+    return bool(page.locator("#log").evaluate(NEWEST_LINE_IN_VIEW))
+
+
+def test_a_running_build_keeps_its_newest_line_in_view(
+    page: Page, api: LiveApi, screen: str, make_site: Callable[..., Site]
+) -> None:
+    """On a phone the page follows the log until the reader scrolls it away; on a desktop
+    only the log box follows, and the page stays where it is."""
+    site = make_site(build_command=CHATTY_BUILD)
+    try:
+        page.goto(f"{api.url}/dashboard/projects/{site.name}")
+        page.click("button:has-text('Deploy')")
+        log = page.locator("#log")
+        expect(log).to_contain_text("line 210")
+        assert log.evaluate("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2")
+        if screen == "desktop":
+            assert page.evaluate("window.scrollY") == 0
+            return
+        for _ in range(5):  # line after line, the newest stays on the screen
+            assert newest_line_in_view(page)
+            page.wait_for_timeout(300)
+        shot(page, "12-live-log-follows-phone")
+
+        # Scrolled back up to the top by the reader: it stays there while lines arrive.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(1000)
+        assert page.evaluate("window.scrollY") == 0
+        assert not newest_line_in_view(page)
+        # Scrolled down to the log's end again: it follows again.
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        seen = log.inner_text().count("\n")
+        page.wait_for_function(
+            "n => document.getElementById('log').innerText.split('\\n').length > n + 3", arg=seen
+        )
+        assert newest_line_in_view(page)
+    finally:
+        site.open_gate()
+    expect(page.locator("#status")).to_have_text("ready")

@@ -8,59 +8,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.cli.live import BUILD_COMMAND, LiveApi, Site, site_repo
-from tests.dashboard.chromium import DESKTOP, PHONE, WAIT_MS, accept, fits_the_screen, shot
-from tests.dashboard.conftest import collectable, orphan_route
+from tests.dashboard.chromium import PHONE, WAIT_MS, looked_at, open_settings
+from tests.dashboard.conftest import collectable, orphan_route, project
 
 pytestmark = pytest.mark.browser
-
-SCREENS = {"desktop": DESKTOP, "phone": PHONE}
-
-
-@pytest.fixture(params=list(SCREENS))
-def screen(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def page(browser: Browser, api: LiveApi, screen: str) -> Iterator[Page]:
-    """A signed-in page at the screen's size; confirmation dialogs are answered yes."""
-    context = browser.new_context(viewport=SCREENS[screen])
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.on("dialog", accept)
-    page.goto(f"{api.url}/dashboard/login")
-    page.fill("#token", api.token)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Projects")
-    yield page
-    context.close()
-
-
-def project(api: LiveApi, name: str, reveal: bool = False) -> dict[str, Any]:
-    with api.client() as c:
-        answer = c.get(f"/api/projects/{name}", params={"reveal_env": "true"} if reveal else None)
-        assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
-
-
-def looked_at(page: Page, name: str, screen: str) -> None:
-    """Nothing scrolls sideways, at either size; then a screenshot for people to look at."""
-    assert fits_the_screen(page), f"{name} scrolls sideways at the {screen}'s width"
-    shot(page, f"{name}-{screen}")
-
-
-def open_settings(page: Page, api: LiveApi, name: str) -> None:
-    page.goto(f"{api.url}/dashboard/projects/{name}")
-    page.click("#settings-link")
-    expect(page.locator("h1")).to_have_text("Settings")
 
 
 def test_create_a_project(page: Page, api: LiveApi, screen: str, tmp_path: Path) -> None:

@@ -18,16 +18,24 @@ from tests.dashboard.conftest import collectable, csrf_of, orphan_route
 @dataclass
 class World:
     """A project with two ready deployments (the second in production), a third one held
-    building at its gate, a domain, a build variable and protected previews, and a route
-    garbage collection would delete: something for every action to change."""
+    building at its gate, a domain, a build variable, protected previews and a deploy hook,
+    a scoped API token, and a route garbage collection would delete: something for every
+    action to change."""
 
     site: Site
     first: str
     building: str
+    hook: str
+    token: str
 
     def fill(self, text: str) -> str:
         return text.format(
-            name=self.site.name, repo=self.site.repo.url, first=self.first, building=self.building
+            name=self.site.name,
+            repo=self.site.repo.url,
+            first=self.first,
+            building=self.building,
+            hook=self.hook,
+            token=self.token,
         )
 
 
@@ -51,9 +59,11 @@ def world(api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
             ids.append(d["id"])
         site.close_gate()
         held = c.post(f"/api/projects/{site.name}/deployments", json={"ref": "main"}).json()
+        hook = c.post(f"/api/projects/{site.name}/hooks", json={"name": "cms"}).json()
+        token = c.post("/api/tokens", json={"name": "ci", "role": "read"}).json()
     assert api.wait_for(held["id"], ("building",))["status"] == "building"
     orphan_route(api)
-    yield World(site, ids[0], held["id"])
+    yield World(site, ids[0], held["id"], hook["id"], token["id"])
     site.open_gate()
 
 
@@ -68,6 +78,8 @@ def state(api: LiveApi, world: World) -> dict[str, Any]:
             ],
             "new project": c.get("/api/projects/csrf-never-made").status_code,
             "garbage": collectable(api),
+            "hooks": c.get(f"/api/projects/{name}/hooks").json(),
+            "tokens": c.get("/api/tokens").json(),
         }
 
 
@@ -119,6 +131,16 @@ ACTIONS = [
     pytest.param("/dashboard/deployments/{first}/redeploy", {}, id="redeploy"),
     pytest.param("/dashboard/deployments/{building}/cancel", {"confirmed": "1"}, id="cancel"),
     pytest.param("/dashboard/storage/collect", {"confirmed": "1"}, id="collect-garbage"),
+    pytest.param("/dashboard/projects/{name}/hooks", {"name": "another"}, id="create-hook"),
+    pytest.param(
+        "/dashboard/projects/{name}/hooks/remove",
+        {"hook": "{hook}", "confirmed": "1"},
+        id="delete-hook",
+    ),
+    pytest.param("/dashboard/tokens", {"name": "another", "role": "admin"}, id="create-token"),
+    pytest.param(
+        "/dashboard/tokens/revoke", {"token": "{token}", "confirmed": "1"}, id="revoke-token"
+    ),
 ]
 
 

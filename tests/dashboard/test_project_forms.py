@@ -13,20 +13,12 @@ from typing import Any
 import httpx
 
 from tests.cli.live import BUILD_COMMAND, LiveApi, Site, site_repo
-from tests.dashboard.conftest import csrf_of
+from tests.dashboard.conftest import csrf_of, refusal_of
 
 
 def project_of(api: LiveApi, name: str, reveal: bool = False) -> httpx.Response:
     with api.client() as c:
         return c.get(f"/api/projects/{name}", params={"reveal_env": "true"} if reveal else None)
-
-
-def refusal_of(page: str, form: str) -> str:
-    match = re.search(
-        rf'<p class="error form-error" role="alert" id="{form}-error">(.*?)</p>', page
-    )
-    assert match, f"no refusal beside the {form} form"
-    return html.unescape(match.group(1))
 
 
 def field_value(page: str, field_id: str) -> str:

@@ -32,7 +32,8 @@ NEW_PROJECT: dict[str, Any] = {
     if field in ("name", *TEXT_SETTINGS, *SWITCHES)
 }
 
-Body = TypeVar("Body", ProjectCreate, ProjectUpdate)
+# The API request body a form becomes: ProjectCreate, ProjectUpdate, TokenCreate, HookCreate.
+Body = TypeVar("Body", bound=msgspec.Struct)
 
 
 def typed_settings(form: Mapping[str, str]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect
 
+from services.api import token_actions
 from services.api.errors import ApiError, BadRequest
 from services.api.projects import create_project, delete_project, update_project
 from services.api.state import AppState
@@ -26,6 +27,7 @@ from .web import (
     PREFIX,
     AnyRequest,
     DashboardRoutes,
+    builtins,
     checked_form,
     confirmation,
     current_session,
@@ -55,11 +57,14 @@ async def settings_page(
     session: Session,
     name: str,
     refusal: Refusal = NO_REFUSAL,
+    created_hook: Mapping[str, Any] | None = None,
 ) -> Response[str]:
     """Every setting of a project, each group with its own form; values of build variables
-    only when asked for (`?reveal=1`), as `slipway env list --reveal`."""
+    only when asked for (`?reveal=1`), as `slipway env list --reveal`. `created_hook` is a
+    deploy hook just made, whose URL only this one answer shows (hook_forms.py)."""
     reveal = request.query_params.get("reveal") == "1"
     project = await shown_project(app_state, name, reveal)
+    hooks = [builtins(hook) for hook in await token_actions.list_hooks(app_state, name)]
     return render(
         request,
         "settings.html",
@@ -69,6 +74,8 @@ async def settings_page(
         settings=stored_settings(project),
         groups=[(group, title, project[group]) for group, title in VARIABLE_GROUPS],
         reveal=reveal,
+        hooks=hooks,
+        created_hook=created_hook,
         refusal=refusal,
         # Its notices are named `<section>-<what happened>` (web.NOTICES).
         notice_section=request.query_params.get("done", "").partition("-")[0],

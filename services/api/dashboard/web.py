@@ -16,6 +16,7 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
+from services.api.access import ADMIN, Principal
 from services.api.errors import ApiError
 from services.api.projects import read_project
 from services.api.records import load_project
@@ -49,6 +50,8 @@ NOTICES = {
     "previews-protected": "Previews now ask for the password.",
     "previews-public": "Previews are public again.",
     "cache-cleared": "Build cache cleared: the next build installs every package afresh.",
+    "hooks-deleted": "Deploy hook deleted: its URL deploys nothing any more.",
+    "tokens-revoked": "Token revoked: its next request is refused.",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -117,6 +120,14 @@ async def current_session(request: AnyRequest) -> Session:
     if session is None:
         raise SignInRequired
     return session
+
+
+def session_principal(session: Session) -> Principal:
+    """Whom a dashboard session acts as, for the API's role checks (services/api/access.py).
+    Only the admin token signs in (auth.signs_in), so a session is an admin of every project;
+    the forms that need a role still ask this, so that a narrower sign-in could not skip it."""
+    del session  # every session is the admin's
+    return ADMIN
 
 
 def same_origin(request: AnyRequest) -> bool:

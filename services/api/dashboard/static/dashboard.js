@@ -20,9 +20,61 @@
     form.appendChild(confirmed);
   });
 
+  // A secret shown once: a click in it selects it whole, and a Copy button copies it.
+  function copyButton(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    field.addEventListener("focus", function () { field.select(); });
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      var copied = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(copied, function () {
+          if (document.execCommand("copy")) { copied(); }
+        });
+      } else if (document.execCommand("copy")) {
+        copied();
+      }
+    });
+  }
+  var copies = document.querySelectorAll("[data-copy]");
+  for (var c = 0; c < copies.length; c++) { copyButton(copies[c]); }
+
   function nearBottom(element) {
     return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
   }
+
+  // On a phone the log box is most of the page and its end starts below the fold: the page
+  // follows too, keeping the box's bottom in view, until the reader scrolls the page away
+  // from it (scrolling back to it follows again). A desktop's page never moves by itself.
+  var NARROW = "(max-width: 40rem)";  // the stylesheet's single-column layout
+
+  function PageFollow(log) {
+    this.log = log;
+    this.on = true;
+    this.ours = null;  // where the page was last scrolled to by this, not by the reader
+    var self = this;
+    window.addEventListener("scroll", function () {
+      if (self.ours !== null && Math.abs(window.scrollY - self.ours) < 2) { return; }
+      self.ours = null;
+      self.on = self.bottomInView();
+    }, { passive: true });
+  }
+
+  PageFollow.prototype.bottomInView = function () {
+    return this.log.getBoundingClientRect().bottom <= window.innerHeight + 40;
+  };
+
+  PageFollow.prototype.keep = function () {
+    if (!this.on || !window.matchMedia(NARROW).matches) { return; }
+    var below = this.log.getBoundingClientRect().bottom - window.innerHeight;
+    if (below > 0) {
+      window.scrollBy(0, below + 8);
+      this.ours = window.scrollY;
+    }
+  };
 
   // The counterpart of services/core/timefmt.human_span: "45s", "3m05s", "2h10m", "3d".
   function humanSpan(seconds) {
@@ -160,6 +212,7 @@
     var decoder = new TextDecoder();
     var started = false;
     var writer = null;
+    var page = new PageFollow(log);
 
     function finished() {
       if (timer !== null) {
@@ -191,6 +244,7 @@
             writer.write(decoder.decode(chunk.value, { stream: true }));
             if (stick) {
               log.scrollTop = log.scrollHeight;
+              page.keep();
             }
             return pump();
           });
