@@ -66,9 +66,11 @@ def create_token(
     """Make a token; its text is shown now and never again."""
     if role not in ROLES:
         raise CliError(f"no role {role!r}: choose read, deploy or admin", EXIT_USAGE)
-    if project is not None:
-        project_path(project)  # a name that cannot be a project's is refused here
     with api() as client:
+        if project is not None:
+            # A name that cannot be a project's is refused here; one that is nobody's is
+            # refused with the closest project's name or the command that lists them.
+            client.get(project_path(project))
         made = client.post("/api/tokens", json={"name": name, "role": role, "project": project})
     if as_json:
         render.print_json(made)

@@ -63,3 +63,54 @@ def test_a_deploy_hook_url_deploys_the_branch(
     hook_id = url.rstrip("/").split("/")[-2]
     assert cli("hooks", "delete", site.name, hook_id).code == 0
     assert httpx.post(url, timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        pytest.param(
+            ("tokens", "create", "ci", "--role", "owner"),
+            "no role 'owner': choose read, deploy or admin",
+            id="unknown-role",
+        ),
+        pytest.param(
+            ("tokens", "create", "ci", "--project", "no-such-project"),
+            "no project named 'no-such-project'\nhint: `slipway projects list` shows them all",
+            id="token-of-an-unknown-project",
+        ),
+        pytest.param(
+            ("tokens", "create", "ci", "--project", "Not A Name"),
+            "'Not A Name' is not a valid project name:",
+            id="token-of-an-impossible-project",
+        ),
+        pytest.param(
+            ("tokens", "revoke", "nosuchtoken0"),
+            "no token 'nosuchtoken0': `slipway tokens list` shows them",
+            id="revoke-a-missing-token",
+        ),
+        pytest.param(
+            ("hooks", "create", "no-such-project", "cms"),
+            "no project named 'no-such-project'\nhint: `slipway projects list` shows them all",
+            id="hook-of-an-unknown-project",
+        ),
+    ],
+)
+def test_a_wrong_argument_says_what_is_wrong_and_what_to_type(
+    cli: Cli, args: tuple[str, ...], says: str
+) -> None:
+    result = cli(*args)
+    assert result.code != 0
+    assert says in result.err
+    assert "Traceback" not in result.err
+
+
+def test_deleting_a_missing_hook_names_the_command_that_lists_them(
+    cli: Cli, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    result = cli("hooks", "delete", site.name, "nosuchhook00")
+    assert result.code != 0
+    assert (
+        f"project '{site.name}' has no deploy hook 'nosuchhook00': "
+        f"`slipway hooks list {site.name}` shows them"
+    ) in result.err
