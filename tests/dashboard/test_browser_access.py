@@ -21,6 +21,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def shown_whole_and_copied(page: Page, shown: str) -> None:
+    """The secret fits its box, nothing cut off at either width, and Copy copies it."""
+    field = page.locator(f"#{shown}-value")
+    assert field.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    page.click(f"#{shown} button:has-text('Copy')")
+    expect(page.locator(f"#{shown} button")).to_have_text("Copied")
+
+
 def test_make_use_and_delete_a_deploy_hook(
     page: Page, api: LiveApi, screen: str, site: Site
 ) -> None:
@@ -40,7 +48,7 @@ def test_make_use_and_delete_a_deploy_hook(
     expect(shown).to_contain_text("Copy it now: it is not shown again.")
     url = page.locator("#hook-made-value").input_value()
     assert url.startswith(f"{api.url}/hooks/deploy/")
-    expect(page.locator("#hook-made button:has-text('Copy')")).to_be_visible()
+    shown_whole_and_copied(page, "hook-made")
     row = page.locator("#hook-list tr", has_text="cms")
     expect(row).to_contain_text("main")
     expect(row.locator("[data-label='Last used']")).to_have_text("never")
@@ -84,6 +92,7 @@ def test_make_use_and_revoke_an_api_token(
     expect(page.locator("#token-made")).to_contain_text("Copy it now: it is not shown again.")
     token = page.locator("#token-made-value").input_value()
     assert token.startswith("slw_")
+    shown_whole_and_copied(page, "token-made")
     row = page.locator("#token-list tr", has_text=name)
     expect(row.locator("[data-label=Role]")).to_have_text("read")
     expect(row.locator("[data-label=Project]")).to_have_text(site.name)
