@@ -30,7 +30,7 @@ from pathlib import Path
 from bench.build_report import report
 from bench.loopback_downloads import Downloads, loopback_downloads
 from bench.machine import IdleGate
-from bench.proxy import write_section
+from bench.report import write_section
 from scripts.starter_tools import NODE_RUNTIMES_DIR
 from scripts.starters import STARTERS, Starter, build_variables, prepare
 from services.core.deployment_states import FINAL

@@ -1,8 +1,15 @@
-"""`make bench-proxy`: the proxy against nginx on the same files, in the same run, with wrk.
+"""`make bench-proxy`: the proxy against nginx on the same files, in the same run, two ways.
 
-Both servers run two workers on this machine, access logs off (one extra run with the
-proxy's on); wrk (2 threads, 64 connections) alternates between them for each target. Results go to stdout and to the
-"Proxy" section of docs/benchmarks.md.
+- **pinned**, what a platform engineer pays for (requests per vCPU): wrk, one thread, on
+  CPU 0; the server under test alone on CPU 1 with one worker. Each server's CPU use during
+  its runs is shown, so a server held back by the load generator would show.
+- **shared**, the earlier method: wrk (2 threads) and the server (2 workers) share both
+  CPUs. wrk then takes a large part of the CPU, and whichever server leaves it more looks
+  better: these figures say less about the proxy than the pinned ones.
+
+Every row is a ratio against nginx measured in the same run, servers alternated round by
+round. Bare ASGI and RSGI apps on granian answering the same bytes (bench/ceiling_apps.py)
+show how fast Python on granian gets at all, so what Slipway's own work costs is visible.
 """
 
 from __future__ import annotations
@@ -10,31 +17,94 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
+from bench.ceiling_apps import save_response
 from bench.machine import IdleGate, machine
+from bench.processes import PeakMemory, tree_cpu_seconds, tree_rss_mb
+from bench.report import write_section
+from bench.servers import Running, ceiling, nginx
+from bench.wrk import WrkResult, wrk
 from services.core.storage import Storage
 from tests.proxy.server import proxy_process
 from tests.proxy.sites import point, publish
-from tests.support.moto import free_port
 
 HOST = "bench.localhost"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+CONNECTIONS = 64
+PAGE = "index.html (2 KB)"
+LARGE = "5 MB file"
 TARGETS = {
-    "index.html (2 KB)": "/",
+    PAGE: "/",
     "fingerprinted JS (40 KB)": "/assets/app.3f9a2c1b.js",
-    "5 MB file": "/media/video.bin",
+    LARGE: "/media/video.bin",
     "404 page": "/no/such/page",
 }
+NGINX = "nginx"
+PROXY_LOGGING = "proxy, access log on (as deployed)"
+PROXY_QUIET = "proxy, access log off"
+BARE_ASGI = "bare ASGI app on granian"
+BARE_RSGI = "bare RSGI app on granian"
+CEILINGS = (BARE_ASGI, BARE_RSGI)  # they answer the 2 KB page's bytes to any path
+# The goal, pinned and logging: this share of nginx's requests/s on small files, with p99
+# under this; and the large file's p99 within this multiple of nginx's.
+GOAL_RATIO, GOAL_P99_MS, GOAL_LARGE_P99 = 0.6, 10.0, 1.5
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    wrk_cpu: int | None  # None: wrk runs wherever the scheduler puts it
+    wrk_threads: int
+    server_cpus: str | None
+    workers: int
+    explained: str
+
+
+PINNED = Method(
+    "pinned",
+    wrk_cpu=0,
+    wrk_threads=1,
+    server_cpus="1",
+    workers=1,
+    explained="wrk (1 thread) on CPU 0, the server under test alone on CPU 1 with 1 worker",
+)
+SHARED = Method(
+    "shared",
+    wrk_cpu=None,
+    wrk_threads=2,
+    server_cpus=None,
+    workers=2,
+    explained="wrk (2 threads) and the server (2 workers) share both CPUs",
+)
+
+
+@dataclass(frozen=True)
+class Measured:
+    wrk: WrkResult
+    server_busy: float  # CPU seconds the server used per second of the run (1.0 = one core)
+
+
+@dataclass(frozen=True)
+class Row:
+    target: str
+    server: str
+    measured: Measured
+    nginx: Measured
+
+    @property
+    def ratio(self) -> float:
+        reference = self.nginx.wrk.requests_per_s
+        return self.measured.wrk.requests_per_s / reference if reference else 0.0
 
 
 def site_files() -> dict[str, bytes]:
@@ -46,129 +116,125 @@ def site_files() -> dict[str, bytes]:
     }
 
 
-@dataclass(frozen=True)
-class WrkResult:
-    requests_per_s: float
-    p99_ms: float
-    errors: int
-
-
-def wrk(url: str, seconds: float) -> WrkResult:
-    argv = ["wrk", "-t2", "-c64", f"-d{round(seconds)}s", "--latency", "-H", f"Host: {HOST}", url]
-    return parse_wrk(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
-
-
-def parse_wrk(out: str) -> WrkResult:
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if rate is None or p99 is None:
-        raise RuntimeError(f"cannot read wrk output:\n{out}")
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    failed = sum(int(n) for n in errors.groups()) if errors else 0
-    return WrkResult(float(rate.group(1)), float(p99.group(1)) * scale, failed)
-
-
-NGINX_CONF = """
-worker_processes 2;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types {{ text/html html; text/javascript js; application/octet-stream bin; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        error_page 404 /404.html;
-        location / {{ try_files $uri $uri/ =404; }}
-    }}
-}}
-"""
-
-
-def start_nginx(workdir: Path, root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=workdir, port=port, root=root))
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)])
-    deadline = time.monotonic() + 10
-    while subprocess.run(["curl", "-fso", "/dev/null", f"http://127.0.0.1:{port}/"]).returncode:
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("nginx did not start")
-        time.sleep(0.1)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants."""
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError, AttributeError):
-            continue
-    return total / 1024
-
-
-class PeakMemory(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.25):
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
-
-
-def proxy_pid(port: int) -> int:
-    """The granian main process listening for this benchmark (found by its command line)."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                environ = (entry / "environ").read_bytes()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"services.proxy" in cmdline and f"SLIPWAY_PROXY_PORT={port}".encode() in environ:
-                return int(entry.name)
-    raise RuntimeError("proxy process not found")
+def measure(url: str, server: Running, method: Method, seconds: int) -> Measured:
+    cpu_before, started = tree_cpu_seconds(server.pid), time.monotonic()
+    result = wrk(
+        url,
+        seconds,
+        HOST,
+        threads=method.wrk_threads,
+        connections=CONNECTIONS,
+        cpu=method.wrk_cpu,
+    )
+    busy = (tree_cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - started)
+    return Measured(result, busy)
 
 
 def compare(
-    nginx: str, proxy: str, seconds: int, rounds: int, gate: IdleGate
-) -> tuple[WrkResult, WrkResult]:
-    """Alternate nginx and the proxy `rounds` times; the median of each figure."""
-    wrk(proxy, 1)  # warm the caches
-    theirs: list[WrkResult] = []
-    ours: list[WrkResult] = []
+    servers: dict[str, Running],
+    path: str,
+    method: Method,
+    seconds: int,
+    rounds: int,
+    gate: IdleGate,
+) -> dict[str, Measured]:
+    """Alternate the servers `rounds` times on one path; the median of each figure."""
+    for server in servers.values():
+        wrk(server.base_url + path, 1, HOST, threads=1, connections=8)  # warm the caches
+    runs: dict[str, list[Measured]] = {name: [] for name in servers}
     for _ in range(rounds):
-        gate.wait()
-        theirs.append(wrk(nginx, seconds))
-        gate.wait()
-        ours.append(wrk(proxy, seconds))
-    return _median(theirs), _median(ours)
+        for name, server in servers.items():
+            gate.wait()
+            runs[name].append(measure(server.base_url + path, server, method, seconds))
+    return {name: _median(results) for name, results in runs.items()}
 
 
-def _median(results: list[WrkResult]) -> WrkResult:
-    return WrkResult(
-        statistics.median(r.requests_per_s for r in results),
-        statistics.median(r.p99_ms for r in results),
-        sum(r.errors for r in results),
+def _median(results: list[Measured]) -> Measured:
+    return Measured(
+        WrkResult(
+            statistics.median(r.wrk.requests_per_s for r in results),
+            statistics.median(r.wrk.p99_ms for r in results),
+            sum(r.wrk.errors for r in results),
+        ),
+        statistics.median(r.server_busy for r in results),
     )
 
 
-def run(seconds: int, rounds: int) -> str:
-    rows: list[tuple[str, WrkResult, WrkResult]] = []
-    gate = IdleGate()
+@contextmanager
+def proxy(storage_url: str, method: Method, access_log: bool) -> Iterator[Running]:
+    with proxy_process(
+        storage_url,
+        cpus=method.server_cpus,
+        proxy_workers=str(method.workers),
+        route_ttl="1",
+        proxy_access_log="true" if access_log else "false",
+    ) as running:
+        yield Running(running.base_url, running.pid)
+
+
+def copy_page_response(base_url: str, into: Path) -> None:
+    """What the proxy sends for the 2 KB page, for the bare apps to send the same bytes."""
+    # As wrk asks: no Accept-Encoding, so the identity bytes.
+    reply = httpx.get(base_url + "/", headers={"host": HOST, "accept-encoding": "identity"})
+    own = {"date", "server"}  # granian adds these to every answer
+    headers = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in own]
+    save_response(into, reply.status_code, headers, reply.content)
+
+
+@dataclass
+class Memory:
+    start: float = 0.0
+    peak: float = 0.0
+    end: float = 0.0
+
+
+def run_method(
+    method: Method,
+    workdir: Path,
+    storage_url: str,
+    seconds: int,
+    rounds: int,
+    gate: IdleGate,
+    memory: Memory,
+) -> list[Row]:
+    rows: list[Row] = []
+    with ExitStack() as stack:
+        servers = {
+            NGINX: stack.enter_context(
+                nginx(workdir, workdir / "root", method.workers, method.server_cpus)
+            ),
+            PROXY_LOGGING: stack.enter_context(proxy(storage_url, method, access_log=True)),
+            PROXY_QUIET: stack.enter_context(proxy(storage_url, method, access_log=False)),
+        }
+        response_file = workdir / "page-response.json"
+        copy_page_response(servers[PROXY_QUIET].base_url, response_file)
+        for interface, name in (("asgi", BARE_ASGI), ("rsgi", BARE_RSGI)):
+            servers[name] = stack.enter_context(
+                ceiling(interface, response_file, method.server_cpus)
+            )
+        watched = PeakMemory(servers[PROXY_LOGGING].pid)
+        memory.start = tree_rss_mb(watched.pid)
+        watched.start()
+        for target, path in TARGETS.items():
+            contenders = {
+                name: server
+                for name, server in servers.items()
+                if target == PAGE or name not in CEILINGS
+            }
+            results = compare(contenders, path, method, seconds, rounds, gate)
+            for name, measured in results.items():
+                rows.append(Row(target, name, measured, results[NGINX]))
+                print(f"{method.name} {target} {name}: {measured}", file=sys.stderr)
+        watched.done.set()
+        watched.join()
+        memory.peak, memory.end = watched.peak, tree_rss_mb(watched.pid)
+    return rows
+
+
+def run(seconds: int, rounds: int, methods: list[Method], min_idle: float = 0.9) -> str:
+    gate = IdleGate(min_idle=min_idle)
+    results: dict[str, list[Row]] = {}
+    memory = Memory()
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         root = workdir / "root"
@@ -185,98 +251,96 @@ def run(seconds: int, rounds: int) -> str:
             await point(storage, HOST, await publish(storage, "bench", files))
 
         asyncio.run(deploy())
-        nginx, nginx_url = start_nginx(workdir, root)
-        try:
-            with proxy_process(storage_url, proxy_workers="2", route_ttl="1") as proxy:
-                memory = PeakMemory(proxy_pid(proxy.port))
-                rss_start = tree_rss_mb(memory.pid)
-                memory.start()
-                for label, path in TARGETS.items():
-                    theirs, ours = compare(
-                        nginx_url + path, proxy.base_url + path, seconds, rounds, gate
-                    )
-                    rows.append((label, theirs, ours))
-                    print(f"{label}: nginx {theirs}, proxy {ours}", file=sys.stderr)
-                memory.done.set()
-                memory.join()
-                rss_end = tree_rss_mb(memory.pid)
-            # The access log's price: the same page with one JSON line per request.
-            with proxy_process(
-                storage_url, proxy_workers="2", route_ttl="1", proxy_access_log="true"
-            ) as logging_proxy:
-                theirs, ours = compare(
-                    nginx_url + "/", logging_proxy.base_url + "/", seconds, rounds, gate
-                )
-                rows.append(("index.html, proxy access log on", theirs, ours))
-        finally:
-            nginx.terminate()
-            nginx.wait(timeout=10)
-    return report(rows, seconds, rounds, rss_start, memory.peak, rss_end, gate.describe())
+        for method in methods:
+            results[method.name] = run_method(
+                method, workdir, storage_url, seconds, rounds, gate, memory
+            )
+    return report(results, seconds, rounds, memory, gate.describe())
+
+
+def goal_verdict(rows: list[Row]) -> str:
+    """Whether the pinned, logging proxy meets the goal (see the constants above)."""
+    logging = {row.target: row for row in rows if row.server == PROXY_LOGGING}
+    misses = []
+    for target, row in logging.items():
+        if target == LARGE:
+            limit = GOAL_LARGE_P99 * row.nginx.wrk.p99_ms
+            if row.measured.wrk.p99_ms > limit:
+                misses.append(f"{target}: p99 {row.measured.wrk.p99_ms:.1f} ms > {limit:.1f}")
+            continue
+        if row.ratio < GOAL_RATIO:
+            misses.append(f"{target}: {row.ratio:.2f} of nginx < {GOAL_RATIO}")
+        if row.measured.wrk.p99_ms >= GOAL_P99_MS:
+            misses.append(f"{target}: p99 {row.measured.wrk.p99_ms:.1f} ms ≥ {GOAL_P99_MS:g}")
+    return "met" if not misses else "not met: " + "; ".join(misses)
 
 
 def report(
-    rows: list[tuple[str, WrkResult, WrkResult]],
-    seconds: int,
-    rounds: int,
-    rss_start: float,
-    rss_peak: float,
-    rss_end: float,
-    idle: str = "",
+    results: dict[str, list[Row]], seconds: int, rounds: int, memory: Memory, idle: str
 ) -> str:
     lines = [
         "## Proxy",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by "
-        f"`make bench-proxy`: wrk, 2 threads, 64 connections, {seconds} s per run, nginx and the proxy alternated {rounds} times on the "
-        "same files in the same run, medians shown. Both run 2 workers with access logs off "
-        "unless said, files from a local directory (nginx with sendfile, the proxy's large "
-        "files by ASGI pathsend). wrk sends no Accept-Encoding: both send identity bytes. wrk "
-        "and both servers share one Linux session, so the scheduler treats them alike.",
+        f"`make bench-proxy`: wrk, {CONNECTIONS} connections, {seconds} s per run, the "
+        f"servers alternated {rounds} times on the same files in the same run, medians "
+        "shown; every ratio is against nginx in the same run and method. Files come from a "
+        "local directory (nginx with sendfile, the proxy's large files by ASGI pathsend); "
+        "wrk sends no Accept-Encoding, so both send identity bytes. *CPU* is the server's "
+        "CPU time per second of its runs (1.00 = one core busy). The bare apps answer the "
+        "2 KB page's exact bytes to any path and do nothing else.",
         "",
-        "| target | nginx req/s | proxy req/s | proxy ÷ nginx | nginx p99 ms | proxy p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
-    for label, theirs, ours in rows:
-        ratio = ours.requests_per_s / theirs.requests_per_s if theirs.requests_per_s else 0.0
-        lines.append(
-            f"| {label} | {theirs.requests_per_s:,.0f} | {ours.requests_per_s:,.0f} | "
-            f"{ratio:.2f} | {theirs.p99_ms:.1f} | {ours.p99_ms:.1f} |"
-        )
+    for method in (PINNED, SHARED):
+        rows = results.get(method.name)
+        if not rows:
+            continue
+        title = "what production pays for" if method is PINNED else "the earlier method"
+        lines += [
+            f"### {method.name.capitalize()} cores: {title}",
+            "",
+            f"{method.explained}.",
+            "",
+            "| target | server | req/s | ÷ nginx | p99 ms | CPU |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for row in rows:
+            result = row.measured.wrk
+            lines.append(
+                f"| {row.target} | {row.server} | {result.requests_per_s:,.0f} | "
+                f"{row.ratio:.2f} | {result.p99_ms:.1f} | {row.measured.server_busy:.2f} |"
+            )
+        if method is PINNED:
+            lines += [
+                "",
+                f"Goal (pinned, access log on: ≥ {GOAL_RATIO} of nginx's req/s and p99 < "
+                f"{GOAL_P99_MS:g} ms on the small files; the 5 MB file's p99 within "
+                f"{GOAL_LARGE_P99} times nginx's): {goal_verdict(rows)}.",
+            ]
+        lines.append("")
     lines += [
-        "",
-        f"Proxy memory (main process and workers, resident): {rss_start:.0f} MB before, "
-        f"{rss_peak:.0f} MB peak under load, {rss_end:.0f} MB after.",
-        f"Before every wrk run the benchmark waits (up to 2 minutes) for the CPUs to be 90% "
-        f"idle: {idle or 'not recorded'}. Other work on the same 2 vCPU skews both servers, "
-        "and figures still move ±15% between runs: compare the ratios.",
+        f"Proxy memory (access log on, main process and workers, resident): "
+        f"{memory.start:.0f} MB before, {memory.peak:.0f} MB peak under load, "
+        f"{memory.end:.0f} MB after (the last method run).",
+        f"Before every wrk run the benchmark waits (up to 2 minutes) for idle CPUs: {idle}. Figures move ±15% between runs on shared virtual machines: compare "
+        "the ratios.",
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace the section with this one's "## " heading in docs/benchmarks.md, or append it.
-
-    Other sections of the file belong to other benchmarks and are kept as they are.
-    """
-    heading = section.splitlines()[0]
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--method", choices=("both", "pinned", "shared"), default="both")
+    parser.add_argument("--min-idle", type=float, default=0.9, help="wait for this idle share")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    section = run(args.seconds, args.rounds)
+    chosen = {"both": [PINNED, SHARED], "pinned": [PINNED], "shared": [SHARED]}[args.method]
+    if len(os.sched_getaffinity(0)) < 2 and PINNED in chosen:
+        parser.error("the pinned method needs 2 CPUs: one for wrk, one for the server")
+    section = run(args.seconds, args.rounds, chosen, args.min_idle)
     print(section)
     if not args.no_write:
         write_section(section)

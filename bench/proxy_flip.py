@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.proxy import write_section
+from bench.report import write_section
 from services.core.manifest import Manifest
 from services.core.storage import Storage
 from tests.proxy.rawhttp import KeepAlive

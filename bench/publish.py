@@ -34,7 +34,7 @@ from pathlib import Path
 import boto3
 
 from bench.machine import IdleGate, machine
-from bench.proxy import write_section
+from bench.report import write_section
 from bench.s3_server import s3_api_server
 from build_runner import variants
 from build_runner.output import SiteFile

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.machine import machine
-from bench.proxy import write_section
+from bench.report import write_section
 from tests.support.gitrepo import GitRepo
 from tests.support.platform import SECRET, Platform
 

@@ -1,4 +1,5 @@
-"""Per-request observability: one JSON access-log line and Prometheus metrics.
+"""Per-request observability: one JSON access-log line (services/proxy/access_log.py) and
+Prometheus metrics.
 
 Under `python -m services.proxy` the workers share a PROMETHEUS_MULTIPROC_DIR, so `/metrics`
 adds up every worker; an app built alone (tests) reports its own registry.
@@ -13,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import logging
 import os
-import sys
 import time
 
-import msgspec
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -27,27 +27,18 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from services.proxy.access_log import AccessLog
+
+log = logging.getLogger(__name__)
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 FLUSH_EVERY = 0.25  # seconds; a scrape also flushes the worker that answers it
-
-
-class AccessLine(msgspec.Struct):
-    """One access-log line (a Struct encodes several times faster than a dict)."""
-
-    ts: float
-    method: str
-    host: str | None
-    path: str
-    status: int
-    bytes: int
-    ms: float
-    deployment: str | None
 
 
 class Observer:
     def __init__(self, *, access_log: bool) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series are noise
-        self.access_log = access_log
+        self.access_log = AccessLog() if access_log else None
         self.registry = CollectorRegistry()
         self._requests = Counter(
             "slipway_proxy_requests",
@@ -70,7 +61,6 @@ class Observer:
         self._hits = cache.labels("hit")
         self._misses = cache.labels("miss")
         self._by_status: dict[int, Counter] = {}
-        self._encode = msgspec.json.Encoder()
         # Tallies not yet handed to prometheus_client (see the module's docstring).
         self._status_tally: dict[int, int] = {}
         self._bucket_tally = [0] * (len(LATENCY_BUCKETS) + 1)  # the last one is +Inf
@@ -87,7 +77,10 @@ class Observer:
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_EVERY)
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the next round tries again; metrics must not stop for good
+                log.exception("flushing metrics failed")
 
     async def stop(self) -> None:
         if self._flusher is not None:
@@ -98,7 +91,10 @@ class Observer:
         self.flush()
 
     def flush(self) -> None:
-        """Hand the tallies to prometheus_client in one update per series."""
+        """Write the waiting access-log lines; hand the tallies to prometheus_client in one
+        update per series."""
+        if self.access_log is not None:
+            self.access_log.flush()
         for status, count in self._status_tally.items():
             counter = self._by_status.get(status)
             if counter is None:
@@ -138,7 +134,6 @@ class Observer:
 
     def request(
         self,
-        *,
         started: float,
         method: str,
         host: str | None,
@@ -147,20 +142,10 @@ class Observer:
         sent: int,
         deployment: str | None,
     ) -> None:
+        """One answered request (its arguments positional: this runs for every request)."""
         elapsed = time.perf_counter() - started
         self._status_tally[status] = self._status_tally.get(status, 0) + 1
         self._bucket_tally[bisect.bisect_left(LATENCY_BUCKETS, elapsed)] += 1
         self._seconds_tally += elapsed
-        if self.access_log:
-            line = AccessLine(
-                round(time.time(), 3),
-                method,
-                host,
-                path.decode("latin-1"),
-                status,
-                sent,
-                round(elapsed * 1000, 3),
-                deployment,
-            )
-            out = sys.stdout
-            out.buffer.write(self._encode.encode(line) + b"\n")
+        if self.access_log is not None:
+            self.access_log.add((started, elapsed, method, host, path, status, sent, deployment))

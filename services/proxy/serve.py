@@ -306,13 +306,7 @@ class Proxy:
         self, started: float, request: RequestInfo, status: int, sent: int, deployment: str | None
     ) -> None:
         self.observer.request(
-            started=started,
-            method=request.method,
-            host=request.host,
-            path=request.raw_path,
-            status=status,
-            sent=sent,
-            deployment=deployment,
+            started, request.method, request.host, request.raw_path, status, sent, deployment
         )
 
     async def _load_route(self, host: str) -> Route | None:

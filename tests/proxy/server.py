@@ -26,7 +26,10 @@ class RunningProxy:
 
 
 @contextmanager
-def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
+def proxy_process(
+    storage_url: str, *, cpus: str | None = None, **settings: str
+) -> Iterator[RunningProxy]:
+    """`cpus` pins the server and its workers to those CPUs (`taskset -c`), for benchmarks."""
     port = free_port()
     env = {
         **os.environ,
@@ -38,8 +41,9 @@ def proxy_process(storage_url: str, **settings: str) -> Iterator[RunningProxy]:
         "SLIPWAY_ROUTE_TTL": "0.2",
         **{f"SLIPWAY_{k.upper()}": v for k, v in settings.items()},
     }
+    argv = [sys.executable, "-m", "services.proxy"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.proxy"],
+        ["taskset", "-c", cpus, *argv] if cpus else argv,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench.machine import IdleGate, cpu_idle_fraction
-from bench.proxy import WrkResult, parse_wrk, write_section
+from bench.report import write_section
+from bench.wrk import WrkResult, parse_wrk
 
 WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:40000/
   2 threads and 64 connections
