@@ -105,6 +105,26 @@ def build_environment(
     return env
 
 
+def own_tmpdir(env: dict[str, str], tmp_dir: Path) -> str | None:
+    """Point TMPDIR at the build's own directory; answer a note for the log when a variable
+    had set it elsewhere.
+
+    Without it, an unsandboxed build's tools write to the host's shared /tmp, where other
+    builds could read and plant files and nothing removes them. A project's TMPDIR (a build
+    variable, netlify.toml's `[build.environment]`) is ignored rather than refused: a
+    variable carried over from Netlify or Vercel should not fail a site that builds fine
+    without it, and the log line says why the value did not apply.
+    """
+    asked = env.get("TMPDIR")
+    env["TMPDIR"] = str(tmp_dir)
+    if asked is None or asked == str(tmp_dir):
+        return None
+    return (
+        "the TMPDIR build variable is ignored: each build gets a temporary directory of its "
+        "own, removed when the build ends"
+    )
+
+
 def add_file_variables(
     env: dict[str, str], file_env: Mapping[str, str], project_env: Mapping[str, str]
 ) -> None:

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.build_cache import restore_cache, save_cache
-from build_runner.buildenv import add_file_variables, build_environment, package_manager_env
+from build_runner.buildenv import (
+    add_file_variables,
+    build_environment,
+    own_tmpdir,
+    package_manager_env,
+)
 from build_runner.corepack_home import seed_corepack_home
 from build_runner.deadline import Deadline
 from build_runner.disk_watch import DiskLimits, LimitReached
@@ -75,8 +80,9 @@ class _Workspace:
     """The build's private directory.
 
     `root` is the runner's alone (git's askpass helper lives there); `sandbox` under it is
-    what the project's commands get: the checkout, the package cache, the corepack home and,
-    unsandboxed, HOME. It is handed to the build user before their commands run.
+    what the project's commands get: the checkout, the package cache, the corepack home,
+    their TMPDIR and, unsandboxed, HOME. It is handed to the build user before their commands
+    run.
     """
 
     def __init__(self) -> None:
@@ -90,6 +96,11 @@ class _Workspace:
         self.python_env = self.sandbox / "python"  # outside the checkout: never published
         self.home = self.sandbox / "home"
         self.home.mkdir(parents=True)
+        # The commands' TMPDIR: private (0700, the build user's once handed over), on disk
+        # and counted in the workspace's limit, unlike the sandbox's /tmp (a tmpfs, kept for
+        # tools that ignore TMPDIR); removed with the workspace.
+        self.tmp = self.sandbox / "tmp"
+        self.tmp.mkdir(mode=0o700)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -152,6 +163,9 @@ class _Executor:
         self.sandbox.identity.hand_over(self.work.sandbox)
 
     async def run(self, command: Command, step: str, log: BuildLog, deadline: Deadline) -> int:
+        # Checked at every command: netlify.toml's variables join after the first one.
+        if note := own_tmpdir(self.env, self.work.tmp):
+            log.line(step, note)
         check_fits(command.argv, self.env)  # the sandbox's own arguments are a few KiB
         self.hand_over()
         wrapped = self.sandbox.command(

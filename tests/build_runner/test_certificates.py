@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.api.secure_postgres import make_ca, make_server_cert
-from tests.build_runner.support import RunResult, published, run_runner
-from tests.support.gitrepo import GitRepo
+from tests.build_runner.shell_builds import build_shell_command
+from tests.build_runner.support import published
 
 pytestmark = pytest.mark.slow
 
@@ -76,30 +76,17 @@ def fetch_with_node(port: int) -> str:
     return f'mkdir -p out && node --use-bundled-ca -e "{script}"'
 
 
-def build(
-    tmp_path: Path, storage_url: str, command: str, host_env: dict[str, str], sandbox: str
-) -> RunResult:
-    repo = GitRepo(tmp_path / "repo")
-    commit = repo.commit({"README.md": "build"})
-    return run_runner(
-        repo_url=repo.url,
-        commit=commit,
-        storage_url=storage_url,
-        extra={
-            "SLIPWAY_BUILD_COMMAND": command,
-            "SLIPWAY_OUTPUT_DIR": "out",
-            "SLIPWAY_SANDBOX": sandbox,
-            **host_env,
-        },
-    )
-
-
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node on PATH")
 def test_node_trusts_the_bundle_the_host_names_in_ssl_cert_file(
     tmp_path: Path, local_storage_url: str, proxy_ca: Path, https_server: int
 ) -> None:
-    bundle = {"SSL_CERT_FILE": str(proxy_ca)}
-    result = build(tmp_path, local_storage_url, fetch_with_node(https_server), bundle, "none")
+    result = build_shell_command(
+        tmp_path / "repo",
+        local_storage_url,
+        fetch_with_node(https_server),
+        sandbox="none",
+        variables={"SSL_CERT_FILE": str(proxy_ca)},
+    )
     assert result.code == 0, result.stdout
     _, files, _ = published(local_storage_url, result.deployment_id)
     assert files["index.html"] == b"trusted"
@@ -109,7 +96,8 @@ def test_node_trusts_the_bundle_the_host_names_in_ssl_cert_file(
 def test_without_the_hosts_bundle_node_refuses_the_proxy(
     tmp_path: Path, local_storage_url: str, https_server: int
 ) -> None:
-    result = build(tmp_path, local_storage_url, fetch_with_node(https_server), {}, "none")
+    command = fetch_with_node(https_server)
+    result = build_shell_command(tmp_path / "repo", local_storage_url, command, sandbox="none")
     assert result.code != 0
     assert "fetch failed: unable to verify the first certificate" in result.stdout
 
@@ -122,7 +110,9 @@ def test_a_node_bundle_the_host_names_itself_is_kept(
         "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/proxy.pem",
     }
     command = 'mkdir -p out && echo "$SSL_CERT_FILE $NODE_EXTRA_CA_CERTS" > out/index.html'
-    result = build(tmp_path, local_storage_url, command, host_env, "auto")
+    result = build_shell_command(
+        tmp_path / "repo", local_storage_url, command, sandbox="auto", variables=host_env
+    )
     assert result.code == 0, result.stdout
     _, files, _ = published(local_storage_url, result.deployment_id)
     assert files["index.html"] == b"/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/proxy.pem\n"

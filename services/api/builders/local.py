@@ -51,6 +51,9 @@ class LocalBuilder:
     def scratch(self, deployment_id: str) -> Path:
         """Where the runner makes the build's workspace (its TMPDIR), outside the data dir.
 
+        The build's own commands get a TMPDIR of their own inside that workspace
+        (build_runner/buildenv.py, `own_tmpdir`), never this directory nor the host's /tmp.
+
         bubblewrap, running as the build user, needs to pass through every directory above
         the workspace; the data directory stays closed to it, so the workspace lives in the
         system's disk-backed temporary directory instead, in a directory of this deployment.

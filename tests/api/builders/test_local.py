@@ -18,9 +18,11 @@ from tests.support.gitrepo import GitRepo
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
-async def build_page(tmp_path: Path, storage_url: str, command: str) -> tuple[str, LocalBuilder]:
+async def build_page(
+    tmp_path: Path, storage_url: str, command: str
+) -> tuple[str, LocalBuilder, str]:
     """Run `command` as a project's build (unsandboxed, the case with the host's /tmp) and
-    answer the index.html it wrote into out/, and the builder, for its clean-up."""
+    answer the index.html it wrote into out/, the builder and the deployment."""
     repo = GitRepo(tmp_path / "repo")
     inputs = RunnerInputs(
         deployment_id=new_deployment_id(),
@@ -48,7 +50,7 @@ async def build_page(tmp_path: Path, storage_url: str, command: str) -> tuple[st
     manifest = decode_manifest(await storage.get(manifest_key(inputs.deployment_id)))
     key = manifest.files["index.html"].key
     page = await storage.get(f"deployments/{inputs.deployment_id}/{key}")
-    return page.decode(), builder
+    return page.decode(), builder, inputs.deployment_id
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,23 @@ async def test_the_api_hosts_certificate_settings_reach_the_build(
         monkeypatch.delenv(name, raising=False)
     for name, value in api_env.items():
         monkeypatch.setenv(name, value)
-    page, _ = await build_page(
+    page, _, _ = await build_page(
         tmp_path, local_storage_url, 'echo "$SSL_CERT_FILE $NODE_EXTRA_CA_CERTS"'
     )
     assert page == f"{seen}\n"
+
+
+async def test_the_builds_tmpdir_is_its_own_inside_its_scratch_and_goes_with_it(
+    tmp_path: Path, local_storage_url: str
+) -> None:
+    page, builder, deployment_id = await build_page(
+        tmp_path, local_storage_url, 'touch "$TMPDIR/left-behind" && echo "$TMPDIR"'
+    )
+    tmpdir = Path(page.strip())
+    scratch = builder.scratch(deployment_id)
+    assert tmpdir.is_relative_to(scratch)
+    assert not await anyio.Path(
+        tmpdir
+    ).exists()  # the runner removed its workspace when the build ended
+    await builder.cleanup(deployment_id)
+    assert not await anyio.Path(scratch).exists()
