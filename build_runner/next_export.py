@@ -41,5 +41,8 @@ def require_static_export(project_dir: Path, checkout: Path) -> None:
         EXIT_OUTPUT,
         f"this Next.js project builds a server app, not static files: add `output: 'export'` "
         f"{where} (`const nextConfig = {{ output: 'export' }}`) so that `next build` writes "
-        f"{EXPORT_DIR}/",
+        # With the line added, `next build` stops at these itself, naming the route; said here
+        # so that the fix is not read as enough for every app.
+        f"{EXPORT_DIR}/; what needs a server cannot be exported (route handlers that read the "
+        "request, `cookies()`, ISR, Next.js 16's Cache Components)",
     )

@@ -60,7 +60,8 @@ def test_a_server_build_is_told_to_add_the_static_export(
     assert summary.text() == (
         "output: this Next.js project builds a server app, not static files: add "
         f"`output: 'export'` {where} (`const nextConfig = {{ output: 'export' }}`) so that "
-        "`next build` writes out/"
+        "`next build` writes out/; what needs a server cannot be exported (route handlers "
+        "that read the request, `cookies()`, ISR, Next.js 16's Cache Components)"
     )
     assert "no output found" not in log
 
