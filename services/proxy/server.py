@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 
 from granian.constants import HTTPModes, Interfaces, Loops
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from services.core.restarts import RestartPolicy
@@ -22,6 +23,14 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 APP_FACTORY = "services.proxy.app:app_from_env"
+# A request line and headers of more than MAX_REQUEST_HEAD_BYTES get 431 from granian
+# before any Python runs. granian's read buffer grows in steps, so the head it takes is
+# larger than the buffer: 32 KiB gives 48 KiB, as tests/proxy/test_request_limits.py
+# checks. That is more than nginx takes by default (32 KiB) and less than an AWS ALB
+# passes on (64 KiB); granian's own default (about 110 KiB) let one request hand the app
+# more than twice as much as any browser sends.
+READ_BUFFER_BYTES = 32 * 1024
+MAX_REQUEST_HEAD_BYTES = 48 * 1024
 
 
 def run(
@@ -42,6 +51,7 @@ def run(
         interface=Interfaces.ASGI,
         workers=settings.proxy_workers,
         http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(max_buffer_size=READ_BUFFER_BYTES),
         # uvloop: about a tenth more requests/s than asyncio's loop (docs/benchmarks.md).
         loop=Loops.uvloop,
         factory=True,
