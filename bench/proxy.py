@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from bench.ceiling_apps import save_response
+from bench.hostile_traffic import HostileTraffic, Tally
 from bench.machine import IdleGate, machine
 from bench.processes import PeakMemory, tree_cpu_seconds, tree_rss_mb
 from bench.report import write_section
@@ -52,6 +53,7 @@ TARGETS = {
 NGINX = "nginx"
 PROXY_LOGGING = "proxy, access log on (as deployed)"
 PROXY_QUIET = "proxy, access log off"
+PROXY_BESIDE_HOSTILE = "proxy, access log on, beside hostile traffic"
 BARE_ASGI = "bare ASGI app on granian"
 BARE_RSGI = "bare RSGI app on granian"
 CEILINGS = (BARE_ASGI, BARE_RSGI)  # they answer the 2 KB page's bytes to any path
@@ -196,9 +198,12 @@ def run_method(
     rounds: int,
     gate: IdleGate,
     memory: Memory,
-) -> list[Row]:
+) -> tuple[list[Row], Tally]:
     rows: list[Row] = []
     with ExitStack() as stack:
+        if method.wrk_cpu is not None:  # this process (and the hostile traffic) beside wrk
+            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+            os.sched_setaffinity(0, {method.wrk_cpu})
         servers = {
             NGINX: stack.enter_context(
                 nginx(workdir, workdir / "root", method.workers, method.server_cpus)
@@ -225,15 +230,34 @@ def run_method(
             for name, measured in results.items():
                 rows.append(Row(target, name, measured, results[NGINX]))
                 print(f"{method.name} {target} {name}: {measured}", file=sys.stderr)
+        hostile_row, tally = beside_hostile(
+            servers[PROXY_LOGGING], method, seconds, rounds, gate, rows
+        )
+        rows.append(hostile_row)
         watched.done.set()
         watched.join()
         memory.peak, memory.end = watched.peak, tree_rss_mb(watched.pid)
-    return rows
+    return rows, tally
+
+
+def beside_hostile(
+    server: Running, method: Method, seconds: int, rounds: int, gate: IdleGate, rows: list[Row]
+) -> tuple[Row, Tally]:
+    """The 2 KB page again while hostile traffic runs beside wrk (bench/hostile_traffic.py)."""
+    port = int(server.base_url.rsplit(":", 1)[1])
+    runs, tally = [], Tally()
+    for _ in range(rounds):
+        gate.wait()
+        with HostileTraffic(port, HOST, tally):
+            runs.append(measure(server.base_url + "/", server, method, seconds))
+    reference = next(row.nginx for row in rows if row.target == PAGE)
+    return Row(PAGE, PROXY_BESIDE_HOSTILE, _median(runs), reference), tally
 
 
 def run(seconds: int, rounds: int, methods: list[Method], min_idle: float = 0.9) -> str:
     gate = IdleGate(min_idle=min_idle)
     results: dict[str, list[Row]] = {}
+    tallies: dict[str, Tally] = {}
     memory = Memory()
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
@@ -252,16 +276,20 @@ def run(seconds: int, rounds: int, methods: list[Method], min_idle: float = 0.9)
 
         asyncio.run(deploy())
         for method in methods:
-            results[method.name] = run_method(
+            results[method.name], tallies[method.name] = run_method(
                 method, workdir, storage_url, seconds, rounds, gate, memory
             )
-    return report(results, seconds, rounds, memory, gate.describe())
+    return report(results, tallies, seconds, rounds, memory, gate.describe())
 
 
 def goal_verdict(rows: list[Row]) -> str:
     """Whether the pinned, logging proxy meets the goal (see the constants above)."""
     logging = {row.target: row for row in rows if row.server == PROXY_LOGGING}
-    misses = []
+    misses = [
+        f"{row.target} beside hostile traffic: p99 {row.measured.wrk.p99_ms:.1f} ms"
+        for row in rows
+        if row.server == PROXY_BESIDE_HOSTILE and row.measured.wrk.p99_ms >= GOAL_P99_MS
+    ]
     for target, row in logging.items():
         if target == LARGE:
             limit = GOAL_LARGE_P99 * row.nginx.wrk.p99_ms
@@ -276,7 +304,12 @@ def goal_verdict(rows: list[Row]) -> str:
 
 
 def report(
-    results: dict[str, list[Row]], seconds: int, rounds: int, memory: Memory, idle: str
+    results: dict[str, list[Row]],
+    tallies: dict[str, Tally],
+    seconds: int,
+    rounds: int,
+    memory: Memory,
+    idle: str,
 ) -> str:
     lines = [
         "## Proxy",
@@ -310,6 +343,7 @@ def report(
                 f"| {row.target} | {row.server} | {result.requests_per_s:,.0f} | "
                 f"{row.ratio:.2f} | {result.p99_ms:.1f} | {row.measured.server_busy:.2f} |"
             )
+        lines += ["", f"Hostile traffic beside wrk: {tallies[method.name].describe()}."]
         if method is PINNED:
             lines += [
                 "",
