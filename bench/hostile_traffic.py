@@ -45,8 +45,9 @@ class Tally:
         return (
             f"{sum(self.bad_paths.values()):,} bad paths ({counts(self.bad_paths)}); "
             f"{sum(self.oversized.values()):,} heads over {MAX_REQUEST_HEAD_BYTES // 1024} KiB "
-            f"({counts(self.oversized)}); {SLOW_CLIENTS} slow clients, "
-            f"{self.slow_held} still held open at the end, "
+            f"({counts(self.oversized)}); "
+            f"{self.slow_held + self.slow_answered_early:,} slow clients ({SLOW_CLIENTS} a run), "
+            f"{self.slow_held:,} still held open when their run ended, "
             f"{self.slow_answered_early} answered before finishing their head"
         )
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ceiling_apps import save_response
+from bench.ceiling_apps import save_responses
 from bench.hostile_traffic import HostileTraffic, Tally
 from bench.machine import IdleGate, machine
 from bench.processes import PeakMemory, tree_cpu_seconds, tree_rss_mb
@@ -56,7 +56,8 @@ PROXY_QUIET = "proxy, access log off"
 PROXY_BESIDE_HOSTILE = "proxy, access log on, beside hostile traffic"
 BARE_ASGI = "bare ASGI app on granian"
 BARE_RSGI = "bare RSGI app on granian"
-CEILINGS = (BARE_ASGI, BARE_RSGI)  # they answer the 2 KB page's bytes to any path
+CEILINGS = (BARE_ASGI, BARE_RSGI)
+CEILING_TARGETS = (PAGE, "fingerprinted JS (40 KB)", "404 page")  # answers the proxy holds whole
 # The goal, pinned and logging: this share of nginx's requests/s on small files, with p99
 # under this; and the large file's p99 within this multiple of nginx's.
 GOAL_RATIO, GOAL_P99_MS, GOAL_LARGE_P99 = 0.6, 10.0, 1.5
@@ -174,13 +175,17 @@ def proxy(storage_url: str, method: Method, access_log: bool) -> Iterator[Runnin
         yield Running(running.base_url, running.pid)
 
 
-def copy_page_response(base_url: str, into: Path) -> None:
-    """What the proxy sends for the 2 KB page, for the bare apps to send the same bytes."""
-    # As wrk asks: no Accept-Encoding, so the identity bytes.
-    reply = httpx.get(base_url + "/", headers={"host": HOST, "accept-encoding": "identity"})
+def copy_responses(base_url: str, into: Path) -> None:
+    """What the proxy sends for the small targets, for the bare apps to send the same bytes."""
     own = {"date", "server"}  # granian adds these to every answer
-    headers = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in own]
-    save_response(into, reply.status_code, headers, reply.content)
+    responses = {}
+    for target in CEILING_TARGETS:
+        path = TARGETS[target]
+        # As wrk asks: no Accept-Encoding, so the identity bytes.
+        reply = httpx.get(base_url + path, headers={"host": HOST, "accept-encoding": "identity"})
+        headers = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in own]
+        responses[path] = (reply.status_code, headers, reply.content)
+    save_responses(into, responses)
 
 
 @dataclass
@@ -211,8 +216,8 @@ def run_method(
             PROXY_LOGGING: stack.enter_context(proxy(storage_url, method, access_log=True)),
             PROXY_QUIET: stack.enter_context(proxy(storage_url, method, access_log=False)),
         }
-        response_file = workdir / "page-response.json"
-        copy_page_response(servers[PROXY_QUIET].base_url, response_file)
+        response_file = workdir / "responses.json"
+        copy_responses(servers[PROXY_QUIET].base_url, response_file)
         for interface, name in (("asgi", BARE_ASGI), ("rsgi", BARE_RSGI)):
             servers[name] = stack.enter_context(
                 ceiling(interface, response_file, method.server_cpus)
@@ -224,7 +229,7 @@ def run_method(
             contenders = {
                 name: server
                 for name, server in servers.items()
-                if target == PAGE or name not in CEILINGS
+                if target in CEILING_TARGETS or name not in CEILINGS
             }
             results = compare(contenders, path, method, seconds, rounds, gate)
             for name, measured in results.items():
@@ -321,7 +326,7 @@ def report(
         "local directory (nginx with sendfile, the proxy's large files by ASGI pathsend); "
         "wrk sends no Accept-Encoding, so both send identity bytes. *CPU* is the server's "
         "CPU time per second of its runs (1.00 = one core busy). The bare apps answer the "
-        "2 KB page's exact bytes to any path and do nothing else.",
+        "small targets with the proxy's exact bytes and do nothing else.",
         "",
     ]
     for method in (PINNED, SHARED):

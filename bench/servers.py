@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.ceiling_apps import RESPONSE_ENV
+from bench.ceiling_apps import RESPONSES_ENV
 from tests.proxy.server import stop_group
 from tests.support.moto import free_port
 
@@ -71,7 +71,7 @@ def ceiling(interface: str, response_file: Path, cpus: str | None = None) -> Ite
         "--log-level", "warning", "--backlog", "2048", "--host", "127.0.0.1",
         "--port", str(port), f"bench.ceiling_apps:{interface}_app",
     ]  # fmt: skip
-    env = {**os.environ, RESPONSE_ENV: str(response_file)}
+    env = {**os.environ, RESPONSES_ENV: str(response_file)}
     proc = subprocess.Popen(pinned(argv, cpus), env=env, process_group=0)
     with _serving(proc, port, "/") as running:
         yield running

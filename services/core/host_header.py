@@ -22,6 +22,22 @@ def has_several_hosts(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return False
 
 
+async def refuse(send: Any) -> None:
+    """The 400 for a request with several Host headers (over raw ASGI)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(REASON)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": REASON})
+
+
 class OneHostOnly:
     """ASGI middleware: an HTTP request with more than one Host header gets 400."""
 
@@ -30,17 +46,6 @@ class OneHostOnly:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and has_several_hosts(scope["headers"]):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [
-                        (b"content-type", b"text/plain; charset=utf-8"),
-                        (b"content-length", str(len(REASON)).encode()),
-                        (b"connection", b"close"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": REASON})
+            await refuse(send)
             return
         await self.app(scope, receive, send)

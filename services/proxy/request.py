@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from services.core.hosts import normalize_host
 from services.core.site_rules import Viewer, primary_language
@@ -16,8 +17,10 @@ SERVED_ENCODINGS = ("br", "gzip")
 MAX_RANGES = 16
 
 
-@dataclass(slots=True)
-class RequestInfo:
+class RequestInfo(msgspec.Struct, gc=False):
+    """Built for every request: a Struct builds in a third of a dataclass's time, and holds
+    only strings and bytes, so the cycle collector need not track it (gc=False)."""
+
     method: str
     host: str | None
     raw_path: bytes

@@ -96,7 +96,7 @@ async def test_more_sites_than_the_site_cache_holds(local_storage_url: str) -> N
         storage_url=local_storage_url, proxy_access_log=False, proxy_site_cache_bytes=27_000
     )
     app = create_app(settings)
-    sites = app.app.proxy.sites
+    sites = app.proxy.sites
     async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
         # A new path in the second round misses the response cache: the early manifests
         # were evicted by the later ones and are loaded again.

@@ -131,5 +131,5 @@ def test_the_report_has_a_table_per_method_with_ratios_and_cpu() -> None:
     assert "### Pinned cores: what production pays for" in text
     assert "### Shared cores: the earlier method" in text
     assert f"| {PAGE} | {PROXY_LOGGING} | 40,000 | 0.40 | 6.0 | 0.98 |" in text
-    assert "5 bad paths (5 got 400); 2 heads over 48 KiB (2 got 431)" in text
+    assert "5 bad paths (5 got 400); 2 heads over 48 KiB (2 got 431); 100 slow clients" in text
     assert text.count("Goal (pinned") == 1  # judged on the pinned figures only

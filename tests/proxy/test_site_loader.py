@@ -294,7 +294,7 @@ async def test_too_many_large_manifests_at_once_answer_503_until_one_is_parsed(
     await storage.put(manifest_key(manifest.deployment), encode(manifest))
     await point(storage, "large.localhost", manifest)
     app = create_app(Settings(storage_url=local_storage_url, proxy_access_log=False))
-    loader = app.app.proxy.site_loader
+    loader = app.proxy.site_loader
     async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
         loader.max_waiting = 0  # as if the line were full
         busy = await client.get("/", headers={"host": "large.localhost"})
@@ -302,7 +302,7 @@ async def test_too_many_large_manifests_at_once_answer_503_until_one_is_parsed(
         loader.max_waiting = 1
         loaded = await client.get("/", headers={"host": "large.localhost"})
         assert loaded.status_code == 404  # the site's own answer: it has no index.html
-        assert isinstance(app.app.proxy.sites.peek(manifest.deployment).value, Site)
+        assert isinstance(app.proxy.sites.peek(manifest.deployment).value, Site)
 
 
 def test_the_running_proxy_survives_hostile_manifests(proxy: RunningProxy) -> None:
