@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from services.core.token_format import parse_token
+
 from . import render
 from .client import segment
 from .context import api
@@ -95,7 +97,11 @@ def list_tokens(as_json: JsonFlag = False) -> None:
 def revoke_token(
     token_id: Annotated[str, typer.Argument(help="Its id.", metavar="ID", show_default=False)],
 ) -> None:
-    """Revoke a token at once."""
+    """Revoke a token at once (its id, or the token itself)."""
+    if parsed := parse_token(token_id):
+        # The token itself was given: send only its id, so the secret never reaches a URL
+        # (and the api's logs) or an error message.
+        token_id = parsed[0]
     with api() as client:
         client.delete(f"/api/tokens/{segment(token_id)}")
     render.console().print(f"Revoked token {token_id}")

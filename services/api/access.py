@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,11 +22,11 @@ from enum import IntEnum
 
 from sqlalchemy import select, update
 
+from services.core.token_format import parse_token
+
 from .db.models import ApiToken, Deployment, utcnow
 from .errors import Forbidden
 
-TOKEN_PREFIX = "slw_"  # noqa: S105  a marker, not a secret
-_TOKEN_RE = re.compile(r"^slw_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 # A token's last use is written at most this often: not one write per request.
 LAST_USED_EVERY = timedelta(minutes=1)
 
@@ -89,15 +88,6 @@ def secret_hash(secret: str) -> str:
 
 def secret_matches(stored_hash: str, presented: str) -> bool:
     return hmac.compare_digest(stored_hash, secret_hash(presented))
-
-
-def token_text(token_id: str, secret: str) -> str:
-    return f"{TOKEN_PREFIX}{token_id}_{secret}"
-
-
-def parse_token(presented: str) -> tuple[str, str] | None:
-    match = _TOKEN_RE.match(presented)
-    return (match[1], match[2]) if match else None
 
 
 async def scoped_principal(sessions: object, presented: str) -> Principal | None:

@@ -13,7 +13,9 @@ from datetime import datetime
 import msgspec
 from sqlalchemy import select
 
-from .access import Role, new_secret, token_text
+from services.core.token_format import token_text
+
+from .access import Role, new_secret
 from .db.models import ApiToken, DeployHook
 from .errors import NotFound
 from .records import load_project

@@ -44,6 +44,20 @@ def test_a_project_deploy_token_works_within_its_scope_and_is_revoked(
     assert "no role 'root': choose read, deploy or admin" in unknown.err
 
 
+def test_revoking_by_the_token_itself_sends_only_its_id(cli: Cli, api: LiveApi) -> None:
+    token = cli("tokens", "create", "pasted", "--role", "read").out.strip()
+    token_id, secret = token.split("_", 2)[1:]
+    revoked = cli("tokens", "revoke", token)
+    assert revoked.code == 0, revoked.err
+    assert revoked.out.strip() == f"Revoked token {token_id}"
+    assert secret not in revoked.out + revoked.err
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}) as c:
+        assert c.get("/api/projects").status_code == 401
+    again = cli("tokens", "revoke", token)  # gone now: the refusal names the id only
+    assert again.code != 0
+    assert secret not in again.out + again.err
+
+
 def test_a_deploy_hook_url_deploys_the_branch(
     cli: Cli, api: LiveApi, make_site: Callable[..., Site]
 ) -> None:
