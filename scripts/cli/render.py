@@ -190,6 +190,6 @@ def deployment_rows(d: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
         ("created", f"{d.get('created_at')} ({age(d.get('created_at'))})"),
         ("duration", duration(d)),
     ]
-    if d.get("error"):
-        rows.append(("error", d["error"]))
+    if d.get("error"):  # a cancel or a skip says why it stopped; only a failure is an error
+        rows.append(("error" if d.get("status") == "failed" else "reason", d["error"]))
     return rows

@@ -69,7 +69,7 @@ async def cancel(app_state: AppState, deployment_id: str) -> None:
         d = await load_deployment(session, deployment_id)
         if d.status not in ACTIVE:
             raise Conflict(f"deployment {d.id} is already {d.status}")
-        await lifecycle.cancel(session, Deployment.id == d.id, "canceled")
+        await lifecycle.cancel(session, Deployment.id == d.id, "canceled on request")
     app_state.dispatcher.wake()
 
 

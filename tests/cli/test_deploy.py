@@ -171,7 +171,11 @@ def test_cancel_a_building_deployment(
     assert result.code == 0, result.err
     assert deployment_id in result.out
     d = api.wait_for(deployment_id, ("canceled", "ready", "failed"))
-    assert (d["status"], d["reason"]) == ("canceled", "canceled")
+    assert (d["status"], d["reason"], d["error"]) == ("canceled", "canceled", "canceled on request")
+    # A cancel is not a failure: the deployment's facts do not call it an error.
+    shown = cli("deployments", "show", deployment_id).out
+    assert "reason      canceled on request" in shown
+    assert "error" not in shown
 
     again = cli("cancel", deployment_id)
     assert again.code == EXIT_CONFLICT

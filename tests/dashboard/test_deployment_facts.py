@@ -89,3 +89,11 @@ def test_redeploy_is_offered_for_a_finished_branch_build_whose_commit_is_known()
     assert "/redeploy" not in page()  # the commit never resolved
     assert "/redeploy" not in page(active=True, status="building", commit=commit)
     assert "/redeploy" not in page(commit=commit, pull_request=7, context="deploy-preview")
+
+
+def test_only_a_failure_is_shown_as_an_error() -> None:
+    assert '<dt>Error</dt><dd class="error">clone: the branch is gone</dd>' in page()
+    canceled = page(status="canceled", reason="canceled", error="canceled on request")
+    assert '<dt>Reason</dt><dd id="reason">canceled on request</dd>' in canceled
+    assert "Error" not in canceled
+    assert "its reason above says why" in canceled

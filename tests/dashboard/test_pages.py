@@ -151,6 +151,9 @@ def test_readable_without_javascript_and_confirmation_pages(
     assert "Cancel requested." not in final
     assert "status-canceled" in final
     assert "http-equiv" not in final
+    # A cancel is not shown as an error.
+    assert '<dt>Reason</dt><dd id="reason">canceled on request</dd>' in final
+    assert "<dt>Error</dt>" not in final
 
     again = browser_client.post(
         f"{deployment_page}/cancel", data={"csrf_token": token, "confirmed": "1"}
