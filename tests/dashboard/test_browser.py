@@ -303,3 +303,29 @@ def test_a_running_build_keeps_its_newest_line_in_view(
     finally:
         site.open_gate()
     expect(page.locator("#status")).to_have_text("ready")
+
+
+def test_a_running_builds_commit_age_and_duration_keep_up(
+    page: Page, api: LiveApi, site: Site
+) -> None:
+    """While the build runs, its page counts on without a reload; once it ends, it stops."""
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    api.wait_for(d["id"], ("building",))
+    page.goto(f"{api.url}/dashboard/deployments/{d['id']}")
+    expect(page.locator("#status")).to_have_text("building")
+    expect(page.locator("#commit")).to_have_text(re.compile(r"^[0-9a-f]{40}$"))
+    duration = page.locator("#duration")
+    age = page.locator("time[data-age]").first
+    expect(duration).to_have_text(re.compile(r"^\d+s$"))
+    counted, aged = duration.inner_text(), age.inner_text()
+    page.wait_for_timeout(2100)
+    assert duration.inner_text() != counted
+    assert age.inner_text() != aged
+
+    site.open_gate()
+    expect(page.locator("#status")).to_have_text("ready")
+    expect(page.locator("#live")).to_have_count(0)  # the finished page, reloaded
+    final = duration.inner_text()
+    page.wait_for_timeout(1100)
+    assert duration.inner_text() == final
