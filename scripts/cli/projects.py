@@ -42,7 +42,11 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise CliError(f"expected KEY=VALUE, got {pair!r}", EXIT_USAGE)
+            raise CliError(
+                f"expected KEY=VALUE, got {pair!r}: type the name, '=' and the value, "
+                f"as in {(key or 'NAME') + '=value'!r}",
+                EXIT_USAGE,
+            )
         values[key] = value
     return values
 
@@ -372,7 +376,11 @@ def env_unset(
         env = _revealed(client, project).get(group) or {}
         missing = [key for key in keys if key not in env]
         if missing:
-            raise CliError(f"{project} has no build variable {missing[0]!r}", EXIT_NOT_FOUND)
+            raise CliError(
+                f"{project} has no build variable {missing[0]!r}",
+                EXIT_NOT_FOUND,
+                hint=f"`slipway env list {project} --scope {scope}` shows them",
+            )
         for key in keys:
             del env[key]
         client.patch(project_path(project), json={group: env})
@@ -424,7 +432,11 @@ def domains_remove(
         wanted = [h.lower() for h in hosts]
         missing = [h for h in wanted if h not in domains]
         if missing:
-            raise CliError(f"{project} has no domain {missing[0]!r}", EXIT_NOT_FOUND)
+            raise CliError(
+                f"{project} has no domain {missing[0]!r}",
+                EXIT_NOT_FOUND,
+                hint=f"`slipway domains list {project}` shows them",
+            )
         client.patch(
             project_path(project), json={"domains": [d for d in domains if d not in wanted]}
         )

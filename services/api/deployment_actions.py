@@ -25,7 +25,10 @@ async def deploy(
     ref = check_branch(ref) if ref else ""
     commit = commit.lower()
     if commit and not git_names.is_commit_sha(commit):
-        raise BadRequest("commit must be a full 40-character hexadecimal sha")
+        raise BadRequest(
+            "commit must be a full 40-character hexadecimal sha: `git rev-parse <commit>` "
+            "prints it, or leave the commit out to build the branch's newest"
+        )
     if not commit:  # a branch the repository lacks could only fail: refused, nothing queued
         await check_deployable(app_state, name, ref)
     async with app_state.sessions() as session, session.begin():

@@ -110,7 +110,9 @@ def check_domains(domains: list[str], base_domain: str) -> list[str]:
     for raw in domains:
         host = hosts.normalize_host(raw)
         if host is None or host != raw.strip().lower().rstrip(".") or "." not in host:
-            raise BadRequest(f"not a valid domain name: {raw!r}")
+            raise BadRequest(
+                f"not a valid domain name: {raw!r}: type a host name such as www.example.com"
+            )
         if host == base_domain or host.endswith("." + base_domain):
             raise BadRequest(f"{host} is under the platform's own domain")
         if hosts.is_ip_address(host):  # health checks reach the proxy by address, never a site

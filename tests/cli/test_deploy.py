@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from scripts.cli.errors import EXIT_CONFLICT, EXIT_FAILED
+from scripts.cli.errors import EXIT_CONFLICT, EXIT_FAILED, EXIT_USAGE
 from tests.cli.conftest import Cli
 from tests.cli.live import LiveApi, Site
 
@@ -159,6 +159,20 @@ def test_promote_and_rollback(cli: Cli, api: LiveApi, make_site: Callable[..., S
         json.loads(cli("projects", "show", site.name, "--json").out)["production_deployment"]["id"]
         == second["id"]
     )
+
+
+def test_a_short_commit_says_how_to_get_the_full_one(
+    cli: Cli, api: LiveApi, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    refused = cli("deploy", site.name, "--commit", "abc1234")
+    assert refused.code == EXIT_USAGE
+    assert refused.err == (
+        "error: commit must be a full 40-character hexadecimal sha: `git rev-parse <commit>` "
+        "prints it, or leave the commit out to build the branch's newest\n"
+    )
+    with api.client() as c:
+        assert c.get(f"/api/projects/{site.name}/deployments").json() == []
 
 
 def test_cancel_a_building_deployment(

@@ -5,9 +5,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scripts.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, Result
 from tests.cli.live import LiveApi, Site
 from tests.support.gitrepo import GitRepo
+
+
+def refused(result: Result, code: int, *lines: str) -> None:
+    """The command failed with `code`, saying exactly these lines on stderr."""
+    assert (result.code, result.err) == (code, "".join(f"{line}\n" for line in lines))
 
 
 def test_create_list_show_update_delete(cli: Cli, api: LiveApi, tmp_path: Path) -> None:
@@ -89,12 +94,18 @@ def test_env_set_list_unset(cli: Cli, make_site: Callable[..., Site]) -> None:
     assert cli("env", "unset", site.name, "A", "C").code == 0
     assert json.loads(cli("env", "list", site.name, "--json", "--reveal").out) == {"B": "two=2"}
 
-    missing = cli("env", "unset", site.name, "NOPE")
-    assert missing.code == EXIT_NOT_FOUND
-    assert "no build variable 'NOPE'" in missing.err
-    malformed = cli("env", "set", site.name, "novalue")
-    assert malformed.code == EXIT_USAGE
-    assert "expected KEY=VALUE" in malformed.err
+    refused(
+        cli("env", "unset", site.name, "NOPE"),
+        EXIT_NOT_FOUND,
+        f"error: {site.name} has no build variable 'NOPE'",
+        f"hint: `slipway env list {site.name} --scope all` shows them",
+    )
+    refused(
+        cli("env", "set", site.name, "novalue"),
+        EXIT_USAGE,
+        "error: expected KEY=VALUE, got 'novalue': type the name, '=' and the value, "
+        "as in 'novalue=value'",
+    )
 
 
 def test_domains_add_list_remove(cli: Cli, make_site: Callable[..., Site]) -> None:
@@ -107,8 +118,17 @@ def test_domains_add_list_remove(cli: Cli, make_site: Callable[..., Site]) -> No
     assert "www.example.org" in cli("domains", "list", site.name).out
     assert cli("domains", "remove", site.name, "www.example.org").code == 0
     assert json.loads(cli("domains", "list", site.name, "--json").out) == ["example.org"]
-    missing = cli("domains", "remove", site.name, "other.example")
-    assert missing.code == EXIT_NOT_FOUND
+    refused(
+        cli("domains", "remove", site.name, "other.example"),
+        EXIT_NOT_FOUND,
+        f"error: {site.name} has no domain 'other.example'",
+        f"hint: `slipway domains list {site.name}` shows them",
+    )
+    refused(
+        cli("domains", "add", site.name, "not a domain"),
+        EXIT_USAGE,
+        "error: not a valid domain name: 'not a domain': type a host name such as www.example.com",
+    )
 
 
 def test_create_and_show_production_and_preview_variables(

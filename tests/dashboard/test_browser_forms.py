@@ -130,7 +130,9 @@ def test_add_and_remove_custom_domains(page: Page, api: LiveApi, screen: str, si
 
     page.fill("#domains-host", "not a domain")
     page.click("button:has-text('Add domain')")
-    expect(page.locator("#domains-error")).to_have_text("not a valid domain name: 'not a domain'.")
+    expect(page.locator("#domains-error")).to_have_text(
+        "not a valid domain name: 'not a domain': type a host name such as www.example.com."
+    )
     expect(page.locator("#domains-host")).to_have_value("not a domain")
     looked_at(page, "26-domains-refused", screen)
 

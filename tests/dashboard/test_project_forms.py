@@ -200,7 +200,9 @@ def test_custom_domains_are_added_and_removed(
     assert refusal_of(twice.text, "domains") == f"{site.name} already answers on {host.upper()}."
     bad = post_form(browser_client, settings, action, host="localhost")
     assert bad.status_code == 400
-    assert refusal_of(bad.text, "domains") == "not a valid domain name: 'localhost'."
+    assert refusal_of(bad.text, "domains") == (
+        "not a valid domain name: 'localhost': type a host name such as www.example.com."
+    )
     assert field_value(bad.text, "domains-host") == "localhost"
 
     removed = post_form(browser_client, settings, f"{action}/remove", host=host, confirmed="1")
