@@ -51,6 +51,11 @@ async def promote(app_state: AppState, deployment_id: str, actor: str) -> None:
         raise Conflict(f"deployment {d.id} could not be promoted")
 
 
+def nothing_to_roll_back(name: str, branch: str) -> Conflict:
+    """The refusal of a rollback with no earlier ready deployment, wherever it is asked."""
+    return Conflict(f"{name} has no earlier ready deployment of {branch} to roll back to")
+
+
 async def rollback(app_state: AppState, name: str, actor: str, target: str | None = None) -> None:
     async with app_state.sessions() as session:
         project = await load_project(session, name)
@@ -61,7 +66,7 @@ async def rollback(app_state: AppState, name: str, actor: str, target: str | Non
         app_state.sessions, app_state.routes, name, actor[:255], target
     )
     if done is None and target is None:
-        raise Conflict(f"{name} has no earlier ready deployment of {branch} to roll back to")
+        raise nothing_to_roll_back(name, branch)
     if done is None:
         raise Conflict(f"deployment {target} is not a ready deployment of {name}")
 

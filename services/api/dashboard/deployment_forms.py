@@ -61,10 +61,7 @@ class DeploymentForms(DashboardRoutes):
                 views = await recent_deployments(app_state, db, p, ROLLBACK_DEPTH)
             target = rollback_target(p.production_deployment_id, p.production_branch, views)
             if target is None:
-                raise Conflict(
-                    f"{name} has no earlier ready deployment of {p.production_branch} "
-                    "to roll back to"
-                )
+                raise deployment_actions.nothing_to_roll_back(name, p.production_branch)
             if form.get("confirmed") != "1":
                 question = f"Roll {name} back to deployment {target['id']}?"
                 back, action = project_url(name), project_url(name) + "/rollback"
