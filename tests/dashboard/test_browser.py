@@ -329,3 +329,8 @@ def test_a_running_builds_commit_age_and_duration_keep_up(
     final = duration.inner_text()
     page.wait_for_timeout(1100)
     assert duration.inner_text() == final
+
+    # Ready: the deployments table links to what it serves.
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    visit = page.locator("#deployments tbody tr").first.locator("[data-label=Visit] a.visit")
+    expect(visit).to_have_attribute("href", d["url"])
