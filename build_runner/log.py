@@ -8,6 +8,7 @@ forever costs its own log, not the platform's disk.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections import deque
@@ -95,6 +96,9 @@ class BuildLog:
         try:
             yield
             outcome = "done"
+        except asyncio.CancelledError:  # SIGTERM (a cancel, or the task stopped): no failure
+            outcome = "stopped"
+            raise
         finally:
             seconds = time.monotonic() - started
             self.durations[name] = seconds

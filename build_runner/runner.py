@@ -203,7 +203,8 @@ async def run_build(inputs: RunnerInputs, runner_env: Mapping[str, str], log: Bu
     except BuildFailure as failed:
         failure = failed
     except asyncio.CancelledError:  # SIGTERM: every command was stopped, no manifest written
-        log.line("error", "the build was stopped (SIGTERM)")
+        # A cancel on request or a stopped task, not a failure of the build: said plainly.
+        log.line("result", "build stopped (SIGTERM): nothing was published")
         code = EXIT_TERMINATED
     except StorageError as exc:  # storage refused or unreachable: the publish failed
         failure = BuildFailure(EXIT_PUBLISH, f"storage: {exc}")

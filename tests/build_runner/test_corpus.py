@@ -411,7 +411,11 @@ def test_sigterm_stops_the_build_and_its_commands(repo: GitRepo, local_storage_u
         code = proc.wait(timeout=30)
     assert code == 128 + signal.SIGTERM
     assert not has_manifest(local_storage_url, deployment_id)
-    assert "the build was stopped (SIGTERM)" in (build_log(local_storage_url, deployment_id) or "")
+    text = build_log(local_storage_url, deployment_id) or ""
+    assert "result  | build stopped (SIGTERM): nothing was published" in text
+    assert "build stopped in " in text  # the step that was running says so too
+    assert "failed" not in text
+    assert "error |" not in text
     assert _processes_with(token) == []
 
 
