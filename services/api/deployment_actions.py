@@ -53,7 +53,10 @@ async def promote(app_state: AppState, deployment_id: str, actor: str) -> None:
 
 def nothing_to_roll_back(name: str, branch: str) -> Conflict:
     """The refusal of a rollback with no earlier ready deployment, wherever it is asked."""
-    return Conflict(f"{name} has no earlier ready deployment of {branch} to roll back to")
+    return Conflict(
+        f"{name} has no earlier ready deployment of {branch} to roll back to: to serve an "
+        f"older commit, deploy it (slipway deploy {name} --commit <full sha>)"
+    )
 
 
 async def rollback(app_state: AppState, name: str, actor: str, target: str | None = None) -> None:

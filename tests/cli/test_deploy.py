@@ -149,6 +149,7 @@ def test_promote_and_rollback(cli: Cli, api: LiveApi, make_site: Callable[..., S
     nothing = cli("rollback", site.name)
     assert nothing.code == EXIT_CONFLICT
     assert "no earlier ready deployment of main" in nothing.err
+    assert "deploy it (slipway deploy" in nothing.err
 
     promoted = cli("promote", second["id"])
     assert promoted.code == 0, promoted.err
