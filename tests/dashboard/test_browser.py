@@ -334,3 +334,64 @@ def test_a_running_builds_commit_age_and_duration_keep_up(
     page.goto(f"{api.url}/dashboard/projects/{site.name}")
     visit = page.locator("#deployments tbody tr").first.locator("[data-label=Visit] a.visit")
     expect(visit).to_have_attribute("href", d["url"])
+
+
+def test_a_project_pages_running_rows_follow_their_builds(
+    page: Page, api: LiveApi, screen: str, site: Site
+) -> None:
+    """Without a reload, a building row turns ready (its duration stops, its Visit link
+    appears), and a failing one turns failed with no link."""
+    sha = site.repo.commit({"title.txt": "rows"}, message="Live rows")
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    api.wait_for(d["id"], ("building",))
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    page.evaluate("window.notReloaded = true")
+    row = page.locator(f"#deployments tbody tr:has(a[href='/dashboard/deployments/{d['id']}'])")
+    status = row.locator("[data-label=Status] .badge")
+    duration = row.locator("[data-label=Duration]")
+    visit = row.locator("[data-label=Visit]")
+    expect(status).to_have_text("building")
+    expect(row.locator("[data-label=Commit] code")).to_have_text(sha[:7])
+    expect(visit).to_have_text("-")
+    expect(duration).to_have_text(re.compile(r"^\d+s$"))
+    counted = duration.inner_text()
+    page.wait_for_timeout(2100)
+    assert duration.inner_text() != counted  # it counts while the build runs
+    assert fits_the_screen(page)
+    shot(page, f"13-project-row-building-{screen}")
+
+    site.open_gate()
+    expect(status).to_have_text("ready")
+    expect(status).to_have_class("badge status-ready")
+    expect(visit.locator("a.visit")).to_have_attribute("href", d["url"])
+    expect(row.locator("[data-label=Commit]")).to_contain_text("Live rows")
+    final = duration.inner_text()
+    page.wait_for_timeout(2100)
+    assert duration.inner_text() == final  # fixed once the build ended
+    assert page.evaluate("window.notReloaded") is True
+    assert fits_the_screen(page)
+    shot(page, f"14-project-row-ready-{screen}")
+
+    # A build that fails: its row turns failed and never links to what it did not publish.
+    site.close_gate()
+    site.repo.commit({"fail.txt": "yes"}, message="Break the build")
+    with api.client() as c:
+        failing = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    api.wait_for(failing["id"], ("building",))
+    page.goto(f"{api.url}/dashboard/projects/{site.name}")
+    page.evaluate("window.notReloaded = true")
+    row = page.locator(
+        f"#deployments tbody tr:has(a[href='/dashboard/deployments/{failing['id']}'])"
+    )
+    status = row.locator("[data-label=Status] .badge")
+    expect(status).to_have_text("building")
+    site.open_gate()
+    expect(status).to_have_text(re.compile(r"^failed"))
+    expect(status).to_have_class("badge status-failed")
+    expect(row.locator("[data-label=Duration]")).not_to_have_attribute("data-since", re.compile(""))
+    expect(row.locator("[data-label=Visit]")).to_have_text("-")
+    expect(row.locator("a")).to_have_count(1)  # its own page, nothing it would serve
+    assert page.evaluate("window.notReloaded") is True
+    assert fits_the_screen(page)
+    shot(page, f"15-project-row-failed-{screen}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -272,3 +273,43 @@ def test_a_dashboard_deploy_of_a_branch_the_repository_lacks_queues_nothing_and_
     assert 'name="ref" value="mian"' in refused.text
     with api.client() as c:
         assert c.get(f"/api/projects/{site.name}/deployments").json() == []
+
+
+def test_a_running_rows_status_answer_speaks_the_tables_words(
+    api: LiveApi, browser_client: httpx.Client, site: Site
+) -> None:
+    """The project page marks a running row for dashboard.js and keeps its Visit link inert;
+    the status answer it polls carries the words the table renders."""
+    sha = site.repo.commit({"title.txt": "live"}, message="Live rows\n\nmore text")
+    with api.client() as c:
+        d = c.post(f"/api/projects/{site.name}/deployments", json={}).json()
+    assert api.wait_for(d["id"], ("building",))["status"] == "building"
+
+    page = browser_client.get(f"/dashboard/projects/{site.name}").text
+    row = re.search(
+        rf'<tr[^>]*data-status="/dashboard/deployments/{d["id"]}/status".*?</tr>', page, re.S
+    )
+    assert row, "the running row is not marked live"
+    assert 'data-show="duration" data-since="' in row.group(0)
+    visit = re.search(r'data-label="Visit"[^>]*>(.*?)</td>', row.group(0), re.S)
+    assert visit
+    assert visit.group(1).startswith('-<template><a class="visit"')
+
+    status = browser_client.get(f"/dashboard/deployments/{d['id']}/status").json()
+    assert status["label"] == "building"
+    assert not status["final"]
+    assert (status["commit"], status["short"]) == (sha, sha[:7])
+    assert status["subject"] == ""  # a branch's subject is recorded once its build ends
+    assert re.fullmatch(r"\d+s", status["duration"])
+
+    site.open_gate()
+    assert api.wait_for(d["id"], ("ready", "failed"))["status"] == "ready"
+    for _ in range(100):
+        status = browser_client.get(f"/dashboard/deployments/{d['id']}/status").json()
+        if status["subject"]:
+            break
+        time.sleep(0.1)
+    assert (status["label"], status["final"], status["subject"]) == ("ready", True, "Live rows")
+    page = browser_client.get(f"/dashboard/projects/{site.name}").text
+    assert f'data-status="/dashboard/deployments/{d["id"]}/status"' not in page
+    assert "<template>" not in page

@@ -31,7 +31,7 @@ from services.api.records import load_deployment, load_project
 from services.api.state import AppState
 from services.api.views import delivery_view, deployment_view
 from services.core.rollback import rollback_target
-from services.core.timefmt import status_label
+from services.core.timefmt import duration
 
 from .redeploy import redeployable
 from .refusal import NO_REFUSAL, Refusal
@@ -45,11 +45,14 @@ from .web import (
     DashboardRoutes,
     builtins,
     checked_form,
+    commit_subject,
     current_session,
     render,
     same_origin,
+    short_commit,
     shown_project,
     signed_in_session,
+    status_text,
 )
 
 SHOWN_DEPLOYMENTS = 50
@@ -265,15 +268,19 @@ class DashboardController(DashboardRoutes):
     async def deployment_status(
         self, request: AnyRequest, deployment_id: str, app_state: AppState
     ) -> Response[dict[str, Any]]:
+        """What the deployment page and the project page's rows show of a deployment that
+        may still change, in the words the templates render (web.py's filters)."""
         await current_session(request)
-        d = await read_deployment(app_state, deployment_id)
-        label = status_label(d.status, d.reason)
+        d = builtins(await read_deployment(app_state, deployment_id))
         body = {
-            "status": d.status,
-            "label": label,
-            "final": d.status not in ACTIVE,
-            "commit": d.commit,  # resolved once the builder fetched the branch
-            "started_at": d.started_at,
+            "status": d["status"],
+            "label": status_text(d),
+            "final": d["status"] not in ACTIVE,
+            "commit": d["commit"],  # resolved once the builder fetched the branch
+            "short": short_commit(d["commit"]),
+            "subject": commit_subject(d),
+            "started_at": d["started_at"],
+            "duration": duration(d),  # the final one once the build ended
         }
         return Response(body, headers=SECURITY_HEADERS)
 

@@ -21,7 +21,8 @@ from services.api.errors import ApiError
 from services.api.projects import read_project
 from services.api.records import load_project
 from services.api.state import AppState
-from services.core.timefmt import age, duration
+from services.core.deployment_states import ACTIVE
+from services.core.timefmt import age, duration, status_label
 
 from .log_html import log_html
 from .session import COOKIE, Session, csrf_token, csrf_valid, read_session
@@ -73,10 +74,28 @@ jinja = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def short_commit(commit: str | None) -> str:
+    return commit[:7] if commit else "-"
+
+
+def commit_subject(d: Mapping[str, Any]) -> str:
+    """The first line of a deployment's commit message, cut for a table cell."""
+    return ((d.get("commit_message") or "").splitlines() or [""])[0][:60]
+
+
+def status_text(d: Mapping[str, Any]) -> str:
+    return status_label(d["status"], d.get("reason"))
+
+
 jinja.filters["age"] = age
 jinja.filters["duration"] = duration
-jinja.filters["short"] = lambda commit: commit[:7] if commit else "-"
+jinja.filters["short"] = short_commit
+jinja.filters["subject"] = commit_subject
+jinja.filters["status_label"] = status_text
 jinja.filters["log_html"] = log_html  # colours as spans, the text escaped
+jinja.tests["active"] = ACTIVE.__contains__  # {% if d.status is active %}: queued or building
 
 
 class SignInRequired(Exception):

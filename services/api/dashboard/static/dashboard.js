@@ -1,4 +1,5 @@
-// Slipway dashboard: confirmation dialogs and a live build log. Everything works without it.
+// Slipway dashboard: confirmation dialogs, a live build log and live deployment rows.
+// Everything works without it.
 (function () {
   "use strict";
 
@@ -100,33 +101,69 @@
     for (var i = 0; i < ages.length; i++) {
       ages[i].textContent = humanSpan(secondsSince(ages[i].getAttribute("datetime"))) + " ago";
     }
-    var running = document.querySelector("[data-since]");
-    if (running) {
-      running.textContent = humanSpan(secondsSince(running.getAttribute("data-since")));
+    var running = document.querySelectorAll("[data-since]");
+    for (var r = 0; r < running.length; r++) {
+      running[r].textContent = humanSpan(secondsSince(running[r].getAttribute("data-since")));
     }
   }
   window.setInterval(tick, 1000);
 
-  function watchStatus(url, badge) {
+  // Shows a deployment's status answer (/dashboard/deployments/<id>/status) in the elements
+  // of `scope` marked data-show: the words are the server's, as its templates render them.
+  function showState(state, scope) {
+    function shown(field) { return scope.querySelector("[data-show=" + field + "]"); }
+    var badge = shown("label");
+    if (badge) {
+      badge.textContent = state.label;
+      badge.className = "badge status-" + state.status;
+    }
+    var commit = shown("commit");
+    if (commit && state.commit) { commit.textContent = state.commit; }
+    var short = shown("short");
+    if (short && state.commit) {
+      short.textContent = state.short;
+      short.title = state.commit;
+    }
+    var subject = shown("subject");
+    if (subject) { subject.textContent = state.subject; }
+    var duration = shown("duration");
+    if (duration && state.final) {
+      duration.removeAttribute("data-since");  // it stops counting, at the build's own length
+      duration.textContent = state.duration;
+    } else if (duration && state.started_at) {
+      duration.setAttribute("data-since", state.started_at);
+    }
+    var visit = shown("visit");
+    var link = visit && visit.querySelector("template");
+    if (link && state.status === "ready") {  // a failed or canceled build serves nothing
+      visit.textContent = "";
+      visit.appendChild(link.content.cloneNode(true));
+    }
+  }
+
+  // Asks every `every` ms until the deployment has ended. A branch's commit subject is
+  // recorded just after its build ends: without one, a last answer is asked for.
+  function watchStatus(url, scope, every) {
+    var ended = false;
     var timer = window.setInterval(function () {
       window.fetch(url, { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (state) {
-          badge.textContent = state.label;
-          badge.className = "badge status-" + state.status;
-          var commit = document.getElementById("commit");
-          if (commit && state.commit) { commit.textContent = state.commit; }
-          var duration = document.getElementById("duration");
-          if (duration && state.started_at && !state.final) {
-            duration.setAttribute("data-since", state.started_at);
-          }
-          if (state.final) {
+          showState(state, scope);
+          if (state.final && (state.subject || ended)) {
             window.clearInterval(timer);
           }
+          ended = state.final;
         })
         .catch(function () { /* the next tick tries again */ });
-    }, 1500);
+    }, every);
     return timer;
+  }
+
+  // A project's deployments table: each queued or building row follows its deployment.
+  var rows = document.querySelectorAll("#deployments tr[data-status]");
+  for (var w = 0; w < rows.length; w++) {
+    watchStatus(rows[w].getAttribute("data-status"), rows[w], 2000);
   }
 
   // The live counterpart of services/api/dashboard/log_html.py: SGR colour codes become
@@ -207,17 +244,14 @@
   };
 
   function followLog(log) {
-    var badge = document.getElementById("status");
-    var timer = badge ? watchStatus(log.getAttribute("data-status"), badge) : null;
+    var timer = watchStatus(log.getAttribute("data-status"), document, 1500);
     var decoder = new TextDecoder();
     var started = false;
     var writer = null;
     var page = new PageFollow(log);
 
     function finished() {
-      if (timer !== null) {
-        window.clearInterval(timer);
-      }
+      window.clearInterval(timer);
       // The final page shows the outcome and the actions that now apply.
       window.location.replace(window.location.pathname);
     }
