@@ -30,7 +30,7 @@ from pathlib import Path
 from bench.build_report import report
 from bench.loopback_downloads import Downloads, loopback_downloads
 from bench.machine import IdleGate
-from bench.report import write_section
+from bench.report import emit
 from scripts.starter_tools import NODE_RUNTIMES_DIR
 from scripts.starters import STARTERS, Starter, build_variables, prepare
 from services.core.deployment_states import FINAL
@@ -173,9 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown starter {unknown[0]!r}: choose from {', '.join(STARTERS)}")
     results, gate = run(names)
     section = report(results, gate.describe(), UNSANDBOXED_CLASH)
-    print(section)
-    if not args.no_write:
-        write_section(section)
+    emit(section, write=not args.no_write)
     return 0
 
 

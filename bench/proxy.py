@@ -33,7 +33,7 @@ from bench.ceiling_apps import save_responses
 from bench.hostile_traffic import HostileTraffic, Tally
 from bench.machine import IdleGate, machine
 from bench.processes import PeakMemory, tree_cpu_seconds, tree_rss_mb
-from bench.report import write_section
+from bench.report import emit
 from bench.servers import Running, ceiling, nginx
 from bench.wrk import WrkResult, wrk
 from services.core.storage import Storage
@@ -380,9 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(os.sched_getaffinity(0)) < 2 and PINNED in chosen:
         parser.error("the pinned method needs 2 CPUs: one for wrk, one for the server")
     section = run(args.seconds, args.rounds, chosen, args.min_idle)
-    print(section)
-    if not args.no_write:
-        write_section(section)
+    emit(section, write=not args.no_write)
     return 0
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import boto3
 
 from bench.machine import IdleGate, machine
-from bench.report import write_section
+from bench.report import emit
 from bench.s3_server import s3_api_server
 from build_runner import variants
 from build_runner.output import SiteFile
@@ -226,9 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = bench_publish(args.files, args.concurrency, args.latency_ms, gate)
     cache = "not measured in this run" if args.no_cache else bench_cache()
     section = report(rows, args.files, args.concurrency, cache, gate.describe())
-    print(section)
-    if not args.no_write:
-        write_section(section)
+    emit(section, write=not args.no_write)
     return 0
 
 

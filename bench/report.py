@@ -22,3 +22,10 @@ def write_section(section: str, path: Path = DOCS) -> None:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.rstrip("\n") + "\n")
+
+
+def emit(section: str, write: bool) -> None:
+    """Print a benchmark's section and, unless told not to, write it to the docs."""
+    print(section)
+    if write:
+        write_section(section)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.ceiling_apps import RESPONSES_ENV
-from tests.proxy.server import stop_group
+from tests.proxy.server import pinned, stop_group
 from tests.support.moto import free_port
 
 NGINX_CONF = """
@@ -45,10 +45,6 @@ http {{
 class Running:
     base_url: str
     pid: int  # the main process; its descendants are the workers
-
-
-def pinned(argv: list[str], cpus: str | None) -> list[str]:
-    return ["taskset", "-c", cpus, *argv] if cpus else argv
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.machine import machine
-from bench.report import write_section
+from bench.report import emit
 from tests.support.gitrepo import GitRepo
 from tests.support.platform import SECRET, Platform
 
@@ -224,10 +224,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result = burst(Path(tmp) / "burst", args.pushes)
         e2e = end_to_end_overhead(Path(tmp) / "e2e") if args.e2e else None
-    text = section(result, e2e)
-    print(text)
-    if not args.no_write:
-        write_section(text)
+    emit(section(result, e2e), write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from tests.proxy.server import pinned
+
 
 @dataclass(frozen=True)
 class WrkResult:
@@ -34,8 +36,7 @@ def wrk(
         f"Host: {host}",
         url,
     ]
-    if cpu is not None:
-        argv = ["taskset", "-c", str(cpu), *argv]
+    argv = pinned(argv, None if cpu is None else str(cpu))
     return parse_wrk(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
 
 

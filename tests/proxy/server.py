@@ -25,6 +25,11 @@ class RunningProxy:
     pid: int  # granian's main process; its children are the workers
 
 
+def pinned(argv: list[str], cpus: str | None) -> list[str]:
+    """`argv` run on those CPUs only (`taskset -c`, inherited by every process it forks)."""
+    return ["taskset", "-c", cpus, *argv] if cpus else argv
+
+
 @contextmanager
 def proxy_process(
     storage_url: str, *, cpus: str | None = None, **settings: str
@@ -43,7 +48,7 @@ def proxy_process(
     }
     argv = [sys.executable, "-m", "services.proxy"]
     proc = subprocess.Popen(
-        ["taskset", "-c", cpus, *argv] if cpus else argv,
+        pinned(argv, cpus),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
