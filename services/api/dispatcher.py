@@ -211,6 +211,7 @@ class Dispatcher:
         await self.routes.publish_previews(project, d)
         files = len(manifest.files)
         size = sum(f.size for f in manifest.files.values())
+        await self._record_commit_message(d)
         # Ready and (when due) production in one transaction under the project's lock: the
         # same fenced switch as a promotion by hand, so the two never interleave.
         async with self.sessions() as session, session.begin():
@@ -241,6 +242,7 @@ class Dispatcher:
         error: str | None,
     ) -> bool:
         """Leave `building` for a failure or a cancel; False when already left."""
+        await self._record_commit_message(d)
         async with self.sessions() as session, session.begin():
             finished = await lifecycle.finish(session, d.id, status, reason, error)
         if finished:
@@ -249,13 +251,16 @@ class Dispatcher:
 
     async def _ended(self, d: Deployment, status: Status, reason: str | None) -> None:
         log.info("%s", finished_line(d.id, status, reason))
-        if not d.commit_message:
-            await self._record_commit_message(d)
         await self.builder.cleanup(d.id)
         await self._report_status(d.id)
 
     async def _record_commit_message(self, d: Deployment) -> None:
-        """A branch's commit subject, from the runner's `commit` line (webhooks send theirs)."""
+        """A branch's commit subject, from the runner's `commit` line (webhooks send theirs).
+
+        Recorded before the deployment leaves `building`, so whoever sees it finished sees
+        its subject too."""
+        if d.commit_message:
+            return
         try:
             text, _ = await self.builder.read_log(d.id, d.builder_handle, 0)
         except Exception as exc:  # a log that cannot be read costs only the subject
