@@ -55,25 +55,32 @@
   function PageFollow(log) {
     this.log = log;
     this.on = true;
-    this.ours = null;  // where the page was last scrolled to by this, not by the reader
+    this.at = window.scrollY;  // where the page was when this last looked or scrolled it
     var self = this;
-    window.addEventListener("scroll", function () {
-      if (self.ours !== null && Math.abs(window.scrollY - self.ours) < 2) { return; }
-      self.ours = null;
-      self.on = self.bottomInView();
-    }, { passive: true });
+    window.addEventListener("scroll", function () { self.look(); }, { passive: true });
   }
+
+  // A position the page was not left at is the reader's doing: follow on only while the
+  // log's end is still in view.
+  PageFollow.prototype.look = function () {
+    if (Math.abs(window.scrollY - this.at) < 2) { return; }
+    this.at = window.scrollY;
+    this.on = this.bottomInView();
+  };
 
   PageFollow.prototype.bottomInView = function () {
     return this.log.getBoundingClientRect().bottom <= window.innerHeight + 40;
   };
 
   PageFollow.prototype.keep = function () {
+    // The reader may have scrolled since, with the scroll event not yet delivered: a line
+    // arriving in between must not pull the page back down.
+    this.look();
     if (!this.on || !window.matchMedia(NARROW).matches) { return; }
     var below = this.log.getBoundingClientRect().bottom - window.innerHeight;
     if (below > 0) {
       window.scrollBy(0, below + 8);
-      this.ours = window.scrollY;
+      this.at = window.scrollY;
     }
   };
 
